@@ -1,0 +1,18 @@
+# Everyday commands. `make run` starts the whole offline stack; `make test`
+# is the test command CI runs.
+GO ?= go
+
+.PHONY: run test lint bench bench-load conform fuzz
+
+run: ## start the fake robot + SNS API + inbox on 127.0.0.1:8090
+	$(GO) run ./cmd/mockdingtalk
+
+test: ## every spec, under the race detector
+	$(GO) test -race -count=1 ./...
+
+lint: ## formatting and vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench: ## Go benchmarks (compare runs with benchstat)
+	$(GO) test -run='^$$' -bench=. -benchmem ./...

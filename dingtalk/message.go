@@ -1,0 +1,345 @@
+// The message bodies a client posts to /robot/send, how DingTalk decides a
+// body is incomplete (the 4XXYYY "miss param" codes), and the text the
+// keyword check scans.
+package dingtalk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Message types the webhook accepts.
+const (
+	MsgText       = "text"
+	MsgLink       = "link"
+	MsgMarkdown   = "markdown"
+	MsgActionCard = "actionCard"
+	MsgFeedCard   = "feedCard"
+	// MsgImage is sent by popular libraries (DingtalkChatbot's send_image)
+	// and reported to get through; the official doc does not list it.
+	MsgImage = "image"
+)
+
+// Message is one robot message: {"msgtype":…, "<msgtype>":{…}, "at":{…}}.
+// Unknown fields are ignored, as the real service ignores them; keys match
+// case-insensitively.
+type Message struct {
+	MsgType    string      `json:"msgtype"`
+	Text       *Text       `json:"text,omitempty"`
+	Link       *Link       `json:"link,omitempty"`
+	Markdown   *Markdown   `json:"markdown,omitempty"`
+	ActionCard *ActionCard `json:"actionCard,omitempty"`
+	FeedCard   *FeedCard   `json:"feedCard,omitempty"`
+	Image      *Image      `json:"image,omitempty"`
+	At         *At         `json:"at,omitempty"`
+	// MsgUUID makes a retry idempotent: a repeated value is acknowledged
+	// and not delivered twice.
+	MsgUUID string `json:"msgUuid,omitempty"`
+}
+
+// Text is a plain-text message.
+type Text struct {
+	Content string `json:"content"`
+}
+
+// Link is a link card. Note the camel case messageUrl/picUrl, unlike
+// feedCard's messageURL/picURL.
+type Link struct {
+	Title      string `json:"title"`
+	Text       string `json:"text"`
+	MessageURL string `json:"messageUrl"`
+	PicURL     string `json:"picUrl,omitempty"`
+}
+
+// Markdown is a markdown message; Title shows only in the chat list and
+// notification.
+type Markdown struct {
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// ActionCard is a card with one button (SingleTitle and SingleURL) or
+// several (Btns). When SingleTitle or SingleURL is set, Btns is ignored.
+type ActionCard struct {
+	Title       string `json:"title"`
+	Text        string `json:"text"`
+	SingleTitle string `json:"singleTitle,omitempty"`
+	SingleURL   string `json:"singleURL,omitempty"`
+	Btns        []Btn  `json:"btns,omitempty"`
+	// BtnOrientation is "0" (vertical, default) or "1" (horizontal).
+	BtnOrientation FlexString `json:"btnOrientation,omitempty"`
+	// HideAvatar is "0" (show the sender's avatar, default) or "1".
+	HideAvatar FlexString `json:"hideAvatar,omitempty"`
+}
+
+// Btn is one button of an ActionCard.
+type Btn struct {
+	Title     string `json:"title"`
+	ActionURL string `json:"actionURL"`
+}
+
+// FeedCard is a list of links.
+type FeedCard struct {
+	Links []FeedLink `json:"links"`
+}
+
+// FeedLink is one entry of a FeedCard.
+type FeedLink struct {
+	Title      string `json:"title"`
+	MessageURL string `json:"messageURL"`
+	PicURL     string `json:"picURL,omitempty"`
+}
+
+// Image is a picture message.
+type Image struct {
+	PicURL string `json:"picURL"`
+}
+
+// At says whom the message @-mentions. A mention is also written as
+// "@<mobile>" or "@<userId>" in the text for DingTalk to highlight it.
+type At struct {
+	AtMobiles []string `json:"atMobiles,omitempty"`
+	AtUserIds []string `json:"atUserIds,omitempty"`
+	// AtDingtalkIds is sent by older libraries.
+	AtDingtalkIds []string `json:"atDingtalkIds,omitempty"`
+	IsAtAll       FlexBool `json:"isAtAll,omitempty"`
+}
+
+// FlexBool is a boolean that also accepts "true"/"false" strings and 0/1,
+// as DingTalk's Java JSON parser does.
+type FlexBool bool
+
+// UnmarshalJSON reads true, "true" and 1 (in any case or quoting) as true
+// and anything else as false; it never fails the body.
+func (b *FlexBool) UnmarshalJSON(data []byte) error {
+	switch strings.ToLower(strings.Trim(string(data), `"`)) {
+	case "true", "1":
+		*b = true
+	default:
+		*b = false
+	}
+	return nil
+}
+
+// FlexString is a string that also accepts a JSON number ("1" or 1), as
+// clients send btnOrientation and hideAvatar both ways.
+type FlexString string
+
+// UnmarshalJSON accepts a string or a number; anything else reads as "".
+// It never fails the body.
+func (s *FlexString) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	*s = ""
+	if len(data) > 0 && data[0] == '"' {
+		var v string
+		if json.Unmarshal(data, &v) == nil {
+			*s = FlexString(v)
+		}
+	} else if _, err := strconv.ParseFloat(string(data), 64); err == nil {
+		*s = FlexString(data)
+	}
+	return nil
+}
+
+// ErrNotJSON is returned by ParseMessage for a body that is empty, not
+// valid JSON, or not a JSON object: DingTalk answers 40035 缺少参数 json.
+var ErrNotJSON = errors.New("dingtalk: body is not a JSON object")
+
+// ParseMessage decodes a request body. A field of the wrong JSON type (a
+// markdown given as a string, a number for a title) is left empty rather
+// than failing the whole body, so that Validate reports it as DingTalk
+// does: missing, "或者参数格式不正确".
+func ParseMessage(body []byte) (*Message, error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, ErrNotJSON
+	}
+	var m Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) {
+			return nil, ErrNotJSON
+		}
+		// encoding/json has still filled every other field.
+	}
+	return &m, nil
+}
+
+// Supported reports whether msgtype is one the webhook delivers.
+func Supported(msgtype string) bool {
+	switch msgtype {
+	case MsgText, MsgLink, MsgMarkdown, MsgActionCard, MsgFeedCard, MsgImage:
+		return true
+	}
+	return false
+}
+
+// missing returns the 4XXYYY rejection for a parameter: 4, the message
+// type's two-digit index, the field's two-digit index (01 is the object
+// itself). Seen for real: 400202 text->content, 400401 markdown,
+// 400402 markdown->title, 400403 markdown->text, 400602 feedCard->links.
+// The other indexes follow the official doc's field order (inferred).
+func missing(typeIndex, fieldIndex int, param string) *Rejection {
+	return &Rejection{Reason: ReasonMissingParam, Param: param, Code: 400000 + typeIndex*100 + fieldIndex}
+}
+
+// Validate reports what DingTalk would reject in the message's schema: an
+// absent or unsupported msgtype (400105), or the first missing required
+// field of its type (empty strings count as missing, as for 400403).
+func (m *Message) Validate() *Rejection {
+	switch m.MsgType {
+	case MsgText:
+		switch {
+		case m.Text == nil:
+			return missing(2, 1, "text")
+		case m.Text.Content == "":
+			return missing(2, 2, "text->content")
+		}
+	case MsgLink:
+		switch {
+		case m.Link == nil:
+			return missing(3, 1, "link")
+		case m.Link.Title == "":
+			return missing(3, 2, "link->title")
+		case m.Link.Text == "":
+			return missing(3, 3, "link->text")
+		case m.Link.MessageURL == "":
+			return missing(3, 4, "link->messageUrl")
+		}
+	case MsgMarkdown:
+		switch {
+		case m.Markdown == nil:
+			return missing(4, 1, "markdown")
+		case m.Markdown.Title == "":
+			return missing(4, 2, "markdown->title")
+		case m.Markdown.Text == "":
+			return missing(4, 3, "markdown->text")
+		}
+	case MsgActionCard:
+		return m.ActionCard.validate()
+	case MsgFeedCard:
+		switch {
+		case m.FeedCard == nil:
+			return missing(6, 1, "feedCard")
+		case len(m.FeedCard.Links) == 0:
+			return missing(6, 2, "feedCard->links")
+		}
+		for _, l := range m.FeedCard.Links {
+			switch {
+			case l.Title == "":
+				return missing(6, 3, "feedCard->links->title")
+			case l.MessageURL == "":
+				return missing(6, 4, "feedCard->links->messageURL")
+			}
+		}
+	case MsgImage:
+		switch {
+		case m.Image == nil:
+			return missing(7, 1, "image")
+		case m.Image.PicURL == "":
+			return missing(7, 2, "image->picURL")
+		}
+	default:
+		return &Rejection{Reason: ReasonUnsupportedMsgType, MsgType: m.MsgType}
+	}
+	return nil
+}
+
+func (c *ActionCard) validate() *Rejection {
+	switch {
+	case c == nil:
+		return missing(5, 1, "actionCard")
+	case c.Title == "":
+		return missing(5, 2, "actionCard->title")
+	case c.Text == "":
+		return missing(5, 3, "actionCard->text")
+	}
+	if c.SingleTitle == "" && c.SingleURL == "" && len(c.Btns) > 0 {
+		for _, b := range c.Btns {
+			switch {
+			case b.Title == "":
+				return missing(5, 7, "actionCard->btns->title")
+			case b.ActionURL == "":
+				return missing(5, 8, "actionCard->btns->actionURL")
+			}
+		}
+		return nil
+	}
+	switch {
+	case c.SingleTitle == "":
+		return missing(5, 4, "actionCard->singleTitle")
+	case c.SingleURL == "":
+		return missing(5, 5, "actionCard->singleURL")
+	}
+	return nil
+}
+
+// VisibleText returns the text a group member sees in the message, the
+// text the keyword check scans: content, titles, texts, button titles and
+// link titles, one per line.
+func (m *Message) VisibleText() string {
+	var parts []string
+	add := func(s ...string) {
+		for _, p := range s {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+	}
+	if m.Text != nil {
+		add(m.Text.Content)
+	}
+	if m.Link != nil {
+		add(m.Link.Title, m.Link.Text)
+	}
+	if m.Markdown != nil {
+		add(m.Markdown.Title, m.Markdown.Text)
+	}
+	if c := m.ActionCard; c != nil {
+		add(c.Title, c.Text, c.SingleTitle)
+		for _, b := range c.Btns {
+			add(b.Title)
+		}
+	}
+	if m.FeedCard != nil {
+		for _, l := range m.FeedCard.Links {
+			add(l.Title)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// MissingKeywords reports whether none of keywords appears in the
+// message's visible text (a plain substring match). A message with no
+// keywords configured, or an image (which carries no text), always passes.
+func (m *Message) MissingKeywords(keywords []string) bool {
+	if len(keywords) == 0 || m.MsgType == MsgImage {
+		return false
+	}
+	text := m.VisibleText()
+	for _, k := range keywords {
+		if k != "" && strings.Contains(text, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// Body returns the message's main text: text.content, markdown.text,
+// link.text or actionCard.text; "" for the others.
+func (m *Message) Body() string {
+	switch {
+	case m.Text != nil && m.MsgType == MsgText:
+		return m.Text.Content
+	case m.Markdown != nil && m.MsgType == MsgMarkdown:
+		return m.Markdown.Text
+	case m.Link != nil && m.MsgType == MsgLink:
+		return m.Link.Text
+	case m.ActionCard != nil && m.MsgType == MsgActionCard:
+		return m.ActionCard.Text
+	}
+	return ""
+}

@@ -154,18 +154,55 @@ var ErrNotJSON = errors.New("dingtalk: body is not a JSON object")
 // does: missing, "或者参数格式不正确".
 func ParseMessage(body []byte) (*Message, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(body) {
 		return nil, ErrNotJSON
 	}
-	var m Message
-	if err := json.Unmarshal(body, &m); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if !errors.As(err, &typeErr) {
-			return nil, ErrNotJSON
-		}
-		// encoding/json has still filled every other field.
+	var raw struct {
+		MsgType    json.RawMessage `json:"msgtype"`
+		Text       json.RawMessage `json:"text"`
+		Link       json.RawMessage `json:"link"`
+		Markdown   json.RawMessage `json:"markdown"`
+		ActionCard json.RawMessage `json:"actionCard"`
+		FeedCard   json.RawMessage `json:"feedCard"`
+		Image      json.RawMessage `json:"image"`
+		At         json.RawMessage `json:"at"`
+		MsgUUID    json.RawMessage `json:"msgUuid"`
 	}
-	return &m, nil
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, ErrNotJSON
+	}
+	m := &Message{
+		MsgType:    decodeString(raw.MsgType),
+		Text:       decodeObject[Text](raw.Text),
+		Link:       decodeObject[Link](raw.Link),
+		Markdown:   decodeObject[Markdown](raw.Markdown),
+		ActionCard: decodeObject[ActionCard](raw.ActionCard),
+		FeedCard:   decodeObject[FeedCard](raw.FeedCard),
+		Image:      decodeObject[Image](raw.Image),
+		At:         decodeObject[At](raw.At),
+		MsgUUID:    decodeString(raw.MsgUUID),
+	}
+	return m, nil
+}
+
+// decodeObject decodes raw into a new T when it is a JSON object, and
+// returns nil otherwise. Fields of the wrong type inside it are left empty.
+func decodeObject[T any](raw json.RawMessage) *T {
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil
+	}
+	v := new(T)
+	_ = json.Unmarshal(raw, v) // only type errors are possible: raw is valid JSON
+	return v
+}
+
+// decodeString returns raw's value when it is a JSON string, else "".
+func decodeString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
 }
 
 // Supported reports whether msgtype is one the webhook delivers.

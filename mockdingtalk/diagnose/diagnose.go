@@ -1,8 +1,15 @@
-// Package diagnose explains why the fake robot rejected a request, in plain
-// language, by re-checking the request under each common client mistake.
+// Package diagnose explains, in plain language, why the fake robot rejected
+// a request: it names the client mistake that most likely caused it. The
+// explanation is found, not guessed: for signing failures the request is
+// re-checked with package dingtalk under each common mistake (a sign that
+// was not URL-encoded or was encoded twice, a timestamp in seconds, the
+// wrong key, a reused signature, a skewed clock, …) and only a variant that
+// actually verifies is reported. The DingTalk answer itself stays
+// byte-faithful; the hint is extra (journal, log, X-Mock-Hint header).
 package diagnose
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
@@ -25,7 +32,8 @@ type Request struct {
 	// Rejection is why the request was rejected; never nil when Hint is called.
 	Rejection *dingtalk.Rejection
 	// SeenSign says when this exact sign was first received for this
-	// robot; it may be nil.
+	// robot; it may be nil. A first time equal to Now (the current request
+	// recorded before Hint ran) does not count as seen before.
 	SeenSign func(sign string) (first time.Time, ok bool)
 	// RateLimit is set when the reason is rate_limited.
 	RateLimit *RateLimitInfo
@@ -45,11 +53,71 @@ type RateLimitInfo struct {
 	LockedUntil time.Time
 }
 
-// Hint returns a plain-language explanation of the most likely client
-// mistake behind req's rejection. It is never empty for a rejection.
+// Hint returns a plain-language explanation, in English, of the most likely
+// client mistake behind req's rejection: one or two sentences. Values taken
+// from the request (tokens, keywords, content types) are quoted with Go
+// syntax, so control characters never reach a log line or header; secrets
+// are masked. It returns "" only when req.Rejection is nil or ok, and never
+// panics on any input.
 func Hint(req Request) string {
-	if req.Rejection == nil {
+	rej := req.Rejection
+	if rej == nil || rej.Reason == dingtalk.ReasonOK {
 		return ""
 	}
-	return "DingTalk rejected the request: " + req.Rejection.Error() + "."
+	q := parseQuery(req.RawQuery)
+	switch rej.Reason {
+	case dingtalk.ReasonNotPost:
+		return hintNotPost(req)
+	case dingtalk.ReasonMissingToken:
+		return hintMissingToken(req, q)
+	case dingtalk.ReasonTokenNotExist:
+		return hintUnknownToken(req)
+	case dingtalk.ReasonRobotDisabled:
+		return fmt.Sprintf("The robot with access_token %s is disabled in the fake (disabled: true), as a robot switched off in DingTalk's group settings; re-enable it with PUT /_mock/robots/{accessToken} or in the config file.", shortToken(req.AccessToken))
+	case dingtalk.ReasonBadContentType:
+		return hintContentType(req)
+	case dingtalk.ReasonBodyTooLarge:
+		return hintBodyTooLarge(req)
+	case dingtalk.ReasonMissingJSON:
+		return hintBadJSON(req)
+	case dingtalk.ReasonIPNotAllowed:
+		return hintIP(req)
+	case dingtalk.ReasonSignMismatch, dingtalk.ReasonTimestampExpired:
+		return hintSign(req, q)
+	case dingtalk.ReasonUnsupportedMsgType:
+		return hintMsgType(req)
+	case dingtalk.ReasonMissingParam:
+		return hintMissingParam(req)
+	case dingtalk.ReasonKeywordMissing:
+		return hintKeywords(req)
+	case dingtalk.ReasonRateLimited:
+		return hintRateLimit(req)
+	case dingtalk.ReasonSystemBusy, dingtalk.ReasonSystemError:
+		return "DingTalk answered with a server-side error (an injected fault or a simulated outage), not a problem with the request; retry later with backoff."
+	}
+	return fmt.Sprintf("DingTalk rejected the request (%s); check the errcode and errmsg in the answer.", quote(string(rej.Reason)))
+}
+
+func hintNotPost(req Request) string {
+	m := req.Method
+	if m == "" {
+		m = "GET"
+	}
+	extra := ""
+	if m == "GET" {
+		extra = " (opening the webhook URL in a browser sends GET)"
+	}
+	return fmt.Sprintf("DingTalk only accepts POST for /robot/send, but this request used %s%s; POST the JSON message with Content-Type: application/json.", quote(m), extra)
+}
+
+func hintRateLimit(req Request) string {
+	rl := req.RateLimit
+	if rl == nil {
+		return "The robot is rate limited: DingTalk allows 20 messages per minute per robot and then blocks it for 10 minutes; batch messages or throttle the sender."
+	}
+	until := ""
+	if !rl.LockedUntil.IsZero() {
+		until = fmt.Sprintf(" until %s (%s from now)", rl.LockedUntil.UTC().Format(time.RFC3339), duration(rl.LockedUntil.Sub(req.Now)))
+	}
+	return fmt.Sprintf("The robot sent more than %d messages within a minute, so it is blocked%s; DingTalk answers every send with this error during the 10-minute lock, so batch messages or throttle the sender.", rl.Limit, until)
 }

@@ -1,0 +1,107 @@
+// Hints for the access_token: missing, unknown, a near miss of a known
+// token, or the whole webhook URL passed where the token belongs.
+package diagnose
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+func hintMissingToken(req Request, q query) string {
+	if ps := q.all("access_token"); len(ps) > 0 {
+		return "The access_token parameter is present but empty; put the robot's token after access_token= (an empty environment variable or template value is the usual cause)."
+	}
+	if names := q.similar("access_token", "token", "accessToken", "access-token"); len(names) > 0 {
+		return fmt.Sprintf("The query has %s but no access_token; DingTalk reads only the exact lower-case name access_token.", quoteList(names))
+	}
+	if bytes.Contains(req.Body, []byte("access_token")) {
+		return "The token seems to be in the JSON body; DingTalk reads access_token only from the URL query (?access_token=...)."
+	}
+	if q.has("timestamp") || q.has("sign") {
+		return "The query has timestamp and sign but no access_token: did your HTTP library's params replace the URL's query (e.g. requests.post(url, params={...}) or a URL builder that sets the query)? Merge access_token into the same parameters."
+	}
+	if req.RawQuery == "" {
+		return "The URL has no query string at all: did your HTTP library's params replace the URL's query, or was the webhook configured as the bare /robot/send URL? Send ?access_token=<token>."
+	}
+	return fmt.Sprintf("The query %s has no access_token; did your HTTP library's params replace the URL's query? DingTalk needs ?access_token=<token>.", quote(req.RawQuery))
+}
+
+func hintUnknownToken(req Request) string {
+	tok := req.AccessToken
+	known := req.KnownTokens
+	if inner, ok := tokenInsideURL(tok); ok {
+		if inner == "" {
+			return fmt.Sprintf("The access_token value %s is a URL, not a token: pass only the part after access_token= (the whole webhook URL was pasted where the token belongs).", quote(tok))
+		}
+		if slices.Contains(known, inner) {
+			return fmt.Sprintf("The access_token value is a whole webhook URL (%s); pass only the token it contains, %s, which is a known robot.", quote(tok), shortToken(inner))
+		}
+		return fmt.Sprintf("The access_token value is a whole webhook URL (%s); pass only the token after access_token= (it contains %s, which is not a robot of this fake either).", quote(tok), shortToken(inner))
+	}
+	if near := nearMiss(tok, known); near != "" {
+		return near
+	}
+	switch len(known) {
+	case 0:
+		return fmt.Sprintf("No robot has access_token %s; this fake has no robots yet: create one (POST /_mock/robots or the config file) and use its webhookUrl.", shortToken(tok))
+	case 1:
+		return fmt.Sprintf("No robot has access_token %s; the fake's only robot has %s: copy the webhookUrl it printed, or create the robot first.", shortToken(tok), shortToken(known[0]))
+	}
+	return fmt.Sprintf("No robot has access_token %s (the fake has %d robots); check the token was copied from the right robot, or create it first (POST /_mock/robots).", shortToken(tok), len(known))
+}
+
+// tokenInsideURL reports whether tok looks like a webhook URL rather than a
+// token, and returns the access_token the URL contains, if any.
+func tokenInsideURL(tok string) (inner string, ok bool) {
+	lower := strings.ToLower(tok)
+	if !strings.Contains(lower, "http") && !strings.Contains(lower, "access_token=") && !strings.Contains(lower, "/robot/send") {
+		return "", false
+	}
+	i := strings.LastIndex(lower, "access_token=")
+	if i < 0 {
+		return "", true
+	}
+	inner = tok[i+len("access_token="):]
+	if j := strings.IndexAny(inner, "&#"); j >= 0 {
+		inner = inner[:j]
+	}
+	if u, err := url.QueryUnescape(inner); err == nil {
+		inner = u
+	}
+	return inner, true
+}
+
+// nearMiss explains a token that is almost a known one: extra whitespace,
+// another case, cut short, or with characters added.
+func nearMiss(tok string, known []string) string {
+	for _, k := range known {
+		switch {
+		case k == "":
+			continue
+		case strings.TrimSpace(tok) == k:
+			return fmt.Sprintf("The access_token %s has leading or trailing whitespace (a newline from a file or environment variable?); trimmed it is the known robot %s.", quote(tok), shortToken(k))
+		case strings.EqualFold(tok, k):
+			return fmt.Sprintf("The access_token %s differs from the known robot %s only in letter case; tokens are case-sensitive.", shortToken(tok), shortToken(k))
+		case len(tok) >= 8 && len(tok) < len(k) && strings.HasPrefix(k, tok):
+			return fmt.Sprintf("The access_token is truncated: %d of the %d characters of the known robot %s (copied incompletely, or cut by a length limit?).", len(tok), len(k), shortToken(k))
+		case len(tok) > len(k) && strings.HasPrefix(tok, k):
+			return fmt.Sprintf("The access_token %s is the known robot %s followed by extra characters %s; was something appended to the token rather than the URL?", shortToken(tok), shortToken(k), quote(tok[len(k):]))
+		case len(tok) == len(k) && len(k) >= 16 && hamming(tok, k) <= 2:
+			return fmt.Sprintf("The access_token %s differs from the known robot %s in %d characters; check for a typo.", shortToken(tok), shortToken(k), hamming(tok, k))
+		}
+	}
+	return ""
+}
+
+func hamming(a, b string) int {
+	n := 0
+	for i := range len(a) {
+		if a[i] != b[i] {
+			n++
+		}
+	}
+	return n
+}

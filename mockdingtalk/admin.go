@@ -1,0 +1,586 @@
+// The admin API under /_mock/: robots, the journal (list and wait), faults,
+// the clock, reset and health, as JSON over HTTP, so that tests in other
+// processes (ginkgo -p) can do everything the Go API can.
+package mockdingtalk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+)
+
+// AdminPrefix is the path prefix of the admin API.
+const AdminPrefix = "/_mock"
+
+// Admin API limits and defaults.
+const (
+	maxAdminBody       = 1 << 20 // bytes of a request body
+	defaultWaitTimeout = 10 * time.Second
+	maxWaitTimeout     = 10 * time.Minute
+)
+
+// adminRoutes registers the admin API on r (a subrouter for AdminPrefix).
+func (s *Server) adminRoutes(r *mux.Router) {
+	r.Path("/health").Handler(methods{http.MethodGet: s.adminHealth})
+	r.Path("/robots").Handler(methods{http.MethodGet: s.adminListRobots, http.MethodPost: s.adminAddRobot})
+	r.Path("/robots/{accessToken}").Handler(methods{
+		http.MethodGet: s.adminGetRobot, http.MethodPut: s.adminPutRobot, http.MethodDelete: s.adminDeleteRobot})
+	r.Path("/messages").Handler(methods{http.MethodGet: s.adminListMessages, http.MethodDelete: s.adminClearMessages})
+	r.Path("/messages/wait").Handler(methods{http.MethodGet: s.adminWaitMessages})
+	r.Path("/faults").Handler(methods{
+		http.MethodGet: s.adminListFaults, http.MethodPost: s.adminAddFault, http.MethodDelete: s.adminClearFaults})
+	r.Path("/faults/{id}").Handler(methods{http.MethodGet: s.adminGetFault, http.MethodDelete: s.adminDeleteFault})
+	r.Path("/clock").Handler(methods{http.MethodGet: s.adminGetClock, http.MethodPut: s.adminPutClock})
+	r.Path("/reset").Handler(methods{http.MethodPost: s.adminReset})
+	r.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no admin endpoint at %s", r.URL.Path)
+	})
+}
+
+// methods dispatches on the request method and answers 405 (with Allow)
+// for the others.
+type methods map[string]http.HandlerFunc
+
+func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, ok := m[r.Method]; ok {
+		h(w, r)
+		return
+	}
+	allow := make([]string, 0, len(m))
+	for k := range m {
+		allow = append(allow, k)
+	}
+	sort.Strings(allow)
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encode answer: %v", err)
+		return
+	}
+	w.Header().Set("Content-Type", jsonContentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// adminError is the body of every admin API error.
+type adminError struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, adminError{Error: fmt.Sprintf(format, args...)})
+}
+
+// writeErr answers a Go API error with the matching status.
+func writeErr(w http.ResponseWriter, err error) {
+	msg := strings.TrimPrefix(err.Error(), "mockdingtalk: ")
+	var ve *ValidationError
+	switch {
+	case errors.As(err, &ve):
+		writeError(w, http.StatusBadRequest, "%s", msg)
+	case errors.Is(err, ErrRobotNotFound), errors.Is(err, ErrFaultNotFound):
+		writeError(w, http.StatusNotFound, "%s", msg)
+	case errors.Is(err, ErrRobotExists):
+		writeError(w, http.StatusConflict, "%s", msg)
+	default:
+		writeError(w, http.StatusInternalServerError, "%s", msg)
+	}
+}
+
+// decodeBody reads one JSON object of at most 1 MiB into v, rejecting
+// unknown fields and trailing data. It answers the error itself and
+// returns false on failure. An empty body decodes as {} when emptyOK.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request body is over %d bytes", maxAdminBody)
+		} else {
+			writeError(w, http.StatusBadRequest, "read request body: %v", err)
+		}
+		return false
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		if emptyOK {
+			return true
+		}
+		writeError(w, http.StatusBadRequest, "request body is empty; want a JSON object")
+		return false
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "%s", describeJSONError(err))
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeError(w, http.StatusBadRequest, "request body has data after the JSON object")
+		return false
+	}
+	return true
+}
+
+// describeJSONError says in plain words what is wrong with a JSON body.
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("request body is not valid JSON (at byte %d): %v", syn.Offset, err)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Sprintf("request body must be a JSON object, not a %s", typ.Value)
+		}
+		return fmt.Sprintf("field %q: got a JSON %s, want %s", typ.Field, typ.Value, jsonKind(typ.Type.String()))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "request body is truncated JSON"
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if strings.HasPrefix(msg, "unknown field ") {
+		return msg + " in request body"
+	}
+	return "request body: " + msg
+}
+
+// jsonKind names a Go type as the JSON it expects.
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array of " + jsonKind(goType[2:])
+	case goType == "string", goType == "mockdingtalk.FaultKind":
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "an integer"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	}
+	return goType
+}
+
+// baseURL is the URL webhook URLs start with for an admin answer: the
+// server's URL, or else the admin request's own host.
+func (s *Server) baseURL(r *http.Request) string {
+	if u := s.URL(); u != "" {
+		return u
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// checkQuery rejects query parameters the endpoint does not know.
+func checkQuery(w http.ResponseWriter, q url.Values, known ...string) bool {
+	for k := range q {
+		found := false
+		for _, want := range known {
+			found = found || k == want
+		}
+		if !found {
+			writeError(w, http.StatusBadRequest, "unknown query parameter %q (known: %s)", k, strings.Join(known, ", "))
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// robotJSON is a robot on the wire. WebhookURL is output only; on input it
+// is accepted (so a GET answer can be PUT back) and ignored.
+type robotJSON struct {
+	AccessToken        string   `json:"accessToken"`
+	Name               string   `json:"name"`
+	Secret             string   `json:"secret"`
+	Keywords           []string `json:"keywords"`
+	IPAllowlist        []string `json:"ipAllowlist"`
+	RateLimitPerMinute *int     `json:"rateLimitPerMinute"`
+	Disabled           bool     `json:"disabled"`
+	WebhookURL         string   `json:"webhookUrl"`
+}
+
+func (j robotJSON) robot() Robot {
+	return Robot{
+		AccessToken: j.AccessToken, Name: j.Name, Secret: j.Secret,
+		Keywords: j.Keywords, IPAllowlist: j.IPAllowlist,
+		RateLimitPerMinute: j.RateLimitPerMinute, Disabled: j.Disabled,
+	}
+}
+
+func (s *Server) robotOut(r *http.Request, rb Robot) robotJSON {
+	rb = rb.clone()
+	limit := rb.RateLimit()
+	return robotJSON{
+		AccessToken: rb.AccessToken, Name: rb.Name, Secret: rb.Secret,
+		Keywords: rb.Keywords, IPAllowlist: rb.IPAllowlist,
+		RateLimitPerMinute: &limit, Disabled: rb.Disabled,
+		WebhookURL: webhookURL(s.baseURL(r), rb.AccessToken),
+	}
+}
+
+func (s *Server) adminListRobots(w http.ResponseWriter, r *http.Request) {
+	robots := s.Robots()
+	out := make([]robotJSON, 0, len(robots))
+	for _, rb := range robots {
+		out = append(out, s.robotOut(r, rb))
+	}
+	writeJSON(w, http.StatusOK, map[string][]robotJSON{"robots": out})
+}
+
+func (s *Server) adminAddRobot(w http.ResponseWriter, r *http.Request) {
+	var in robotJSON
+	if !decodeBody(w, r, &in, true) {
+		return
+	}
+	rb, err := s.AddRobot(in.robot())
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.Header().Set("Location", AdminPrefix+"/robots/"+url.PathEscape(rb.AccessToken))
+	writeJSON(w, http.StatusCreated, s.robotOut(r, rb))
+}
+
+func (s *Server) adminGetRobot(w http.ResponseWriter, r *http.Request) {
+	token := mux.Vars(r)["accessToken"]
+	rb, ok := s.Robot(token)
+	if !ok {
+		writeErr(w, fmt.Errorf("%w: %q", ErrRobotNotFound, token))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.robotOut(r, rb))
+}
+
+func (s *Server) adminPutRobot(w http.ResponseWriter, r *http.Request) {
+	token := mux.Vars(r)["accessToken"]
+	var in robotJSON
+	if !decodeBody(w, r, &in, false) {
+		return
+	}
+	rb, err := s.UpdateRobot(token, in.robot())
+	if err != nil {
+		if errors.Is(err, ErrRobotNotFound) {
+			err = fmt.Errorf("%w: %q", err, token)
+		}
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.robotOut(r, rb))
+}
+
+func (s *Server) adminDeleteRobot(w http.ResponseWriter, r *http.Request) {
+	token := mux.Vars(r)["accessToken"]
+	if err := s.RemoveRobot(token); err != nil {
+		writeErr(w, fmt.Errorf("%w: %q", err, token))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// entriesJSON is the answer of the message endpoints.
+type entriesJSON struct {
+	Entries []journal.Entry `json:"entries"`
+	Dropped uint64          `json:"dropped"`
+	LastSeq uint64          `json:"lastSeq"`
+}
+
+func (s *Server) entriesOut(entries []journal.Entry) entriesJSON {
+	if entries == nil {
+		entries = []journal.Entry{}
+	}
+	return entriesJSON{Entries: entries, Dropped: s.journal.Dropped(), LastSeq: s.journal.LastSeq()}
+}
+
+// parseFilter reads accessToken, since, limit and delivered.
+func parseFilter(q url.Values) (journal.Filter, error) {
+	f := journal.Filter{AccessToken: q.Get("accessToken")}
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return f, fmt.Errorf("since=%q: want a sequence number (0 or more)", v)
+		}
+		f.Since = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return f, fmt.Errorf("limit=%q: want a count (0 or more; 0 = no limit)", v)
+		}
+		f.Limit = n
+	}
+	if v := q.Get("delivered"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, fmt.Errorf("delivered=%q: want true or false", v)
+		}
+		f.Delivered = &b
+	}
+	return f, nil
+}
+
+func (s *Server) adminListMessages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !checkQuery(w, q, "accessToken", "since", "limit", "delivered") {
+		return
+	}
+	f, err := parseFilter(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.entriesOut(s.Entries(f)))
+}
+
+func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !checkQuery(w, q, "accessToken", "since", "delivered", "count", "timeout") {
+		return
+	}
+	f, err := parseFilter(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	count := 1
+	if v := q.Get("count"); v != "" {
+		if count, err = strconv.Atoi(v); err != nil || count < 1 {
+			writeError(w, http.StatusBadRequest, "count=%q: want how many entries to wait for (1 or more)", v)
+			return
+		}
+	}
+	timeout := defaultWaitTimeout
+	if v := q.Get("timeout"); v != "" {
+		if timeout, err = time.ParseDuration(v); err != nil || timeout <= 0 || timeout > maxWaitTimeout {
+			writeError(w, http.StatusBadRequest, "timeout=%q: want a Go duration like 5s, more than 0 and at most %s", v, maxWaitTimeout)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	got, err := s.WaitForEntries(ctx, f, count)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, s.entriesOut(got))
+	case errors.Is(err, context.DeadlineExceeded):
+		writeJSON(w, http.StatusRequestTimeout, s.entriesOut(got))
+	case errors.Is(err, ErrClosed):
+		writeError(w, http.StatusServiceUnavailable, "the server is closing")
+	}
+	// Otherwise the client went away; there is no one to answer.
+}
+
+func (s *Server) adminClearMessages(w http.ResponseWriter, r *http.Request) {
+	s.ClearEntries()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// faultIn is a fault as POSTed; faultJSON adds what the server sets.
+type faultIn struct {
+	AccessToken string    `json:"accessToken"`
+	Kind        FaultKind `json:"kind"`
+	ErrCode     int       `json:"errcode"`
+	ErrMsg      string    `json:"errmsg"`
+	Status      int       `json:"status"`
+	Body        string    `json:"body"`
+	ContentType string    `json:"contentType"`
+	DelayMs     int64     `json:"delayMs"`
+	Times       int       `json:"times"`
+	Probability float64   `json:"probability"`
+	Seed        uint64    `json:"seed"`
+}
+
+type faultJSON struct {
+	ID string `json:"id"`
+	faultIn
+	Remaining int `json:"remaining"`
+}
+
+func (in faultIn) fault() Fault {
+	delay := time.Duration(in.DelayMs) * time.Millisecond
+	if in.DelayMs > maxFaultDelay.Milliseconds() {
+		delay = maxFaultDelay + time.Millisecond // out of range, without overflow
+	}
+	return Fault{
+		AccessToken: in.AccessToken, Kind: in.Kind, ErrCode: in.ErrCode, ErrMsg: in.ErrMsg,
+		Status: in.Status, Body: in.Body, ContentType: in.ContentType, Delay: delay,
+		Times: in.Times, Probability: in.Probability, Seed: in.Seed,
+	}
+}
+
+func faultOut(f Fault) faultJSON {
+	return faultJSON{ID: f.ID, Remaining: f.Remaining, faultIn: faultIn{
+		AccessToken: f.AccessToken, Kind: f.Kind, ErrCode: f.ErrCode, ErrMsg: f.ErrMsg,
+		Status: f.Status, Body: f.Body, ContentType: f.ContentType, DelayMs: f.Delay.Milliseconds(),
+		Times: f.Times, Probability: f.Probability, Seed: f.Seed,
+	}}
+}
+
+func (s *Server) adminListFaults(w http.ResponseWriter, r *http.Request) {
+	faults := s.Faults()
+	out := make([]faultJSON, 0, len(faults))
+	for _, f := range faults {
+		out = append(out, faultOut(f))
+	}
+	writeJSON(w, http.StatusOK, map[string][]faultJSON{"faults": out})
+}
+
+func (s *Server) adminAddFault(w http.ResponseWriter, r *http.Request) {
+	var in faultIn
+	if !decodeBody(w, r, &in, false) {
+		return
+	}
+	if in.DelayMs < 0 {
+		writeError(w, http.StatusBadRequest, "delayMs: must be more than 0 (got %d)", in.DelayMs)
+		return
+	}
+	f, err := s.AddFault(in.fault())
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.Header().Set("Location", AdminPrefix+"/faults/"+f.ID)
+	writeJSON(w, http.StatusCreated, faultOut(f))
+}
+
+func (s *Server) adminGetFault(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	f, ok := s.faults.get(id)
+	if !ok {
+		writeErr(w, fmt.Errorf("%w: %q", ErrFaultNotFound, id))
+		return
+	}
+	writeJSON(w, http.StatusOK, faultOut(f))
+}
+
+func (s *Server) adminDeleteFault(w http.ResponseWriter, r *http.Request) {
+	if err := s.RemoveFault(mux.Vars(r)["id"]); err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) adminClearFaults(w http.ResponseWriter, r *http.Request) {
+	s.ClearFaults()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// clockJSON is the clock on the wire.
+type clockJSON struct {
+	Now       string `json:"now"`
+	NowMillis int64  `json:"nowMillis"`
+	OffsetMs  int64  `json:"offsetMs"`
+	Frozen    bool   `json:"frozen"`
+}
+
+// clockPut is a PUT /_mock/clock body: exactly one of now/nowMillis (with
+// optional frozen, default true), offsetMs, advanceMs or real:true.
+type clockPut struct {
+	Now       *string `json:"now"`
+	NowMillis *int64  `json:"nowMillis"`
+	Frozen    *bool   `json:"frozen"`
+	OffsetMs  *int64  `json:"offsetMs"`
+	AdvanceMs *int64  `json:"advanceMs"`
+	Real      *bool   `json:"real"`
+}
+
+func (s *Server) clockOut() clockJSON {
+	st := s.Clock()
+	return clockJSON{
+		Now:       st.Now.UTC().Format(time.RFC3339Nano),
+		NowMillis: st.Now.UnixMilli(),
+		OffsetMs:  st.Offset.Milliseconds(),
+		Frozen:    st.Frozen,
+	}
+}
+
+func (s *Server) adminGetClock(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.clockOut())
+}
+
+// maxClockMs bounds millisecond values so durations cannot overflow
+// (about 100 years).
+const maxClockMs = 100 * 366 * 24 * 3600 * 1000
+
+func (s *Server) adminPutClock(w http.ResponseWriter, r *http.Request) {
+	var in clockPut
+	if !decodeBody(w, r, &in, false) {
+		return
+	}
+	if err := s.applyClock(in); err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.clockOut())
+}
+
+func (s *Server) applyClock(in clockPut) error {
+	forms := 0
+	for _, given := range []bool{in.Now != nil || in.NowMillis != nil, in.OffsetMs != nil, in.AdvanceMs != nil, in.Real != nil} {
+		if given {
+			forms++
+		}
+	}
+	const want = `give exactly one of {"now":RFC3339} or {"nowMillis":N} (each with optional "frozen", default true), {"offsetMs":N}, {"advanceMs":N}, {"real":true}`
+	switch {
+	case forms != 1:
+		return errors.New(want)
+	case in.Frozen != nil && in.Now == nil && in.NowMillis == nil:
+		return errors.New(`"frozen" goes only with "now" or "nowMillis"; ` + want)
+	case in.Now != nil && in.NowMillis != nil:
+		return errors.New(`give "now" or "nowMillis", not both`)
+	case in.Now != nil:
+		t, err := time.Parse(time.RFC3339Nano, *in.Now)
+		if err != nil {
+			return fmt.Errorf("now=%q: want an RFC 3339 time like 2024-05-01T12:00:00Z", *in.Now)
+		}
+		s.clock.set(t, in.Frozen == nil || *in.Frozen)
+	case in.NowMillis != nil:
+		if *in.NowMillis < 0 || *in.NowMillis > 4*maxClockMs {
+			return fmt.Errorf("nowMillis=%d: want milliseconds since 1970 (0 or more)", *in.NowMillis)
+		}
+		s.clock.set(time.UnixMilli(*in.NowMillis), in.Frozen == nil || *in.Frozen)
+	case in.OffsetMs != nil:
+		if *in.OffsetMs > maxClockMs || *in.OffsetMs < -maxClockMs {
+			return fmt.Errorf("offsetMs=%d: out of range (at most ±100 years)", *in.OffsetMs)
+		}
+		s.SetOffset(time.Duration(*in.OffsetMs) * time.Millisecond)
+	case in.AdvanceMs != nil:
+		if *in.AdvanceMs > maxClockMs || *in.AdvanceMs < -maxClockMs {
+			return fmt.Errorf("advanceMs=%d: out of range (at most ±100 years)", *in.AdvanceMs)
+		}
+		s.Advance(time.Duration(*in.AdvanceMs) * time.Millisecond)
+	case !*in.Real:
+		return errors.New(`"real" can only be true (back to the real clock)`)
+	default:
+		s.UseRealClock()
+	}
+	return nil
+}
+
+func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
+	s.Reset()
+	w.WriteHeader(http.StatusNoContent)
+}

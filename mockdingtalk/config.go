@@ -1,0 +1,303 @@
+// Configuration of the fake robot: Config, the per-robot settings (Robot),
+// functional Options for tests, and the validation that turns bad settings
+// into clear errors before the server starts.
+package mockdingtalk
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+)
+
+// Limits and defaults of a robot's security and rate settings.
+const (
+	// DefaultRateLimitPerMinute is DingTalk's documented limit: 20 messages
+	// per minute per robot.
+	DefaultRateLimitPerMinute = 20
+	// RateLimitWindow is the sliding window the rate limit counts in.
+	RateLimitWindow = time.Minute
+	// RateLimitLockout is how long a robot stays throttled after going over
+	// its limit ("会限流10分钟").
+	RateLimitLockout = 10 * time.Minute
+	// MaxKeywords is how many custom keywords a robot may have.
+	MaxKeywords = 10
+	// maxTokenLen bounds an access token's length (real ones are 64).
+	maxTokenLen = 512
+)
+
+// Config is how a Server starts, and what Reset returns it to.
+type Config struct {
+	// Dialect picks the wording era and the errcodes for an unknown token
+	// and a throttled robot. The zero value is the modern default.
+	Dialect dingtalk.Dialect
+	// JournalCap is how many requests the journal keeps (oldest dropped
+	// first); 0 means journal.DefaultCap (10,000).
+	JournalCap int
+	// Robots exist from the start (and again after Reset). A robot without
+	// an AccessToken gets a generated one, fixed for the server's life.
+	Robots []Robot
+	// Logger receives one record per request to the robot API (Debug when
+	// delivered, Info when rejected, with the hint). Nil discards logs.
+	// Secrets are never logged.
+	Logger *slog.Logger
+	// PublicURL is the base URL clients reach the server at, such as
+	// "http://127.0.0.1:8090". It is used to build webhook URLs; when empty,
+	// the listener's address (Start) or the admin request's Host is used.
+	PublicURL string
+	// TrustForwardedFor makes the IP allowlist check the first address of
+	// an X-Forwarded-For header instead of the connection's peer address.
+	// Only set it behind a proxy you control.
+	TrustForwardedFor bool
+	// FreezeAt, when set, starts the fake's clock frozen at this instant
+	// (and Reset freezes it there again). Zero means the real clock.
+	FreezeAt time.Time
+	// ClockOffset starts the clock running this far from real time; it is
+	// ignored when FreezeAt is set.
+	ClockOffset time.Duration
+}
+
+// Option changes a Config; NewTestServer takes Options.
+type Option func(*Config)
+
+// WithConfig replaces the whole configuration with cfg; later options
+// still apply on top of it.
+func WithConfig(cfg Config) Option { return func(c *Config) { *c = cfg } }
+
+// WithDialect selects the wording era and errcodes.
+func WithDialect(d dingtalk.Dialect) Option { return func(c *Config) { c.Dialect = d } }
+
+// WithEra selects the wording era, keeping the rest of the dialect.
+func WithEra(era dingtalk.Era) Option { return func(c *Config) { c.Dialect.Era = era } }
+
+// WithJournalCap sets how many requests the journal keeps.
+func WithJournalCap(n int) Option { return func(c *Config) { c.JournalCap = n } }
+
+// WithRobots adds robots that exist from the start.
+func WithRobots(robots ...Robot) Option {
+	return func(c *Config) { c.Robots = append(c.Robots, robots...) }
+}
+
+// WithLogger sends the server's logs to l.
+func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
+
+// WithPublicURL sets the base URL used in webhook URLs.
+func WithPublicURL(u string) Option { return func(c *Config) { c.PublicURL = u } }
+
+// WithTrustForwardedFor makes the IP allowlist trust X-Forwarded-For.
+func WithTrustForwardedFor() Option { return func(c *Config) { c.TrustForwardedFor = true } }
+
+// WithFrozenClock starts the fake's clock frozen at t.
+func WithFrozenClock(t time.Time) Option { return func(c *Config) { c.FreezeAt = t } }
+
+// Robot is one custom robot and its security settings. DingTalk lets the
+// settings be combined; each one that is set is checked.
+type Robot struct {
+	// AccessToken identifies the robot in the webhook URL. When empty,
+	// AddRobot generates 64 lowercase hex characters, like DingTalk's.
+	AccessToken string `json:"accessToken"`
+	// Name is a label for people (shown in the inbox); not checked.
+	Name string `json:"name"`
+	// Secret turns on signing ("加签"): requests must carry a timestamp and
+	// sign made with it. Real secrets are "SEC" + 64 hex characters, but any
+	// non-empty string is accepted, as DingTalk's own rules are unknown.
+	Secret string `json:"secret"`
+	// Keywords (at most 10): a message passes if its visible text contains
+	// any of them.
+	Keywords []string `json:"keywords"`
+	// IPAllowlist holds IPv4 addresses ("1.2.3.4") and IPv4 CIDR ranges
+	// ("1.2.3.0/24"). When non-empty, only those senders pass; an IPv6
+	// sender never matches, as on the real service.
+	IPAllowlist []string `json:"ipAllowlist"`
+	// RateLimitPerMinute is how many messages the robot delivers in any
+	// 60-second window before it is locked for 10 minutes. Nil means 20;
+	// 0 turns the limit off. Robots returned by the Server always have it set.
+	RateLimitPerMinute *int `json:"rateLimitPerMinute"`
+	// Disabled robots answer every send with 400102 (机器人已停用).
+	Disabled bool `json:"disabled"`
+}
+
+// RateLimit returns the effective limit per minute (0 = unlimited).
+func (r Robot) RateLimit() int {
+	if r.RateLimitPerMinute == nil {
+		return DefaultRateLimitPerMinute
+	}
+	return *r.RateLimitPerMinute
+}
+
+// LogValue logs the robot with its secret masked.
+func (r Robot) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("accessToken", maskToken(r.AccessToken)),
+		slog.String("name", r.Name),
+		slog.String("secret", MaskSecret(r.Secret)),
+		slog.Any("keywords", r.Keywords),
+		slog.Any("ipAllowlist", r.IPAllowlist),
+		slog.Int("rateLimitPerMinute", r.RateLimit()),
+		slog.Bool("disabled", r.Disabled),
+	)
+}
+
+// clone returns a deep copy, so callers never share slices with the server.
+func (r Robot) clone() Robot {
+	r.Keywords = append([]string{}, r.Keywords...)
+	r.IPAllowlist = append([]string{}, r.IPAllowlist...)
+	if r.RateLimitPerMinute != nil {
+		n := *r.RateLimitPerMinute
+		r.RateLimitPerMinute = &n
+	}
+	return r
+}
+
+// ValidationError is a setting the fake cannot use, with what is wrong.
+// The admin API answers it with HTTP 400.
+type ValidationError struct {
+	// Field names the setting, such as "robots[1].keywords[3]" or "kind".
+	Field string
+	// Problem says what is wrong and what is expected.
+	Problem string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Field == "" {
+		return "mockdingtalk: " + e.Problem
+	}
+	return "mockdingtalk: " + e.Field + ": " + e.Problem
+}
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// normalize checks the robot's settings and returns the robot as the server
+// stores it (token generated if absent, rate limit set, slices copied) and
+// its parsed allowlist. field prefixes error field names.
+func (r Robot) normalize(field string) (Robot, []netip.Prefix, error) {
+	r = r.clone()
+	if field != "" {
+		field += "."
+	}
+	if r.AccessToken == "" {
+		r.AccessToken = GenerateToken()
+	} else if err := checkToken(r.AccessToken); err != nil {
+		return Robot{}, nil, invalid(field+"accessToken", "%s", err)
+	}
+	if len(r.Keywords) > MaxKeywords {
+		return Robot{}, nil, invalid(field+"keywords", "at most %d keywords are allowed (got %d)", MaxKeywords, len(r.Keywords))
+	}
+	for i, k := range r.Keywords {
+		if strings.TrimSpace(k) == "" {
+			return Robot{}, nil, invalid(fmt.Sprintf("%skeywords[%d]", field, i), "a keyword must be a non-blank string")
+		}
+	}
+	allow := make([]netip.Prefix, 0, len(r.IPAllowlist))
+	for i, s := range r.IPAllowlist {
+		p, err := parseAllowEntry(s)
+		if err != nil {
+			return Robot{}, nil, invalid(fmt.Sprintf("%sipAllowlist[%d]", field, i), "%s", err)
+		}
+		allow = append(allow, p)
+	}
+	if r.RateLimitPerMinute == nil {
+		n := DefaultRateLimitPerMinute
+		r.RateLimitPerMinute = &n
+	} else if *r.RateLimitPerMinute < 0 {
+		return Robot{}, nil, invalid(field+"rateLimitPerMinute", "must be 0 (no limit) or more (got %d)", *r.RateLimitPerMinute)
+	}
+	return r, allow, nil
+}
+
+// checkToken rejects tokens that cannot round-trip through a webhook URL
+// and the admin API's /_mock/robots/{accessToken} path.
+func checkToken(t string) error {
+	if len(t) > maxTokenLen {
+		return fmt.Errorf("at most %d characters (got %d)", maxTokenLen, len(t))
+	}
+	for _, c := range t {
+		if unicode.IsSpace(c) || unicode.IsControl(c) || c == '/' || c == '?' || c == '#' || c == '%' {
+			return fmt.Errorf("%q: may not contain spaces, control characters or any of / ? # %%", t)
+		}
+	}
+	return nil
+}
+
+// parseAllowEntry reads one allowlist entry: an IPv4 address or range.
+func parseAllowEntry(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not an IPv4 CIDR range like 1.2.3.0/24", s)
+		}
+		if !p.Addr().Is4() {
+			return netip.Prefix{}, fmt.Errorf("%q is IPv6; DingTalk's allowlist takes IPv4 only", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IPv4 address like 1.2.3.4 or a range like 1.2.3.0/24", s)
+	}
+	if !a.Is4() {
+		return netip.Prefix{}, fmt.Errorf("%q is IPv6; DingTalk's allowlist takes IPv4 only", s)
+	}
+	return netip.PrefixFrom(a, 32), nil
+}
+
+// GenerateToken returns a fresh access token: 64 lowercase hex characters
+// from crypto/rand, the shape of DingTalk's tokens.
+func GenerateToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// validate checks everything but the robots, which New normalizes.
+func (c Config) validate() error {
+	if err := c.Dialect.Validate(); err != nil {
+		return invalid("dialect", "%s", strings.TrimPrefix(err.Error(), "dingtalk: "))
+	}
+	if c.JournalCap < 0 {
+		return invalid("journalCap", "must be 0 (the default, %d) or more (got %d)", journal.DefaultCap, c.JournalCap)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return invalid("publicURL", "%q is not an absolute http(s) URL like http://127.0.0.1:8090", c.PublicURL)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return invalid("publicURL", "%q must not have a query or fragment", c.PublicURL)
+		}
+	}
+	return nil
+}
+
+// MaskSecret returns a loggable form of a secret: its first 7 characters
+// and its length, such as "SEC1a2b…(67 chars)". Short secrets show only
+// their length; an empty one is "(none)".
+func MaskSecret(s string) string {
+	switch n := len([]rune(s)); {
+	case n == 0:
+		return "(none)"
+	case n < 16:
+		return fmt.Sprintf("…(%d chars)", n)
+	default:
+		return fmt.Sprintf("%s…(%d chars)", string([]rune(s)[:7]), n)
+	}
+}
+
+// maskToken shortens an access token for logs.
+func maskToken(t string) string {
+	if len(t) <= 12 {
+		return t
+	}
+	return t[:8] + "…"
+}

@@ -1,0 +1,239 @@
+// Package mockdingtalk is an offline stand-in for DingTalk's custom group
+// robot webhook (POST /robot/send): it checks requests as the real service
+// does (method, token, Content-Type, size, JSON, IP allowlist, timestamp and
+// sign, message fields, keywords, msgUuid, rate limit), answers with the
+// real errcode and byte-exact errmsg, and explains each rejection in an
+// X-Mock-Hint header. It keeps a bounded journal of every request, injects
+// faults, runs on a clock tests can set, and offers all of it over an admin
+// API under /_mock/ and an inbox page at /.
+//
+// A Server is an http.Handler. Use New to mount it yourself, Start to listen
+// on a free loopback port, or NewTestServer in tests.
+package mockdingtalk
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+)
+
+// Server is the fake robot: robots, journal, faults and clock behind one
+// http.Handler. All methods are safe for concurrent use.
+type Server struct {
+	cfg         Config
+	log         *slog.Logger
+	startRobots []robotEntry // normalized start-up robots (settings only)
+	journal     *journal.Journal
+	clock       *clock
+	faults      *faultSet
+	inbox       *inbox.Inbox
+	handler     http.Handler
+
+	mu     sync.RWMutex
+	robots map[string]*robotEntry
+	order  []string
+
+	life      context.Context // ends at Close: releases hung and waiting handlers
+	stop      context.CancelFunc
+	done      <-chan struct{} // life.Done()
+	closeOnce sync.Once
+	httpSrv   *http.Server
+	serveDone chan struct{}
+	listenURL string
+}
+
+// New returns a Server for cfg with no listener; serve it with your own
+// http.Server or call its ServeHTTP. Invalid settings give a
+// *ValidationError. Call Close when done to release blocked requests.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg.Robots = append([]Robot(nil), cfg.Robots...)
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		journal: journal.New(cfg.JournalCap),
+		clock:   newClock(),
+		faults:  &faultSet{},
+	}
+	s.life, s.stop = context.WithCancel(context.Background())
+	s.done = s.life.Done()
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	seen := make(map[string]bool, len(cfg.Robots))
+	for i, r := range cfg.Robots {
+		nr, allow, err := r.normalize(robotField(i))
+		if err != nil {
+			return nil, err
+		}
+		if seen[nr.AccessToken] {
+			return nil, invalid(robotField(i)+".accessToken", "%q is used by an earlier robot", nr.AccessToken)
+		}
+		seen[nr.AccessToken] = true
+		s.startRobots = append(s.startRobots, robotEntry{robot: nr, allow: allow})
+	}
+	s.resetRobots()
+	s.clock.startAt(cfg)
+	s.inbox = inbox.New(s.journal, s.inboxRobots)
+	s.handler = s.routes()
+	return s, nil
+}
+
+func robotField(i int) string { return "robots[" + strconv.Itoa(i) + "]" }
+
+// Start returns a Server for cfg listening on a free port of 127.0.0.1.
+// URL gives its address. Call Close to stop it.
+func Start(cfg Config) (*Server, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.listenURL = "http://" + ln.Addr().String()
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.serveDone = make(chan struct{})
+	go func() {
+		defer close(s.serveDone)
+		_ = s.httpSrv.Serve(ln)
+	}()
+	return s, nil
+}
+
+// routes builds the router: the send API, the admin API and the inbox.
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	r.Path(SendPath).HandlerFunc(s.handleSend)
+	s.adminRoutes(r.PathPrefix(AdminPrefix).Subrouter())
+	r.PathPrefix("/").Handler(s.inbox)
+	return r
+}
+
+// ServeHTTP serves the send API at /robot/send, the admin API under
+// /_mock/ and the inbox page at / (and /_inbox/).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// URL is the base URL clients reach the server at: Config.PublicURL if set,
+// else the listener's "http://127.0.0.1:port" (Start), else "".
+func (s *Server) URL() string {
+	if s.cfg.PublicURL != "" {
+		return trimSlash(s.cfg.PublicURL)
+	}
+	return s.listenURL
+}
+
+// Config returns the configuration the server started with.
+func (s *Server) Config() Config {
+	c := s.cfg
+	c.Robots = append([]Robot(nil), c.Robots...)
+	return c
+}
+
+// Journal returns the server's journal, for readers that need more than
+// Entries and WaitForEntries (live views, Gomega matchers).
+func (s *Server) Journal() *journal.Journal { return s.journal }
+
+// Entries returns the journal entries matching f, oldest first.
+func (s *Server) Entries(f journal.Filter) []journal.Entry { return s.journal.List(f) }
+
+// WaitForEntries blocks until at least n entries match f and returns them
+// (f.Limit is ignored), or returns ctx's error with the entries so far. It
+// also gives up when the server closes.
+func (s *Server) WaitForEntries(ctx context.Context, f journal.Filter, n int) ([]journal.Entry, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := context.AfterFunc(s.life, func() { cancel(ErrClosed) })
+	defer stop()
+	got, err := s.journal.Wait(ctx, f, n)
+	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrClosed) {
+			return got, ErrClosed
+		}
+	}
+	return got, err
+}
+
+// ErrClosed is returned by WaitForEntries when the server closes first.
+var ErrClosed = errors.New("mockdingtalk: server closed")
+
+// ClearEntries empties the journal (sequence numbers keep counting).
+func (s *Server) ClearEntries() { s.journal.Clear() }
+
+// Now is the fake's current time.
+func (s *Server) Now() time.Time { return s.clock.Now() }
+
+// SetNow freezes the fake's clock at t; it stays there until moved.
+func (s *Server) SetNow(t time.Time) { s.clock.set(t, true) }
+
+// Advance moves the fake's clock by d (back if negative), frozen or not.
+func (s *Server) Advance(d time.Duration) { s.clock.advance(d) }
+
+// SetOffset runs the fake's clock at real time plus d.
+func (s *Server) SetOffset(d time.Duration) { s.clock.setOffset(d) }
+
+// UseRealClock runs the fake's clock at real time again.
+func (s *Server) UseRealClock() { s.clock.setOffset(0) }
+
+// Clock describes the fake's clock.
+func (s *Server) Clock() ClockState { return s.clock.state() }
+
+// Reset puts the server back to its start-up configuration: the Config's
+// robots (with their original tokens and fresh rate-limit state), an empty
+// journal, no faults and the Config's clock.
+func (s *Server) Reset() {
+	s.resetRobots()
+	s.journal.Clear()
+	s.faults.clear()
+	s.clock.startAt(s.cfg)
+}
+
+// Close stops the listener (if any), closes open connections and releases
+// every request held by a hang or delay fault or a wait. It does not wait
+// for handlers to finish. Safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.stop()
+		s.inbox.Close()
+		if s.httpSrv != nil {
+			_ = s.httpSrv.Close()
+			<-s.serveDone
+		}
+	})
+}
+
+func trimSlash(u string) string {
+	for len(u) > 0 && u[len(u)-1] == '/' {
+		u = u[:len(u)-1]
+	}
+	return u
+}
+
+// inboxRobots lists the robots for the inbox page.
+func (s *Server) inboxRobots() []inbox.Robot {
+	robots := s.Robots()
+	out := make([]inbox.Robot, 0, len(robots))
+	for _, r := range robots {
+		out = append(out, inbox.Robot{AccessToken: r.AccessToken, Name: r.Name, WebhookURL: s.WebhookURL(r.AccessToken), Secret: r.Secret})
+	}
+	return out
+}

@@ -1,0 +1,208 @@
+// ZStack's error envelope, its error codes and their fixed descriptions,
+// and the helpers that write JSON, plain-text and error answers.
+package sns
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Error codes used by the API (ZStack's SysErrors and IdentityErrors).
+const (
+	CodeInternal        = "SYS.1000"
+	CodeNotFound        = "SYS.1003"
+	CodeInvalidArgument = "SYS.1007"
+	CodeAuthFailure     = "ID.1000"
+	CodeInvalidSession  = "ID.1001"
+)
+
+// descriptions are the fixed texts of ZStack's conf/errorCodes/*.xml.
+var descriptions = map[string]string{
+	CodeInternal:        "An internal error happened in system",
+	CodeNotFound:        "A resource can not be found",
+	CodeInvalidArgument: "One or more API argument is invalid",
+	CodeAuthFailure:     "Unable to authenticate a user",
+	CodeInvalidSession:  "The session is invalid, either wrong session id or the session has been expired",
+}
+
+// Description returns ZStack's fixed description of an error code, "" for
+// a code the API does not use.
+func Description(code string) string { return descriptions[code] }
+
+// ErrorCode is ZStack's error object. Elaboration, Opaque and Cause are
+// written as null when empty, as ZStack's SDK models them.
+type ErrorCode struct {
+	Code        string         `json:"code"`
+	Description string         `json:"description"`
+	Details     string         `json:"details"`
+	Elaboration *string        `json:"elaboration"`
+	Opaque      map[string]any `json:"opaque"`
+	Cause       *ErrorCode     `json:"cause"`
+}
+
+// ErrorResponse is the body of every failed API call: {"error":{…}}.
+type ErrorResponse struct {
+	Error ErrorCode `json:"error"`
+}
+
+// apiError is a failure with the HTTP status it is answered with.
+type apiError struct {
+	status int
+	code   ErrorCode
+}
+
+func (e *apiError) Error() string { return e.code.Code + ": " + e.code.Details }
+
+func newErr(status int, code, format string, args ...any) *apiError {
+	details := format
+	if len(args) > 0 {
+		details = fmt.Sprintf(format, args...)
+	}
+	return &apiError{status: status, code: ErrorCode{Code: code, Description: descriptions[code], Details: details}}
+}
+
+// argErr is ZStack's argerr: SYS.1007 from the API pipeline (HTTP 503).
+func argErr(format string, args ...any) *apiError {
+	return newErr(http.StatusServiceUnavailable, CodeInvalidArgument, format, args...)
+}
+
+// notFoundErr is SYS.1003 (HTTP 503).
+func notFoundErr(format string, args ...any) *apiError {
+	return newErr(http.StatusServiceUnavailable, CodeNotFound, format, args...)
+}
+
+// internalErr is SYS.1000 (HTTP 503), ZStack's inerr.
+func internalErr(format string, args ...any) *apiError {
+	return newErr(http.StatusServiceUnavailable, CodeInternal, format, args...)
+}
+
+// badRequest is a request that cannot be decoded: HTTP 400 with SYS.1007.
+func badRequest(format string, args ...any) *apiError {
+	return newErr(http.StatusBadRequest, CodeInvalidArgument, format, args...)
+}
+
+// sessionErr is ID.1001 (HTTP 503), details "Session expired" as ZStack.
+func sessionErr() *apiError {
+	return newErr(http.StatusServiceUnavailable, CodeInvalidSession, "Session expired")
+}
+
+// encodeJSON marshals v without HTML escaping (ZStack's Gson does not
+// escape <, > and &).
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := encodeJSON(v)
+	if err != nil {
+		status = http.StatusServiceUnavailable
+		data, _ = encodeJSON(ErrorResponse{Error: internalErr("cannot encode the answer: %v", err).code})
+	}
+	writeRaw(w, status, data)
+}
+
+func writeRaw(w http.ResponseWriter, status int, data []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.status, ErrorResponse{Error: e.code})
+}
+
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, text)
+}
+
+// decodeBody reads a JSON object from r into v. Anything that cannot be
+// decoded (empty, malformed, wrong JSON types, over MaxBodyBytes, trailing
+// data) is an HTTP 400 SYS.1007 error saying what is wrong.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return badRequest("the request body is larger than %d bytes", MaxBodyBytes)
+		}
+		return badRequest("cannot read the request body: %v", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return badRequest("the request body is empty; a JSON object is expected")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return badRequest("%s", describeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("the request body has data after its JSON object")
+	}
+	return nil
+}
+
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", syn.Error(), syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Sprintf("the request body must be a JSON object, not %s", jsonKind(typ.Value))
+		}
+		return fmt.Sprintf("field[%s] must be %s, not %s", typ.Field, expectedKind(typ.Type.String()), jsonKind(typ.Value))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the request body is not valid JSON: it ends too early"
+	default:
+		return "the request body is not valid JSON: " + err.Error()
+	}
+}
+
+func jsonKind(v string) string {
+	switch {
+	case v == "string":
+		return "a string"
+	case v == "number" || strings.HasPrefix(v, "number"):
+		return "a number"
+	case v == "bool":
+		return "a boolean"
+	case v == "array":
+		return "an array"
+	case v == "object":
+		return "an object"
+	}
+	return v
+}
+
+func expectedKind(goType string) string {
+	switch {
+	case strings.HasSuffix(goType, "string") && strings.HasPrefix(goType, "[]"):
+		return "an array of strings"
+	case strings.HasPrefix(goType, "map["):
+		return "an object of strings"
+	case strings.HasSuffix(goType, "string"):
+		return "a string"
+	case strings.HasSuffix(goType, "bool"):
+		return "a boolean"
+	case strings.Contains(goType, "int"):
+		return "an integer"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}

@@ -1,0 +1,220 @@
+// The Server: construction, routing under /zstack/v1/, panic recovery, the
+// ZStack 404 for unknown paths, and shutdown.
+package sns
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dingtalk-mock/mockdingtalk/sns/store"
+	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
+)
+
+// Prefix is the path every route of the API starts with.
+const Prefix = "/zstack/v1"
+
+// Server serves ZStack's SNS DingTalk API. It is an http.Handler; create it
+// with New and release it with Close.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	loc      *time.Location
+	store    store.Store
+	sender   *webhook.Sender
+	sessions *sessions
+	jobs     *jobs
+	router   *mux.Router
+
+	// writeMu serialises read-check-write sequences on the store (duplicate
+	// checks, updates), so concurrent requests cannot interleave them.
+	writeMu sync.Mutex
+
+	ctx       context.Context // ends on Close; async jobs run under it
+	cancel    context.CancelFunc
+	lifeMu    sync.Mutex // guards closed and wg.Add against Close
+	closed    bool
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New checks cfg, opens the store and returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.SessionTTL < 0 || cfg.JobTTL < 0 {
+		return nil, errors.New("sns: SessionTTL and JobTTL must not be negative")
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.JobTTL == 0 {
+		cfg.JobTTL = DefaultJobTTL
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.PublicURL != "" {
+		cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+		if !strings.HasPrefix(cfg.PublicURL, "http://") && !strings.HasPrefix(cfg.PublicURL, "https://") {
+			return nil, fmt.Errorf("sns: PublicURL %q must start with http:// or https://", cfg.PublicURL)
+		}
+	}
+	defaultAccounts := len(cfg.Accounts) == 0
+	if defaultAccounts {
+		cfg.Accounts = DefaultAccounts()
+	}
+	accounts, err := checkAccounts(cfg.Accounts)
+	if err != nil {
+		return nil, err
+	}
+	outbound := cfg.Outbound
+	if outbound.Logger == nil {
+		outbound.Logger = cfg.Logger
+	}
+	sender, err := webhook.New(outbound)
+	if err != nil {
+		return nil, fmt.Errorf("sns: %w", err)
+	}
+	var st store.Store
+	if cfg.DataDir != "" {
+		if st, err = store.OpenBolt(cfg.DataDir); err != nil {
+			return nil, fmt.Errorf("sns: %w", err)
+		}
+	} else {
+		st = store.NewMemory()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		loc:      cfg.Location,
+		store:    st,
+		sender:   sender,
+		sessions: newSessions(accounts, cfg.SessionTTL, cfg.Now),
+		jobs:     newJobs(cfg.JobTTL, cfg.Now),
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	s.router = s.routes()
+	names := make([]string, len(accounts))
+	for i, a := range accounts {
+		names[i] = a.Name
+	}
+	s.log.Info("sns: ready", "accounts", names, "sessionTTL", cfg.SessionTTL.String(), "async", cfg.Async,
+		"dataDir", cfg.DataDir, "webhookTimeout", sender.Timeout().String())
+	if defaultAccounts {
+		s.log.Info(`sns: log in as ZStack's initial account: accountName "admin", password "password" (send its SHA-512 hex)`,
+			"passwordSHA512", SHA512Hex(DefaultAdminPassword))
+	}
+	return s, nil
+}
+
+// ServeHTTP serves the API. Paths outside /zstack/ are answered like
+// unknown API paths; mount the Server at /zstack/ in a larger mux.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("sns: panic while serving a request", "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			writeError(w, internalErr("unexpected error while handling %s %s: %v", r.Method, r.URL.Path, v))
+		}
+	}()
+	s.router.ServeHTTP(w, r)
+}
+
+// Close stops async jobs, waits for them and closes the store. It is safe
+// to call more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.lifeMu.Lock()
+		s.closed = true
+		s.lifeMu.Unlock()
+		s.cancel()
+		s.wg.Wait()
+		s.closeErr = s.store.Close()
+	})
+	return s.closeErr
+}
+
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	v1 := r.PathPrefix(Prefix).Subrouter()
+
+	v1.HandleFunc("/accounts/login", s.handleLogin).Methods(http.MethodPut)
+	v1.HandleFunc("/accounts/sessions/{uuid}", s.handleLogout).Methods(http.MethodDelete)
+	v1.HandleFunc("/accounts/sessions/{uuid}/valid", s.handleValidateSession).Methods(http.MethodGet)
+
+	v1.HandleFunc("/api-jobs/{id}", s.handleJob)
+
+	const dt = "/sns/application-endpoints/ding-talk"
+	v1.HandleFunc(dt+"/test-connection", s.authed(s.handleTestConnection, true)).Methods(http.MethodPost)
+	v1.HandleFunc(dt+"/at-persons", s.authed(s.handleAddAtPerson, false)).Methods(http.MethodPost)
+	v1.HandleFunc(dt+"/at-persons", s.authed(s.handleQueryAtPersons, false)).Methods(http.MethodGet)
+	v1.HandleFunc(dt+"/at-persons/{uuid}", s.authed(s.handleQueryAtPersons, false)).Methods(http.MethodGet)
+	v1.HandleFunc(dt+"/at-persons/{uuid}/actions", s.authed(s.handleUpdateAtPerson, false)).Methods(http.MethodPut)
+	v1.HandleFunc(dt+"/{endpointUuid}/at-persons/{phoneNumber}", s.authed(s.handleRemoveAtPerson, false)).Methods(http.MethodDelete)
+	v1.HandleFunc(dt, s.authed(s.handleCreateEndpoint, false)).Methods(http.MethodPost)
+	v1.HandleFunc(dt, s.authed(s.handleQueryEndpoints, false)).Methods(http.MethodGet)
+	v1.HandleFunc(dt+"/{uuid}", s.authed(s.handleQueryEndpoints, false)).Methods(http.MethodGet)
+	v1.HandleFunc(dt+"/{uuid}/actions", s.authed(s.handleUpdateEndpoint, false)).Methods(http.MethodPut)
+
+	const ep = "/sns/application-endpoints"
+	v1.HandleFunc(ep, s.authed(s.handleQueryApplicationEndpoints, false)).Methods(http.MethodGet)
+	v1.HandleFunc(ep+"/{uuid}", s.authed(s.handleQueryApplicationEndpoints, false)).Methods(http.MethodGet)
+	v1.HandleFunc(ep+"/{uuid}", s.authed(s.handleDeleteEndpoint, false)).Methods(http.MethodDelete)
+	v1.HandleFunc(ep+"/{uuid}/actions", s.authed(s.handleApplicationEndpointAction, false)).Methods(http.MethodPut)
+
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeText(w, http.StatusNotFound, "no api mapping to "+r.URL.Path)
+	})
+	r.NotFoundHandler = notFound
+	v1.NotFoundHandler = notFound
+	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("no api mapping to %s %s: the path exists but not for method %s", r.Method, r.URL.Path, r.Method))
+	})
+	r.MethodNotAllowedHandler = notAllowed
+	v1.MethodNotAllowedHandler = notAllowed
+	return r
+}
+
+// newUUID returns a ZStack-style uuid: 32 lower-case hex digits of a
+// version-4 UUID, which passes ZStack's resource uuid pattern.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("sns: crypto/rand failed: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return hex.EncodeToString(b[:])
+}
+
+// zstackDate writes t as ZStack's REST layer does ("Jan 2, 2006 3:04:05 PM").
+func (s *Server) zstackDate(t time.Time) string {
+	return t.In(s.loc).Format(DateLayout)
+}
+
+// DateLayout is the time layout of every date the API writes, as ZStack's
+// Gson writes java.sql.Timestamp.
+const DateLayout = "Jan 2, 2006 3:04:05 PM"

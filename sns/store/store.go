@@ -1,0 +1,72 @@
+// Package store keeps the SNS API's DingTalk endpoints and their at-persons:
+// in memory (NewMemory) or in a bbolt file that is fsynced on every commit
+// (OpenBolt), behind one interface so the API does not care which.
+//
+// Records hold secrets in clear (the sender needs them to sign); callers
+// mask them before anything leaves the process, and the bbolt file is
+// created with mode 0600.
+package store
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Endpoint is one DingTalk endpoint (ZStack's SNSDingTalkEndpointVO plus its
+// base SNSApplicationEndpointVO columns).
+type Endpoint struct {
+	UUID             string    `json:"uuid"`
+	Name             string    `json:"name"`
+	Description      string    `json:"description,omitempty"`
+	Type             string    `json:"type"`
+	State            string    `json:"state"`
+	PlatformUUID     string    `json:"platformUuid"`
+	ConnectionStatus string    `json:"connectionStatus"`
+	URL              string    `json:"url"`
+	AtAll            bool      `json:"atAll"`
+	Secret           string    `json:"secret,omitempty"`
+	CreateDate       time.Time `json:"createDate"`
+	LastOpDate       time.Time `json:"lastOpDate"`
+}
+
+// AtPerson is one phone number an endpoint @-mentions (SNSDingTalkAtPersonVO).
+type AtPerson struct {
+	UUID         string    `json:"uuid"`
+	PhoneNumber  string    `json:"phoneNumber"`
+	EndpointUUID string    `json:"endpointUuid"`
+	Remark       string    `json:"remark,omitempty"`
+	CreateDate   time.Time `json:"createDate"`
+	LastOpDate   time.Time `json:"lastOpDate"`
+}
+
+// Store is the persistence the SNS API needs. Implementations are safe for
+// concurrent use; every method that changes data is atomic and, for the
+// bbolt store, durable when it returns.
+type Store interface {
+	// Endpoints returns every endpoint, ordered by creation time then uuid.
+	Endpoints() ([]Endpoint, error)
+	// Endpoint returns one endpoint or ErrNotFound.
+	Endpoint(uuid string) (Endpoint, error)
+	// PutEndpoint creates or replaces an endpoint together with the given
+	// at-persons (added or replaced), in one transaction.
+	PutEndpoint(ep Endpoint, persons ...AtPerson) error
+	// DeleteEndpoint removes an endpoint and all its at-persons. Deleting a
+	// missing endpoint is not an error.
+	DeleteEndpoint(uuid string) error
+	// AtPersons returns every at-person, ordered by creation time then uuid.
+	AtPersons() ([]AtPerson, error)
+	// AtPerson returns one at-person or ErrNotFound.
+	AtPerson(uuid string) (AtPerson, error)
+	// PutAtPerson creates or replaces an at-person.
+	PutAtPerson(p AtPerson) error
+	// DeleteAtPerson removes an at-person; a missing one is not an error.
+	DeleteAtPerson(uuid string) error
+	// Close releases the store. Later calls fail.
+	Close() error
+}
+
+// ErrClosed is returned by a store after Close.
+var ErrClosed = errors.New("store: closed")

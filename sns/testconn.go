@@ -1,0 +1,231 @@
+// SNSDingTalkTestConnection: validate as ZStack does, pick url, secret and
+// @ settings (a stored endpoint wins over the request), build the markdown
+// test message with DingTalk's real @ semantics, sign and send it, and
+// report connected and webhookResp.
+package sns
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/sns/store"
+	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
+)
+
+// TestMessageTitle is the markdown title of every test message (ZStack's
+// DingTalkMessage.DEFAULT_TITLE).
+const TestMessageTitle = "test connected"
+
+// TestConnectionParams is the "params" object of a test-connection call.
+// Nil means the field was absent (or null).
+type TestConnectionParams struct {
+	TestMsg              *string  `json:"testMsg"`
+	EndpointUUID         *string  `json:"endpointUuid"`
+	URL                  *string  `json:"url"`
+	AtAll                *bool    `json:"atAll"`
+	AtPersonPhoneNumbers []string `json:"atPersonPhoneNumbers"`
+	Secret               *string  `json:"secret"`
+}
+
+type testConnectionRequest struct {
+	Params     *TestConnectionParams `json:"params"`
+	SystemTags []string              `json:"systemTags"`
+	UserTags   []string              `json:"userTags"`
+}
+
+// TestConnectionResult is a successful test-connection answer.
+type TestConnectionResult struct {
+	Success     bool           `json:"success"`
+	Connected   bool           `json:"connected"`
+	WebhookResp map[string]any `json:"webhookResp"`
+}
+
+// countryPrefix is the "+86-" part of ZStack's phone format.
+var countryPrefix = regexp.MustCompile(`^\+\d{1,4}-`)
+
+// MentionNumber turns a stored phone number into the form DingTalk's
+// at.atMobiles and "@…" text expect: the bare mobile number. ZStack stores
+// "+86-13800000000"; DingTalk identifies mainland users by "13800000000",
+// so any "+<country code>-" prefix is dropped. Other forms pass unchanged
+// (trimmed).
+func MentionNumber(phone string) string {
+	return countryPrefix.ReplaceAllString(strings.TrimSpace(phone), "")
+}
+
+// BuildTestMessage builds the test message: markdown titled "test
+// connected" whose text is testMsg, with DingTalk's @ semantics. With atAll,
+// at.isAtAll is true and phones are ignored. Otherwise each phone (see
+// MentionNumber; blanks and duplicates dropped) goes into at.atMobiles and
+// is written as "@<number>" after a blank line, so DingTalk notifies and
+// highlights it. ZStack's own code writes Feishu-style <at user_id="…">
+// tags instead, which mention nobody on DingTalk.
+func BuildTestMessage(testMsg string, atAll bool, phones []string) *dingtalk.Message {
+	msg := &dingtalk.Message{
+		MsgType:  dingtalk.MsgMarkdown,
+		Markdown: &dingtalk.Markdown{Title: TestMessageTitle, Text: testMsg},
+		At:       &dingtalk.At{},
+	}
+	if atAll {
+		msg.At.IsAtAll = true
+		return msg
+	}
+	var mobiles []string
+	for _, p := range phones {
+		if m := MentionNumber(p); m != "" && !slices.Contains(mobiles, m) {
+			mobiles = append(mobiles, m)
+		}
+	}
+	if len(mobiles) == 0 {
+		return msg
+	}
+	mentions := make([]string, len(mobiles))
+	for i, m := range mobiles {
+		mentions[i] = "@" + m
+	}
+	msg.Markdown.Text = testMsg + "\n\n" + strings.Join(mentions, " ")
+	msg.At.AtMobiles = mobiles
+	return msg
+}
+
+func (s *Server) handleTestConnection(w http.ResponseWriter, r *http.Request) {
+	var req testConnectionRequest
+	if e := decodeBody(w, r, &req); e != nil {
+		writeError(w, e)
+		return
+	}
+	if req.Params == nil {
+		writeError(w, badRequest("the body has no 'params' object"))
+		return
+	}
+	if s.cfg.Async {
+		token, _ := sessionToken(r) // the header's form was checked by authed
+		s.startJob(w, r, func() (int, any) {
+			if _, ok := s.sessions.valid(token); !ok {
+				e := sessionErr()
+				return e.status, ErrorResponse{Error: e.code}
+			}
+			res, e := s.testConnection(s.ctx, req.Params)
+			if e != nil {
+				return e.status, ErrorResponse{Error: e.code}
+			}
+			return http.StatusOK, res
+		})
+		return
+	}
+	res, e := s.testConnection(r.Context(), req.Params)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// testConnection runs the API: validation (ZStack's order and texts), the
+// choice of url/secret/@ settings, the send, and the result.
+func (s *Server) testConnection(ctx context.Context, p *TestConnectionParams) (*TestConnectionResult, *apiError) {
+	for _, f := range []*string{p.TestMsg, p.EndpointUUID, p.URL, p.Secret} {
+		trimPtr(f)
+	}
+	const m = msgTestConnection
+	if e := firstErr(mandatory(m, "testMsg", p.TestMsg != nil), maxLength(m, "url", p.URL, 2048)); e != nil {
+		return nil, e
+	}
+	var ep *store.Endpoint
+	if p.EndpointUUID != nil {
+		loaded, e := s.loadEndpoint("endpointUuid", m, *p.EndpointUUID)
+		if e != nil {
+			return nil, e
+		}
+		ep = &loaded
+	}
+	if isBlank(p.URL) && isBlank(p.TestMsg) && isBlank(p.Secret) && isBlank(p.EndpointUUID) {
+		return nil, argErr("cannot test connection, Because all parameters is null")
+	}
+	if !isBlank(p.URL) {
+		if e := validateURL(*p.URL); e != nil {
+			return nil, e
+		}
+	}
+
+	var target, secret string
+	var atAll bool
+	phones := p.AtPersonPhoneNumbers
+	if p.URL != nil {
+		target = *p.URL
+	}
+	if p.Secret != nil {
+		secret = *p.Secret
+	}
+	if p.AtAll != nil {
+		atAll = *p.AtAll
+	}
+	if ep != nil { // ZStack's rule: the stored endpoint wins
+		target, secret, atAll = ep.URL, ep.Secret, ep.AtAll
+		persons, err := s.personsOf(ep.UUID)
+		if err != nil {
+			return nil, s.storeErr("read at-persons", err)
+		}
+		phones = make([]string, len(persons))
+		for i, q := range persons {
+			phones[i] = q.PhoneNumber
+		}
+	}
+	if strings.TrimSpace(target) == "" {
+		return nil, argErr("cannot test connection: there is no webhook url to test; give params.url, or params.endpointUuid of an endpoint")
+	}
+
+	msg := BuildTestMessage(*p.TestMsg, atAll, phones)
+	res, err := s.sender.Send(ctx, target, secret, msg)
+	if ep != nil {
+		s.recordConnection(ep.UUID, err == nil && res.Connected)
+	}
+	if err != nil {
+		var we *webhook.Error
+		if !errors.As(err, &we) {
+			return nil, internalErr("%v", err)
+		}
+		s.log.Warn("sns: test-connection failed", "url", redactURL(target), "signed", secret != "", "kind", string(we.Kind), "detail", we.Detail)
+		switch we.Kind {
+		case webhook.KindBlocked, webhook.KindInvalidURL:
+			return nil, argErr("%s", we.Detail)
+		}
+		return nil, internalErr("%s", we.Detail)
+	}
+	s.log.Info("sns: test-connection", "url", redactURL(target), "signed", secret != "", "status", res.Status,
+		"connected", res.Connected, "errcode", res.ErrCode(), "endpointUuid", ptrOr(p.EndpointUUID))
+	return &TestConnectionResult{Success: true, Connected: res.Connected, WebhookResp: res.Resp}, nil
+}
+
+// recordConnection keeps the endpoint's connectionStatus in step with its
+// last test: UP when connected, DOWN otherwise.
+func (s *Server) recordConnection(uuid string, up bool) {
+	status := ConnectionDown
+	if up {
+		status = ConnectionUp
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	ep, err := s.store.Endpoint(uuid)
+	if err != nil || ep.ConnectionStatus == status {
+		return
+	}
+	ep.ConnectionStatus = status
+	if err := s.store.PutEndpoint(ep); err != nil {
+		s.log.Error("sns: cannot record the connection status", "uuid", uuid, "err", err)
+	}
+}
+
+func ptrOr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// redactURL is the only form of a webhook URL that goes to logs.
+func redactURL(u string) string { return webhook.Redact(u) }

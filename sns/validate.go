@@ -1,0 +1,134 @@
+// Validation rules shared by the API's messages, with ZStack's exact texts:
+// the generic @APIParam checks (ApiMessageProcessorImpl), the resource uuid
+// check (PortApiValidator) and the SNS interceptor's url and phone checks
+// (SNSApiInterceptor).
+package sns
+
+import (
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf16"
+)
+
+// ZStack's message class names, as they appear in validation texts.
+const (
+	msgTestConnection = "org.zstack.sns.platform.dingtalk.APISNSDingTalkTestConnectionMsg"
+	msgCreateEndpoint = "org.zstack.sns.platform.dingtalk.APICreateSNSDingTalkEndpointMsg"
+	msgUpdateEndpoint = "org.zstack.sns.platform.dingtalk.APIUpdateSNSDingTalkEndpointMsg"
+	msgAddAtPerson    = "org.zstack.sns.platform.dingtalk.APIAddSNSDingTalkAtPersonMsg"
+	msgUpdateAtPerson = "org.zstack.sns.platform.dingtalk.APIUpdateAtPersonOfAtDingTalkEndpointMsg"
+	msgRemoveAtPerson = "org.zstack.sns.platform.dingtalk.APIRemoveSNSDingTalkAtPersonMsg"
+	msgDeleteEndpoint = "org.zstack.sns.APIDeleteSNSApplicationEndpointMsg"
+	msgUpdateAppEP    = "org.zstack.sns.APIUpdateSNSApplicationEndpointMsg"
+	msgChangeEPState  = "org.zstack.sns.APIChangeSNSApplicationEndpointStateMsg"
+	msgLogin          = "org.zstack.header.identity.APILogInByAccountMsg"
+
+	voEndpoint = "SNSDingTalkEndpointVO"
+	voAtPerson = "SNSDingTalkAtPersonVO"
+)
+
+var (
+	// resourceUUID is the pattern PortApiValidator requires of a resource uuid.
+	resourceUUID = regexp.MustCompile(`^[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}$`)
+	// dingTalkPhone is SNSApiInterceptor's dingdingPhoneNumberFormat.
+	dingTalkPhone = regexp.MustCompile(`^\+\d{2,3}-\d{11}$`)
+	// ipLike is SNSApiInterceptor's ipFormat: a host ending in ".digits".
+	ipLike = regexp.MustCompile(`^.*?\.[0-9]+$`)
+)
+
+// javaTrim trims as Java's String.trim does (every char <= ' '); ZStack
+// trims every String @APIParam before checking it.
+func javaTrim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+}
+
+func trimPtr(p *string) {
+	if p != nil {
+		*p = javaTrim(*p)
+	}
+}
+
+// javaLen is Java's String.length(): UTF-16 code units.
+func javaLen(s string) int { return len(utf16.Encode([]rune(s))) }
+
+func isBlank(p *string) bool { return p == nil || javaTrim(*p) == "" }
+
+func mandatory(msg, field string, present bool) *apiError {
+	if present {
+		return nil
+	}
+	return argErr("field[%s] of message[%s] is mandatory, can not be null", field, msg)
+}
+
+func maxLength(msg, field string, v *string, limit int) *apiError {
+	if v == nil {
+		return nil
+	}
+	if n := javaLen(*v); n > limit {
+		return argErr("field[%s] of message[%s] exceeds max length of string. expected was <= %d, actual was %d", field, msg, limit, n)
+	}
+	return nil
+}
+
+func nonEmptyList(field string, v []string) *apiError {
+	if v != nil && len(v) == 0 {
+		return argErr("field[%s] must be a nonempty list", field)
+	}
+	return nil
+}
+
+// checkUUIDFormat is PortApiValidator's format check of a resourceType
+// field: SYS.1003 "invalid value[%s] of field[%s]".
+func checkUUIDFormat(field, value string) *apiError {
+	if !resourceUUID.MatchString(value) {
+		return notFoundErr("invalid value[%s] of field[%s]", value, field)
+	}
+	return nil
+}
+
+// resourceNotFound is PortApiValidator's text for a uuid with no record.
+func resourceNotFound(field, msgClass, uuid, vo string) *apiError {
+	short := msgClass[strings.LastIndex(msgClass, ".")+1:]
+	return notFoundErr("invalid field[%s] for %s, resource[uuid:%s, type:%s] not found", field, short, uuid, vo)
+}
+
+// validateURL is SNSApiInterceptor.validateURL, with Go's parser: the url
+// must parse as an absolute http or https URL with a host ("invalid
+// url[%s]"), and a host that ends in ".digits" must be a real IP address
+// ("[%s] is not a legal ip").
+func validateURL(raw string) *apiError {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return argErr("invalid url[%s]", raw)
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return argErr("invalid url[%s]", raw)
+	}
+	host := u.Hostname()
+	if host == "" {
+		return argErr("invalid url[%s]", raw)
+	}
+	if ipLike.MatchString(host) && net.ParseIP(host) == nil {
+		return argErr("[%s] is not a legal ip", host)
+	}
+	return nil
+}
+
+func checkDingTalkPhone(n string) *apiError {
+	if !dingTalkPhone.MatchString(n) {
+		return argErr("invalid phone number[%s], the DingDing phone number is like +86-12388889999", n)
+	}
+	return nil
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...*apiError) *apiError {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,548 @@
+// Package webhook is the SNS API's outbound sender: it signs a DingTalk robot
+// message with dingtalk.SignURL, POSTs it to the webhook and turns the answer
+// (or the failure) into something the API can report, with the safety rails a
+// server that dials user-supplied URLs needs: a per-attempt timeout, no
+// redirects, a capped response read, http/https only, an optional allowlist
+// and denylist of hosts and CIDR ranges checked on the resolved address at
+// dial time, and bounded retries.
+//
+// Nothing it returns or logs contains the secret or the signed URL: URLs are
+// reported as scheme://host/path only.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+)
+
+// Defaults used when the matching Config field is zero.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultRetryBackoff     = 500 * time.Millisecond
+	DefaultMaxResponseBytes = 1 << 20
+	// ContentType is the request header ZStack's sender uses.
+	ContentType = "application/json;charset=utf-8"
+)
+
+// Config configures a Sender. The zero value is usable: 10 s per attempt, one
+// attempt, 1 MiB answers, certificate checks on, no host restrictions.
+type Config struct {
+	// Timeout bounds each attempt, from dialing to the last byte of the
+	// answer. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// Retries is how many more attempts follow a failed one. Only transport
+	// errors (refused, reset, timeout, dropped) and 5xx answers are retried;
+	// a blocked destination, a 2xx, 3xx or 4xx answer never is. Default 0.
+	Retries int
+	// RetryBackoff is the pause before the first retry; it doubles for each
+	// further one. Zero means DefaultRetryBackoff.
+	RetryBackoff time.Duration
+	// MaxResponseBytes caps how much of an answer is read. A larger answer
+	// fails the call. Zero means DefaultMaxResponseBytes (1 MiB).
+	MaxResponseBytes int64
+	// AllowHosts, when not empty, is the only set of destinations the sender
+	// may reach. Each entry is a host name ("oapi.dingtalk.com", or
+	// "*.example.com" for any subdomain), an IP address or a CIDR range
+	// ("10.0.0.0/8"). A destination passes when its host name matches a name
+	// entry or the address it resolves to, checked at dial time, is inside
+	// an address or range entry.
+	AllowHosts []string
+	// DenyHosts lists destinations the sender must never reach, in the same
+	// syntax as AllowHosts. A deny match wins over an allow match. Address
+	// and range entries are checked on the resolved address at dial time,
+	// so a DNS name that resolves into a denied range is refused too.
+	DenyHosts []string
+	// InsecureSkipVerify turns off TLS certificate checks, as ZStack's own
+	// REST client does. Off by default.
+	InsecureSkipVerify bool
+	// RootCAs, when set, replaces the system roots for TLS (for tests and
+	// private CAs).
+	RootCAs *x509.CertPool
+	// Now gives the signing time. Nil means time.Now; DingTalk rejects a
+	// timestamp more than an hour from its own clock.
+	Now func() time.Time
+	// Logger receives one line per attempt. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Sender posts messages to DingTalk webhooks. It is safe for concurrent use.
+type Sender struct {
+	cfg        Config
+	allowNames []string
+	allowNets  []*net.IPNet
+	denyNames  []string
+	denyNets   []*net.IPNet
+	log        *slog.Logger
+}
+
+// New checks cfg and returns a Sender. It fails on a negative number or an
+// allow/deny entry that is neither a host name nor an IP or CIDR.
+func New(cfg Config) (*Sender, error) {
+	if cfg.Timeout < 0 || cfg.Retries < 0 || cfg.RetryBackoff < 0 || cfg.MaxResponseBytes < 0 {
+		return nil, errors.New("webhook: timeout, retries, retry backoff and max response bytes must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.RetryBackoff == 0 {
+		cfg.RetryBackoff = DefaultRetryBackoff
+	}
+	if cfg.MaxResponseBytes == 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Sender{cfg: cfg, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	var err error
+	if s.allowNames, s.allowNets, err = parseHostList("allow", cfg.AllowHosts); err != nil {
+		return nil, err
+	}
+	if s.denyNames, s.denyNets, err = parseHostList("deny", cfg.DenyHosts); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Timeout returns the per-attempt timeout in force.
+func (s *Sender) Timeout() time.Duration { return s.cfg.Timeout }
+
+func parseHostList(which string, entries []string) (names []string, nets []*net.IPNet, err error) {
+	for _, e := range entries {
+		e = strings.ToLower(strings.TrimSpace(e))
+		switch {
+		case e == "":
+			continue
+		case strings.Contains(e, "/"):
+			_, n, perr := net.ParseCIDR(e)
+			if perr != nil {
+				return nil, nil, fmt.Errorf("webhook: %s list entry %q is not a valid CIDR range", which, e)
+			}
+			nets = append(nets, n)
+		case net.ParseIP(strings.Trim(e, "[]")) != nil:
+			ip := net.ParseIP(strings.Trim(e, "[]"))
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+		case validHostPattern(e):
+			names = append(names, e)
+		default:
+			return nil, nil, fmt.Errorf("webhook: %s list entry %q is neither a host name, an IP address nor a CIDR range", which, e)
+		}
+	}
+	return names, nets, nil
+}
+
+func validHostPattern(e string) bool {
+	e = strings.TrimPrefix(e, "*.")
+	if e == "" || strings.ContainsAny(e, " :/?#@*") {
+		return false
+	}
+	return true
+}
+
+func matchName(patterns []string, host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, p := range patterns {
+		if suffix, ok := strings.CutPrefix(p, "*."); ok {
+			if strings.HasSuffix(host, "."+suffix) {
+				return true
+			}
+		} else if host == p {
+			return true
+		}
+	}
+	return false
+}
+
+func matchIP(nets []*net.IPNet, ip net.IP) bool {
+	for _, n := range nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is what the webhook answered when it answered with a status the
+// API reports rather than fails on (2xx or 3xx).
+type Result struct {
+	// Status is the HTTP status of the answer.
+	Status int
+	// Connected is true for a 2xx answer (ZStack's rule).
+	Connected bool
+	// Resp is the answer's JSON object, numbers kept as json.Number so an
+	// errcode stays an integer. It is empty, never nil, for an empty body
+	// and for a 3xx whose body is not a JSON object.
+	Resp map[string]any
+	// Attempts is how many requests were made.
+	Attempts int
+}
+
+// ErrCode returns the errcode field of a DingTalk answer, 0 when absent or
+// not an integer.
+func (r *Result) ErrCode() int64 {
+	if n, ok := r.Resp["errcode"].(json.Number); ok {
+		v, _ := n.Int64()
+		return v
+	}
+	return 0
+}
+
+// Error is a failed send. Its message says what happened in plain words and
+// never contains the secret or the signed URL.
+type Error struct {
+	// Kind classifies the failure.
+	Kind Kind
+	// Detail is the plain-language description (also Error()).
+	Detail string
+	// Status is the HTTP status for KindHTTPStatus and KindTooLarge, else 0.
+	Status int
+	// Attempts is how many requests were made.
+	Attempts int
+}
+
+func (e *Error) Error() string { return e.Detail }
+
+// Kind classifies a failed send.
+type Kind string
+
+// Failure kinds.
+const (
+	KindInvalidURL  Kind = "invalid-url" // not an absolute http/https URL
+	KindBlocked     Kind = "blocked"     // refused by the allow/deny lists
+	KindTimeout     Kind = "timeout"     // no complete answer within the timeout
+	KindRefused     Kind = "refused"     // connection refused
+	KindUnreachable Kind = "unreachable" // DNS failure, no route, reset, dropped
+	KindTLS         Kind = "tls"         // TLS handshake or certificate failure
+	KindHTTPStatus  Kind = "http-status" // 4xx/5xx (or 1xx) answer
+	KindNotJSON     Kind = "not-json"    // a 2xx answer that is not a JSON object
+	KindTooLarge    Kind = "too-large"   // answer over MaxResponseBytes
+	KindCanceled    Kind = "canceled"    // the caller's context ended
+	KindSign        Kind = "sign"        // signing failed
+)
+
+// blockedError is returned from the dialer's Control hook.
+type blockedError struct{ addr, why string }
+
+func (e *blockedError) Error() string { return e.why }
+
+// Redact returns u as scheme://host/path, without query, fragment or user
+// information: the form used in every log line and error. An unparseable u
+// gives "<invalid url>".
+func Redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return "<invalid url>"
+	}
+	return (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: p.Path}).String()
+}
+
+// Send signs msg's webhook URL with secret (when not empty) and posts msg.
+// It returns a Result for 2xx and 3xx answers and an *Error otherwise.
+func (s *Sender) Send(ctx context.Context, webhookURL, secret string, msg *dingtalk.Message) (*Result, error) {
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalidURL, Detail: "cannot encode the message: " + err.Error()}
+	}
+	return s.SendRaw(ctx, webhookURL, secret, body)
+}
+
+// SendRaw is Send for a body that is already encoded.
+func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []byte) (*Result, error) {
+	redacted := Redact(webhookURL)
+	u, err := url.Parse(webhookURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s is not an absolute http or https URL", redacted)}
+	}
+	host := u.Hostname()
+	if matchName(s.denyNames, host) {
+		return nil, &Error{Kind: KindBlocked, Detail: fmt.Sprintf("webhook host %s is on the outbound deny list", host)}
+	}
+	nameAllowed := len(s.allowNames)+len(s.allowNets) == 0 || matchName(s.allowNames, host)
+
+	var res *Result
+	var sendErr *Error
+	backoff := s.cfg.RetryBackoff
+	for attempt := 1; ; attempt++ {
+		signed, err := dingtalk.SignURL(webhookURL, secret, s.cfg.Now())
+		if err != nil {
+			return nil, &Error{Kind: KindSign, Detail: "cannot sign the webhook url " + redacted, Attempts: attempt}
+		}
+		res, sendErr = s.attempt(ctx, signed, redacted, host, nameAllowed, body)
+		retry := sendErr != nil && retryable(sendErr) && attempt <= s.cfg.Retries && ctx.Err() == nil
+		if sendErr != nil {
+			sendErr.Attempts = attempt
+			s.log.Warn("webhook attempt failed", "url", redacted, "attempt", attempt, "kind", string(sendErr.Kind), "detail", sendErr.Detail, "willRetry", retry)
+		} else {
+			res.Attempts = attempt
+			s.log.Info("webhook answered", "url", redacted, "attempt", attempt, "status", res.Status, "connected", res.Connected)
+			if code := res.ErrCode(); code != 0 {
+				s.log.Warn("webhook answered with a non-zero errcode", "url", redacted, "errcode", code, "errmsg", res.Resp["errmsg"])
+			}
+		}
+		if !retry {
+			break
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			sendErr = &Error{Kind: KindCanceled, Detail: "the request was canceled while waiting to retry the webhook", Attempts: attempt}
+			return nil, sendErr
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+	if sendErr != nil {
+		return nil, sendErr
+	}
+	return res, nil
+}
+
+func retryable(e *Error) bool {
+	switch e.Kind {
+	case KindTimeout, KindRefused, KindUnreachable:
+		return true
+	case KindHTTPStatus:
+		return e.Status >= 500
+	}
+	return false
+}
+
+func (s *Sender) client(nameAllowed bool) *http.Client {
+	dialer := &net.Dialer{
+		Timeout: s.cfg.Timeout,
+		Control: func(network, address string, _ syscall.RawConn) error {
+			h, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return &blockedError{address, "cannot check dial address " + address}
+			}
+			ip := net.ParseIP(h)
+			if ip == nil {
+				return &blockedError{address, "cannot check dial address " + address}
+			}
+			if ip4 := ip.To4(); ip4 != nil {
+				ip = ip4
+			}
+			if matchIP(s.denyNets, ip) {
+				return &blockedError{address, fmt.Sprintf("address %s is on the outbound deny list", ip)}
+			}
+			if !nameAllowed && !matchIP(s.allowNets, ip) {
+				return &blockedError{address, fmt.Sprintf("address %s is not on the outbound allow list", ip)}
+			}
+			return nil
+		},
+	}
+	tr := &http.Transport{
+		Proxy:               nil, // a proxy would hide the real destination from the allow/deny checks
+		DialContext:         dialer.DialContext,
+		TLSHandshakeTimeout: s.cfg.Timeout,
+		TLSClientConfig: &tls.Config{
+			InsecureSkipVerify: s.cfg.InsecureSkipVerify, //nolint:gosec // opt-in, documented: ZStack's own client trusts all
+			RootCAs:            s.cfg.RootCAs,
+			MinVersion:         tls.VersionTLS12,
+		},
+		DisableKeepAlives:      true,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+func (s *Sender) attempt(ctx context.Context, signed, redacted, host string, nameAllowed bool, body []byte) (*Result, *Error) {
+	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, signed, bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s cannot be requested", redacted)}
+	}
+	req.Header.Set("Content-Type", ContentType)
+	req.Header.Set("User-Agent", "mockdingtalk-sns/1")
+	client := s.client(nameAllowed)
+	defer client.CloseIdleConnections()
+
+	rsp, err := client.Do(req)
+	if err != nil {
+		return nil, s.classify(ctx, actx, err, host, redacted)
+	}
+	defer rsp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(rsp.Body, s.cfg.MaxResponseBytes+1))
+	if err != nil {
+		e := s.classify(ctx, actx, err, host, redacted)
+		e.Detail = fmt.Sprintf("webhook answered HTTP %s but the body could not be read: %s", rsp.Status, e.Detail)
+		return nil, e
+	}
+	if int64(len(data)) > s.cfg.MaxResponseBytes {
+		return nil, &Error{Kind: KindTooLarge, Detail: fmt.Sprintf("webhook answered HTTP %s with a body larger than %d bytes; reading stopped there", statusText(rsp), s.cfg.MaxResponseBytes), Status: rsp.StatusCode}
+	}
+	switch {
+	case rsp.StatusCode >= 200 && rsp.StatusCode < 300:
+		obj, perr := decodeObject(data)
+		if perr != nil {
+			return nil, &Error{Kind: KindNotJSON, Detail: fmt.Sprintf("webhook answered HTTP %s with a body that is not JSON: %s", statusText(rsp), snippet(data))}
+		}
+		return &Result{Status: rsp.StatusCode, Connected: true, Resp: obj}, nil
+	case rsp.StatusCode >= 300 && rsp.StatusCode < 400:
+		obj, perr := decodeObject(data)
+		if perr != nil {
+			obj = map[string]any{}
+		}
+		return &Result{Status: rsp.StatusCode, Connected: false, Resp: obj}, nil
+	default:
+		d := fmt.Sprintf("webhook answered HTTP %s", statusText(rsp))
+		if len(bytes.TrimSpace(data)) > 0 {
+			d += ": " + snippet(data)
+		}
+		return nil, &Error{Kind: KindHTTPStatus, Detail: d, Status: rsp.StatusCode}
+	}
+}
+
+func statusText(rsp *http.Response) string {
+	if t := http.StatusText(rsp.StatusCode); t != "" {
+		return fmt.Sprintf("%d %s", rsp.StatusCode, t)
+	}
+	return fmt.Sprint(rsp.StatusCode)
+}
+
+// decodeObject decodes a JSON object keeping numbers as json.Number. An
+// empty body is an empty object.
+func decodeObject(data []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return map[string]any{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, errors.New("null is not an object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after the JSON object")
+	}
+	return obj, nil
+}
+
+// snippet returns the first 200 bytes of data, trimmed, as valid UTF-8.
+func snippet(data []byte) string {
+	data = bytes.TrimSpace(data)
+	cut := len(data) > 200
+	if cut {
+		data = data[:200]
+	}
+	s := strings.ToValidUTF8(string(data), "\uFFFD")
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+// classify turns a transport error into a plain-language *Error without
+// the URL (url.Error would print the signed URL).
+func (s *Sender) classify(parent, actx context.Context, err error, host, redacted string) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var be *blockedError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	var alertErr tls.AlertError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &be):
+		return &Error{Kind: KindBlocked, Detail: fmt.Sprintf("webhook host %s is blocked: %s", host, be.why)}
+	case parent.Err() != nil:
+		return &Error{Kind: KindCanceled, Detail: "the request was canceled before the webhook answered"}
+	case errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil || isTimeout(err):
+		return &Error{Kind: KindTimeout, Detail: fmt.Sprintf("webhook did not answer within %s", s.cfg.Timeout)}
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidCert):
+		return &Error{Kind: KindTLS, Detail: fmt.Sprintf("TLS handshake with %s failed: %s", host, tlsReason(err))}
+	case errors.As(err, &recErr):
+		return &Error{Kind: KindTLS, Detail: fmt.Sprintf("TLS handshake with %s failed: the server did not answer with TLS (is the url http rather than https?)", host)}
+	case errors.As(err, &alertErr):
+		return &Error{Kind: KindTLS, Detail: fmt.Sprintf("TLS handshake with %s failed: %s", host, alertErr.Error())}
+	case errors.As(err, &dnsErr):
+		return &Error{Kind: KindUnreachable, Detail: fmt.Sprintf("cannot resolve webhook host %s: %s", dnsErr.Name, dnsReason(dnsErr))}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &Error{Kind: KindRefused, Detail: fmt.Sprintf("connection refused by %s", opAddr(err, host))}
+	case errors.Is(err, syscall.ECONNRESET):
+		return &Error{Kind: KindUnreachable, Detail: fmt.Sprintf("connection reset by %s before the webhook answered", opAddr(err, host))}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &Error{Kind: KindUnreachable, Detail: fmt.Sprintf("webhook %s closed the connection without answering", redacted)}
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return &Error{Kind: KindUnreachable, Detail: fmt.Sprintf("no route to %s", opAddr(err, host))}
+	case errors.As(err, &opErr):
+		return &Error{Kind: KindUnreachable, Detail: fmt.Sprintf("cannot reach webhook %s: %s", redacted, opErr.Err)}
+	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
+		return &Error{Kind: KindTLS, Detail: fmt.Sprintf("TLS handshake with %s failed: %s", host, tlsReason(err))}
+	default:
+		return &Error{Kind: KindUnreachable, Detail: fmt.Sprintf("cannot reach webhook %s: %s", redacted, err)}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func tlsReason(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "tls: "); i >= 0 {
+		return msg[i+len("tls: "):]
+	}
+	if i := strings.Index(msg, "x509: "); i >= 0 {
+		return msg[i:]
+	}
+	return msg
+}
+
+func dnsReason(e *net.DNSError) string {
+	if e.IsNotFound {
+		return "no such host"
+	}
+	if e.IsTimeout {
+		return "DNS lookup timed out"
+	}
+	return e.Err
+}
+
+// opAddr returns the remote address of the *net.OpError inside err, or host.
+func opAddr(err error, host string) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Addr != nil {
+		return op.Addr.String()
+	}
+	return host
+}

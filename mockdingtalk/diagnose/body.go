@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"mime"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
@@ -88,11 +89,15 @@ func hintBadJSON(req Request) string {
 	if at < 0 || at >= len(body) {
 		at = min(max(off, 0), len(body)-1)
 	}
-	ctx := quote(string(body[max(0, at-20):min(len(body), at+10)]))
 	c := body[at]
+	escape := strings.Contains(se.Error(), "string escape code") && at > 0
+	if escape {
+		at-- // point at the backslash itself
+	}
+	ctx := snippet(string(body[max(0, at-20):min(len(body), at+10)]))
 	var cause string
 	switch {
-	case strings.Contains(se.Error(), "string escape code") && at > 0:
+	case escape:
 		cause = fmt.Sprintf("an unescaped backslash: \\%c is not a JSON escape (a Windows path or regex in a template? write \\\\)", c)
 	case c == '\n' || c == '\r':
 		cause = "a raw line break inside a JSON string (a multi-line template value? write \\n)"
@@ -108,6 +113,14 @@ func hintBadJSON(req Request) string {
 		cause = fmt.Sprintf("the character %q", c)
 	}
 	return fmt.Sprintf("The body is not valid JSON: at byte offset %d (near %s) there is %s; DingTalk answers 40035 (missing parameter json).", at, ctx, cause)
+}
+
+// snippet shows a piece of the body, in backquotes when that is readable.
+func snippet(s string) string {
+	if strconv.CanBackquote(s) {
+		return "`" + s + "`"
+	}
+	return quote(s)
 }
 
 func looksLikeForm(b []byte) bool {
@@ -301,7 +314,7 @@ func hintMissingParam(req Request) string {
 	if h := otherShape(m, mt); h != "" {
 		return h
 	}
-	path := strings.Split(rej.Param, "->")
+	path := strings.Split(clean(rej.Param), "->")
 	where, state := describe(m, path, "")
 	if state == "" {
 		where, state = strings.Join(path, "."), "missing or of the wrong type"

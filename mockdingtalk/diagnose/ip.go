@@ -22,7 +22,7 @@ func hintIP(req Request) string {
 	}
 	addr, err := netip.ParseAddr(ip)
 	if err == nil && addr.Is6() && !addr.Is4In6() {
-		return fmt.Sprintf("The request came from %s over IPv6, and the allowlist (%s) only ever matches IPv4 senders: make the client use IPv4 (curl -4, or an IPv4-only resolver/bind address) or allow the address in DingTalk's settings.", quote(ip), allow)
+		return fmt.Sprintf("The request came from %s over IPv6, and the allowlist (%s) only ever matches IPv4 senders: make the client use IPv4 (curl -4, or an IPv4-only resolver/bind address).", quote(ip), allow)
 	}
 	hint := fmt.Sprintf("The sender's IP %s is not in the robot's allowlist (%s)", quote(ip), allow)
 	if err == nil && addr.IsLoopback() {

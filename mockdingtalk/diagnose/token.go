@@ -21,7 +21,7 @@ func hintMissingToken(req Request, q query) string {
 		return "The token seems to be in the JSON body; DingTalk reads access_token only from the URL query (?access_token=...)."
 	}
 	if q.has("timestamp") || q.has("sign") {
-		return "The query has timestamp and sign but no access_token: did your HTTP library's params replace the URL's query (e.g. requests.post(url, params={...}) or a URL builder that sets the query)? Merge access_token into the same parameters."
+		return "The query has timestamp and sign but no access_token: did your HTTP library's params replace the URL's query? (requests.post(url, params={...}) and many URL builders do); put access_token into the same params."
 	}
 	if req.RawQuery == "" {
 		return "The URL has no query string at all: did your HTTP library's params replace the URL's query, or was the webhook configured as the bare /robot/send URL? Send ?access_token=<token>."
@@ -56,7 +56,7 @@ func hintUnknownToken(req Request) string {
 // tokenInsideURL reports whether tok looks like a webhook URL rather than a
 // token, and returns the access_token the URL contains, if any.
 func tokenInsideURL(tok string) (inner string, ok bool) {
-	lower := strings.ToLower(tok)
+	lower := asciiLower(tok) // same byte offsets as tok
 	if !strings.Contains(lower, "http") && !strings.Contains(lower, "access_token=") && !strings.Contains(lower, "/robot/send") {
 		return "", false
 	}
@@ -104,4 +104,15 @@ func hamming(a, b string) int {
 		}
 	}
 	return n
+}
+
+// asciiLower lowers A-Z only, so byte offsets stay those of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

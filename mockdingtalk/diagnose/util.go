@@ -121,7 +121,13 @@ func maskSecret(s string) string {
 	if len(s) <= n+2 {
 		return fmt.Sprintf("(%d chars)", len(s))
 	}
-	return fmt.Sprintf("%s...(%d chars)", s[:n], len(s))
+	prefix := []byte(s[:n])
+	for i, c := range prefix {
+		if c < 0x21 || c > 0x7e {
+			prefix[i] = '?'
+		}
+	}
+	return fmt.Sprintf("%s...(%d chars)", prefix, len(s))
 }
 
 // duration words d (made positive) in minutes for under three hours,
@@ -146,4 +152,14 @@ func plural(n int, unit string) string {
 		return "1 " + unit
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// clean drops control characters from a value the hint repeats unquoted.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 }

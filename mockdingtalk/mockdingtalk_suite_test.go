@@ -1,0 +1,141 @@
+// Ginkgo entry point for the fake robot's specs, and the helpers they share:
+// sending through the handler directly or over a real loopback connection.
+package mockdingtalk_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+)
+
+func TestMockdingtalk(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "mockdingtalk: the fake robot")
+}
+
+// t0 is the first sign test vector's timestamp; table specs freeze the
+// fake's clock there.
+var t0 = time.UnixMilli(1577262236757)
+
+const (
+	textBody     = `{"msgtype":"text","text":{"content":"hello"}}`
+	jsonType     = "application/json"
+	defaultPeer  = "127.0.0.1:40000"
+	vectorSecret = "this is secret"
+)
+
+// sendReq is one request to /robot/send for the handler-level specs.
+type sendReq struct {
+	method, query, contentType, body, remote string
+	header                                   http.Header
+}
+
+// reply is what came back.
+type reply struct {
+	status int
+	header http.Header
+	raw    []byte
+	resp   dingtalk.Response
+}
+
+// serve sends req straight to the handler through a ResponseRecorder.
+func serve(h http.Handler, req sendReq) reply {
+	GinkgoHelper()
+	if req.method == "" {
+		req.method = http.MethodPost
+	}
+	r := httptest.NewRequest(req.method, "/robot/send?"+req.query, strings.NewReader(req.body))
+	if req.contentType != "" {
+		r.Header.Set("Content-Type", req.contentType)
+	}
+	for k, v := range req.header {
+		r.Header[k] = v
+	}
+	r.RemoteAddr = req.remote
+	if r.RemoteAddr == "" {
+		r.RemoteAddr = defaultPeer
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return toReply(w.Result())
+}
+
+func toReply(res *http.Response) reply {
+	GinkgoHelper()
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	Expect(err).NotTo(HaveOccurred())
+	out := reply{status: res.StatusCode, header: res.Header, raw: raw}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), jsonType) && len(raw) > 0 {
+		Expect(json.Unmarshal(raw, &out.resp)).To(Succeed(), "body %s", raw)
+	}
+	return out
+}
+
+// post sends a body over the network with client.
+func post(client *http.Client, u, contentType, body string) (reply, error) {
+	GinkgoHelper()
+	res, err := client.Post(u, contentType, strings.NewReader(body))
+	if err != nil {
+		return reply{}, err
+	}
+	return toReply(res), nil
+}
+
+// ms formats a time as the millisecond timestamp DingTalk wants.
+func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+// signedQuery is a correct query for token and secret at ts.
+func signedQuery(token, secret string, ts time.Time) string {
+	return "access_token=" + token + "&timestamp=" + ms(ts) + "&sign=" + url.QueryEscape(dingtalk.Sign(secret, ts.UnixMilli()))
+}
+
+// newHandler returns a Server with no listener, closed after the spec.
+func newHandler(cfg mockdingtalk.Config) *mockdingtalk.Server {
+	GinkgoHelper()
+	s, err := mockdingtalk.New(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(s.Close)
+	return s
+}
+
+// addRobot adds r and returns its token.
+func addRobot(s *mockdingtalk.Server, r mockdingtalk.Robot) string {
+	GinkgoHelper()
+	got, err := s.AddRobot(r)
+	Expect(err).NotTo(HaveOccurred())
+	return got.AccessToken
+}
+
+// last returns the newest journal entry.
+func last(s *mockdingtalk.Server) journal.Entry {
+	GinkgoHelper()
+	all := s.Entries(journal.Filter{})
+	Expect(all).NotTo(BeEmpty())
+	return all[len(all)-1]
+}
+
+// failedCheck returns the name of the check that failed, or "".
+func failedCheck(e journal.Entry) string {
+	for _, c := range e.Checks {
+		if !c.Passed {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+func intp(n int) *int { return &n }

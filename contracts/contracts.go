@@ -1,0 +1,158 @@
+// Package contracts checks HTTP traffic against openapi.yaml, the contract of
+// every API in this module: DingTalk's robot webhook as the fake answers it,
+// the fake's admin API under /_mock/, and ZStack's SNS DingTalk API under
+// /zstack/v1/.
+//
+// A Validator is built once from the document (kin-openapi's openapi3filter
+// with the gorillamux router, every error collected, undocumented status codes
+// rejected). It checks single requests and responses, wraps an
+// http.RoundTripper so every exchange a client makes is checked
+// (RoundTripper, NewHTTPClient), and wraps an http.Handler so every answer a
+// server gives is checked (Middleware). A mismatch is a *Mismatch whose
+// message names the operation, the method and path, and for each problem the
+// JSON pointer, what the contract expects and what was sent.
+//
+// Requests a spec sends on purpose to break the contract (negative tests)
+// are marked with Negative: their request is not checked, their response is.
+package contracts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	root "github.com/dingtalk-mock/mockdingtalk"
+)
+
+// SessionScheme is the name of the security scheme in openapi.yaml for
+// ZStack's `Authorization: OAuth <session>` header.
+const SessionScheme = "zstackSession"
+
+// sessionHeader is the form ZStack's session header takes.
+var sessionHeader = regexp.MustCompile(`^OAuth [0-9a-f]{32}$`)
+
+// Validator checks requests and responses against one OpenAPI document. It
+// is safe for concurrent use and immutable once built.
+type Validator struct {
+	doc     *openapi3.T
+	router  routers.Router
+	options *openapi3filter.Options
+}
+
+// New builds a Validator from an OpenAPI 3.0 document (YAML or JSON). The
+// document must validate, and its examples must match their schemas.
+func New(data []byte) (*Validator, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("contracts: parse OpenAPI document: %w", err)
+	}
+	return fromDoc(doc)
+}
+
+// Load builds a Validator from the OpenAPI document at path. Most callers
+// want Default, which uses the openapi.yaml embedded in this module.
+func Load(path string) (*Validator, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("contracts: %w", err)
+		}
+		return nil, fmt.Errorf("contracts: parse %s: %w", path, err)
+	}
+	return fromDoc(doc)
+}
+
+func fromDoc(doc *openapi3.T) (*Validator, error) {
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("contracts: invalid OpenAPI document: %w", err)
+	}
+	for _, s := range doc.Servers {
+		if u, err := url.Parse(s.URL); err == nil && u.Host != "" {
+			return nil, fmt.Errorf("contracts: server %q is absolute; use a relative server URL so requests to any host match", s.URL)
+		}
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("contracts: build router: %w", err)
+	}
+	return &Validator{
+		doc:    doc,
+		router: router,
+		options: &openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+			SkipSettingDefaults:   true,
+			AuthenticationFunc:    authenticate,
+		},
+	}, nil
+}
+
+var (
+	defaultOnce      sync.Once
+	defaultValidator *Validator
+	defaultErr       error
+)
+
+// Default returns the Validator for the module's openapi.yaml, built on the
+// first call and shared afterwards. It panics if the embedded document is
+// invalid, which the package's own specs rule out.
+func Default() *Validator {
+	defaultOnce.Do(func() {
+		defaultValidator, defaultErr = New(root.OpenAPI())
+	})
+	if defaultErr != nil {
+		panic(defaultErr)
+	}
+	return defaultValidator
+}
+
+// Doc returns the parsed document. Treat it as read-only.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// authenticate checks the form of the credentials a security scheme asks
+// for; whether a session is valid is the server's business.
+func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	switch in.SecuritySchemeName {
+	case SessionScheme:
+		got := in.RequestValidationInput.Request.Header.Values("Authorization")
+		switch {
+		case len(got) == 0:
+			return errors.New("header Authorization is missing; expected 'OAuth <32-hex session uuid>'")
+		case len(got) > 1:
+			return fmt.Errorf("header Authorization is sent %d times; expected it once", len(got))
+		case !sessionHeader.MatchString(got[0]):
+			return fmt.Errorf("header Authorization is %s; expected 'OAuth <32-hex session uuid>'", describeCredential(got[0]))
+		}
+		return nil
+	}
+	return fmt.Errorf("security scheme %q has no checker in package contracts", in.SecuritySchemeName)
+}
+
+// describeCredential says what a credential looks like without revealing it.
+func describeCredential(s string) string {
+	scheme, rest, found := cutSpace(s)
+	if !found {
+		return fmt.Sprintf("a single word of %d characters", len(s))
+	}
+	return fmt.Sprintf("scheme %q with a %d-character credential", scheme, len(rest))
+}
+
+func cutSpace(s string) (before, after string, found bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}

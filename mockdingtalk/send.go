@@ -512,28 +512,32 @@ func (s *Server) applyFault(w http.ResponseWriter, sr *sendRequest, f Fault) {
 		_, _ = io.WriteString(w, f.Body)
 	case FaultDrop:
 		s.record(sr, ReasonFault, journal.Response{}, "", false)
-		dropConnection(w)
+		dropConnection(w, sr.r)
 	case FaultHang:
 		// Journal first, so a test can wait for the hung request to arrive.
 		s.record(sr, ReasonFault, journal.Response{}, "", false)
 		select {
 		case <-sr.r.Context().Done():
 		case <-s.done:
-			dropConnection(w)
+			dropConnection(w, sr.r)
 		}
 	}
 }
 
-// dropConnection closes the client's connection without an answer. Where
-// the connection cannot be taken over (HTTP/2, a ResponseRecorder) it
-// aborts the handler with http.ErrAbortHandler, which net/http turns into
-// a reset stream or closed connection without logging.
-func dropConnection(w http.ResponseWriter) {
+// dropConnection closes the client's connection without an answer. Over
+// HTTP/2, where a connection cannot be taken over, it aborts the handler
+// with http.ErrAbortHandler, which net/http turns into a reset stream
+// without logging. With a writer that is not a connection at all (an
+// httptest.ResponseRecorder) it writes nothing, so the recorder shows its
+// defaults.
+func dropConnection(w http.ResponseWriter, r *http.Request) {
 	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
+	switch {
+	case err == nil:
+		_ = conn.Close()
+	case r.ProtoMajor >= 2:
 		panic(http.ErrAbortHandler)
 	}
-	_ = conn.Close()
 }
 
 // wait sleeps d on the real clock; it returns false if the client went

@@ -159,7 +159,9 @@ func (s *Server) Close() error {
 
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
-	v1 := r.PathPrefix(Prefix).Subrouter()
+	// Full paths on one router: gorilla/mux answers a method mismatch as
+	// 404 rather than 405 when it happens inside a subrouter.
+	v1 := prefixed{r}
 
 	v1.HandleFunc("/accounts/login", s.handleLogin).Methods(http.MethodPut)
 	v1.HandleFunc("/accounts/sessions/{uuid}", s.handleLogout).Methods(http.MethodDelete)
@@ -189,13 +191,18 @@ func (s *Server) routes() *mux.Router {
 		writeText(w, http.StatusNotFound, "no api mapping to "+r.URL.Path)
 	})
 	r.NotFoundHandler = notFound
-	v1.NotFoundHandler = notFound
 	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("no api mapping to %s %s: the path exists but not for method %s", r.Method, r.URL.Path, r.Method))
 	})
 	r.MethodNotAllowedHandler = notAllowed
-	v1.MethodNotAllowedHandler = notAllowed
 	return r
+}
+
+// prefixed registers routes under Prefix.
+type prefixed struct{ r *mux.Router }
+
+func (p prefixed) HandleFunc(path string, h http.HandlerFunc) *mux.Route {
+	return p.r.HandleFunc(Prefix+path, h)
 }
 
 // newUUID returns a ZStack-style uuid: 32 lower-case hex digits of a

@@ -1,0 +1,207 @@
+// Ginkgo entry point for the SNS API's specs, and the helpers they share:
+// a client that calls the handler in-process, a fake clock and a robot
+// that records what it receives.
+package sns_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/sns"
+)
+
+func TestSNS(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "sns")
+}
+
+const (
+	robotSecret = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
+	robotToken  = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	testConnURL = "/zstack/v1/sns/application-endpoints/ding-talk/test-connection"
+	endpointURL = "/zstack/v1/sns/application-endpoints/ding-talk"
+	atPersonURL = "/zstack/v1/sns/application-endpoints/ding-talk/at-persons"
+)
+
+// fakeClock is an injectable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 3, 4, 15, 4, 5, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// api calls a Server in-process.
+type api struct {
+	srv     *sns.Server
+	session string
+	logs    *syncBuffer
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	GinkgoWriter.Write(p)
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newAPI(cfg sns.Config) *api {
+	logs := &syncBuffer{}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	srv, err := sns.New(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(srv.Close)
+	return &api{srv: srv, logs: logs}
+}
+
+// reply is an answer: status, content type, raw body and, when JSON, the
+// decoded object.
+type reply struct {
+	status int
+	ctype  string
+	raw    string
+	obj    map[string]any
+}
+
+func (a *api) do(method, path string, body any, header ...string) reply {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		Expect(err).NotTo(HaveOccurred())
+		rd = bytes.NewReader(data)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if a.session != "" {
+		req.Header.Set("Authorization", "OAuth "+a.session)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	a.srv.ServeHTTP(rec, req)
+	r := reply{status: rec.Code, ctype: rec.Header().Get("Content-Type"), raw: rec.Body.String()}
+	if strings.HasPrefix(r.ctype, "application/json") {
+		ExpectWithOffset(1, json.Unmarshal(rec.Body.Bytes(), &r.obj)).To(Succeed(), r.raw)
+	}
+	return r
+}
+
+func (a *api) login() *api {
+	r := a.do(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{
+		"logInByAccount": map[string]any{"accountName": "admin", "password": sns.SHA512Hex("password")}})
+	ExpectWithOffset(1, r.status).To(Equal(http.StatusOK), r.raw)
+	a.session = r.obj["inventory"].(map[string]any)["uuid"].(string)
+	return a
+}
+
+// errorOf returns the error object of an answer, failing when absent.
+func errorOf(r reply) map[string]any {
+	e, ok := r.obj["error"].(map[string]any)
+	ExpectWithOffset(1, ok).To(BeTrue(), "no error object in %s", r.raw)
+	return e
+}
+
+// expectError checks status, code and details of an error answer.
+func expectError(r reply, status int, code, details string) {
+	ExpectWithOffset(1, r.status).To(Equal(status), r.raw)
+	e := errorOf(r)
+	ExpectWithOffset(1, e["code"]).To(Equal(code), r.raw)
+	ExpectWithOffset(1, e["description"]).To(Equal(sns.Description(code)))
+	ExpectWithOffset(1, e["details"]).To(Equal(details), r.raw)
+	ExpectWithOffset(1, e).To(HaveKeyWithValue("elaboration", BeNil()))
+	ExpectWithOffset(1, e).To(HaveKeyWithValue("opaque", BeNil()))
+	ExpectWithOffset(1, e).To(HaveKeyWithValue("cause", BeNil()))
+}
+
+// received is one request the robot got.
+type received struct {
+	query url.Values
+	msg   *dingtalk.Message
+	raw   string
+}
+
+// robot records every request and answers with next (default errcode 0).
+type robot struct {
+	mu   sync.Mutex
+	reqs []received
+	next http.HandlerFunc
+	srv  *httptest.Server
+}
+
+func newRobot(next http.HandlerFunc) *robot {
+	rb := &robot{next: next}
+	rb.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		msg, _ := dingtalk.ParseMessage(body)
+		rb.mu.Lock()
+		rb.reqs = append(rb.reqs, received{query: r.URL.Query(), msg: msg, raw: string(body)})
+		next := rb.next
+		rb.mu.Unlock()
+		if next != nil {
+			next(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	}))
+	DeferCleanup(rb.srv.Close)
+	return rb
+}
+
+func (rb *robot) url() string { return rb.srv.URL + "/robot/send?access_token=" + robotToken }
+
+func (rb *robot) requests() []received {
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	return append([]received(nil), rb.reqs...)
+}
+
+func params(p map[string]any) map[string]any {
+	return map[string]any{"params": p, "systemTags": []string{}, "userTags": []string{}}
+}

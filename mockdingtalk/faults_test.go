@@ -97,12 +97,22 @@ var _ = Describe("Faults", func() {
 		Expect(e.Response.Status).To(Equal(0))
 	})
 
-	It("hang: holds the request until the client gives up", func() {
+	It("hang: holds the request until the client gives up; Close then returns promptly", func() {
 		addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultHang})
 		client := &http.Client{Timeout: 100 * time.Millisecond}
 		_, err := post(client, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).To(MatchError(ContainSubstring("Client.Timeout")))
 		Expect(last(s).Reason).To(Equal(mockdingtalk.ReasonFault))
+		closed := make(chan struct{})
+		go func() { s.Close(); close(closed) }()
+		Eventually(closed).WithTimeout(2 * time.Second).Should(BeClosed())
+	})
+
+	It("drop: through a ResponseRecorder writes nothing rather than panicking", func() {
+		addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultDrop})
+		rep := serve(s, plain(textBody)(tok))
+		Expect(rep.raw).To(BeEmpty())
+		Expect(last(s).Response.Status).To(Equal(0))
 	})
 
 	It("hang: is released by Close, which returns promptly", func() {

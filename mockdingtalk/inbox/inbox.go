@@ -1,0 +1,267 @@
+// Package inbox is the fake robot's web page: every robot, and each robot's
+// messages rendered the way a DingTalk group chat shows them (text with
+// @-mentions, markdown, link cards, action cards, feed cards, images), plus
+// the requests the fake rejected with their errcode, errmsg, hint and raw
+// bytes. The page updates itself live through server-sent events, filters by
+// robot, clears the journal and copies a robot's webhook URL and secret.
+//
+// Everything it needs (CSS, JS, icons) is embedded, so it works offline.
+// Message content is untrusted: text is escaped by html/template, markdown
+// is rendered by goldmark without raw HTML and then sanitized by bluemonday,
+// and only http(s) (and dingtalk: for links) URLs become live links or
+// images. A strict Content-Security-Policy backs this up.
+//
+// Routes (mount the handler for "/" and everything under "/_inbox/"):
+//
+//	GET  /                          the page (?robot=<accessToken> filters)
+//	GET  /_inbox/entries?since=N&robot=T  rendered entries after Seq N (HTML fragment)
+//	GET  /_inbox/robots?robot=T     the rendered robot list (HTML fragment)
+//	GET  /_inbox/events             server-sent events: "change" on each journal change,
+//	                                "robots" when the robot list changes
+//	POST /_inbox/clear              clears the journal (303 to / for plain forms)
+//	GET  /_inbox/static/…           embedded CSS, JS and icons
+package inbox
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+)
+
+// Robot is what the inbox shows of one configured robot.
+type Robot struct {
+	// AccessToken identifies the robot; journal entries carry the same token.
+	AccessToken string
+	// Name is shown as the sender of the robot's messages ("" shows a
+	// short form of the token).
+	Name string
+	// WebhookURL is the full send URL, offered for copying.
+	WebhookURL string
+	// Secret is the 加签 secret ("" when signing is off), hidden on the
+	// page until revealed, and offered for copying.
+	Secret string
+}
+
+// Page sizes: the page and each fragment render at most this many of the
+// newest matching entries, and the page keeps at most maxShown in the DOM.
+const pageSize = 200
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Inbox is the inbox's http.Handler. Make one with New.
+type Inbox struct {
+	journal *journal.Journal
+	robots  func() []Robot
+	router  *mux.Router
+	tmpl    *template.Template
+	render  *renderer
+	log     *slog.Logger
+
+	closeOnce sync.Once
+	closing   chan struct{}
+}
+
+// New returns the inbox for journal j. robots is called on each render to
+// list the configured robots (it may be nil; it must be safe to call from
+// several goroutines). The handler serves "/" and everything under
+// "/_inbox/"; mount it without stripping any prefix. Call Close before
+// shutting the HTTP server down so open live streams end.
+func New(j *journal.Journal, robots func() []Robot) *Inbox {
+	if robots == nil {
+		robots = func() []Robot { return nil }
+	}
+	in := &Inbox{
+		journal: j,
+		robots:  robots,
+		render:  newRenderer(),
+		log:     slog.Default().With("component", "inbox"),
+		closing: make(chan struct{}),
+	}
+	in.tmpl = template.Must(template.New("inbox").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
+
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	r := mux.NewRouter()
+	r.Path("/").Methods(http.MethodGet, http.MethodHead).HandlerFunc(in.servePage)
+	r.Path("/_inbox/entries").Methods(http.MethodGet, http.MethodHead).HandlerFunc(in.serveEntries)
+	r.Path("/_inbox/robots").Methods(http.MethodGet, http.MethodHead).HandlerFunc(in.serveRobots)
+	r.Path("/_inbox/events").Methods(http.MethodGet).HandlerFunc(in.serveEvents)
+	r.Path("/_inbox/clear").Methods(http.MethodPost).HandlerFunc(in.serveClear)
+	r.PathPrefix("/_inbox/static/").Methods(http.MethodGet, http.MethodHead).Handler(
+		http.StripPrefix("/_inbox/static/", assets(static)))
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plainError(w, http.StatusNotFound, "inbox: no page at "+r.URL.Path)
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plainError(w, http.StatusMethodNotAllowed, "inbox: method "+r.Method+" not allowed on "+r.URL.Path)
+	})
+	in.router = r
+	return in
+}
+
+// ServeHTTP serves the page, its fragments, live events and assets.
+func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
+		"img-src 'self' http: https: data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	in.router.ServeHTTP(w, r)
+}
+
+// Close ends every open live-event stream and makes new ones end at once
+// (answering 204, which tells browsers to stop reconnecting). It does not
+// wait for the streams' handlers to return. Safe to call more than once.
+func (in *Inbox) Close() {
+	in.closeOnce.Do(func() { close(in.closing) })
+}
+
+// assets serves the embedded files, and a plain 404 for anything else
+// (directories included: there is no listing).
+func assets(static fs.FS) http.Handler {
+	h := http.FileServerFS(static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st, err := fs.Stat(static, r.URL.Path); err != nil || st.IsDir() {
+			plainError(w, http.StatusNotFound, "inbox: no asset at /_inbox/static/"+r.URL.Path)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func plainError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg + "\n"))
+}
+
+// query holds the parsed query of the page and fragment requests.
+type query struct {
+	robot string
+	since uint64
+}
+
+func parseQuery(r *http.Request) (query, error) {
+	v := r.URL.Query()
+	q := query{robot: v.Get("robot")}
+	if s := v.Get("since"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return q, &queryError{"since must be a non-negative integer (a Seq), got " + strconv.Quote(s)}
+		}
+		q.since = n
+	}
+	return q, nil
+}
+
+type queryError struct{ msg string }
+
+func (e *queryError) Error() string { return "inbox: " + e.msg }
+
+func (in *Inbox) execute(w http.ResponseWriter, r *http.Request, name string, data any, extra func(http.Header)) {
+	var buf bytes.Buffer
+	if err := in.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		in.log.Error("rendering failed", "template", name, "err", err)
+		plainError(w, http.StatusInternalServerError, "inbox: rendering failed: "+err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	if extra != nil {
+		extra(h)
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (in *Inbox) servePage(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r)
+	if err != nil {
+		plainError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	in.execute(w, r, "page", in.pageData(q), nil)
+}
+
+func (in *Inbox) serveEntries(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r)
+	if err != nil {
+		plainError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f := in.fragment(q)
+	in.execute(w, r, "entries", f, func(h http.Header) {
+		h.Set("X-Inbox-Last-Seq", strconv.FormatUint(f.LastSeq, 10))
+		h.Set("X-Inbox-Oldest", strconv.FormatUint(f.Oldest, 10))
+		h.Set("X-Inbox-Skipped", strconv.Itoa(f.Skipped))
+	})
+}
+
+func (in *Inbox) serveRobots(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r)
+	if err != nil {
+		plainError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	in.execute(w, r, "robots", in.sidebar(q.robot), nil)
+}
+
+// serveClear empties the journal. Cross-site form posts are refused so that
+// another web page cannot wipe the journal of a fake running on localhost.
+func (in *Inbox) serveClear(w http.ResponseWriter, r *http.Request) {
+	if crossSite(r) {
+		plainError(w, http.StatusForbidden, "inbox: refusing a cross-site request to clear the journal")
+		return
+	}
+	in.journal.Clear()
+	in.log.Info("journal cleared from the inbox")
+	if r.Header.Get("X-Requested-With") != "" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	// The form posts to /_inbox/clear, so "../" is the page at "/".
+	target := "../"
+	if robot := r.URL.Query().Get("robot"); robot != "" {
+		target += "?robot=" + url.QueryEscape(robot)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// crossSite reports whether a browser says the request came from another
+// site: Sec-Fetch-Site, or else an Origin whose host is not the request's.
+func crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	case "same-origin", "none":
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == "null" {
+		return origin == "null"
+	}
+	u, err := url.Parse(origin)
+	return err != nil || u.Host != r.Host
+}

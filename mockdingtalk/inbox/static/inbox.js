@@ -1,0 +1,153 @@
+// The inbox page's behaviour: live updates over server-sent events (each
+// event makes the page fetch the rendered entries it lacks), clearing the
+// journal, and the copy / reveal buttons. All HTML comes rendered and
+// sanitized from the server; this script never builds markup from data.
+(() => {
+  'use strict';
+
+  const stream = document.getElementById('stream');
+  const robotsNav = document.getElementById('robots');
+  const empty = document.getElementById('empty');
+  const live = document.getElementById('live');
+  const jump = document.getElementById('jump');
+  if (!stream) return;
+
+  const robot = stream.dataset.robot || '';
+  let lastSeq = Number(stream.dataset.lastSeq || 0);
+  const maxShown = 500;
+
+  const nearBottom = () => stream.scrollHeight - stream.scrollTop - stream.clientHeight < 80;
+  const toBottom = () => { stream.scrollTop = stream.scrollHeight; jump.hidden = true; };
+  const entries = () => stream.querySelectorAll(':scope > .entry');
+  const syncEmpty = () => { empty.hidden = entries().length > 0; };
+
+  function query(extra) {
+    const q = new URLSearchParams(extra);
+    if (robot) q.set('robot', robot);
+    return q.toString();
+  }
+
+  // refresh fetches what changed; calls made while one runs are folded
+  // into one more round.
+  let running = false;
+  let again = false;
+  async function refresh() {
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      do {
+        again = false;
+        await loadEntries();
+        await loadRobots();
+      } while (again);
+    } catch (err) {
+      console.warn('inbox: refresh failed', err);
+    } finally {
+      running = false;
+    }
+  }
+
+  async function loadEntries() {
+    const res = await fetch('_inbox/entries?' + query({ since: String(lastSeq) }), { cache: 'no-store' });
+    if (!res.ok) throw new Error('entries: HTTP ' + res.status);
+    const oldest = Number(res.headers.get('X-Inbox-Oldest') || 0);
+    const last = Number(res.headers.get('X-Inbox-Last-Seq') || lastSeq);
+    const html = await res.text();
+    const stick = nearBottom();
+    // Entries the journal no longer holds were cleared or dropped.
+    for (const el of entries()) {
+      if (Number(el.dataset.seq) < oldest) el.remove();
+    }
+    let added = 0;
+    if (html.trim() !== '') {
+      const t = document.createElement('template');
+      t.innerHTML = html;
+      added = t.content.querySelectorAll('.entry').length;
+      stream.append(t.content);
+    }
+    const all = entries();
+    for (let i = 0; i < all.length - maxShown; i++) all[i].remove();
+    lastSeq = Math.max(lastSeq, last);
+    stream.dataset.lastSeq = String(lastSeq);
+    syncEmpty();
+    if (added > 0) {
+      if (stick) toBottom(); else jump.hidden = false;
+    }
+  }
+
+  async function loadRobots() {
+    const res = await fetch('_inbox/robots?' + query({}), { cache: 'no-store' });
+    if (!res.ok) throw new Error('robots: HTTP ' + res.status);
+    robotsNav.innerHTML = await res.text();
+  }
+
+  function connect() {
+    if (!window.EventSource) return;
+    const es = new EventSource('_inbox/events');
+    es.addEventListener('open', () => { live.dataset.state = 'live'; live.textContent = 'Live'; });
+    es.addEventListener('error', () => {
+      live.dataset.state = 'offline';
+      live.textContent = es.readyState === EventSource.CLOSED ? 'Offline' : 'Reconnecting…';
+    });
+    es.addEventListener('change', refresh);
+    es.addEventListener('robots', refresh);
+  }
+
+  // Clear without leaving the page; the form still works without script.
+  const clearForm = document.getElementById('clear-form');
+  clearForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const res = await fetch(clearForm.action, { method: 'POST', headers: { 'X-Requested-With': 'inbox' } });
+      if (!res.ok) throw new Error('clear: HTTP ' + res.status);
+    } catch (err) {
+      console.warn('inbox: clear failed', err);
+    }
+    refresh();
+  });
+
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try { await navigator.clipboard.writeText(text); return true; } catch (_) { /* fall back below */ }
+    }
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.className = 'offscreen';
+    document.body.appendChild(ta);
+    ta.select();
+    let ok = false;
+    try { ok = document.execCommand('copy'); } catch (_) { ok = false; }
+    ta.remove();
+    return ok;
+  }
+
+  document.addEventListener('click', async (ev) => {
+    const btn = ev.target.closest('button');
+    if (!btn) return;
+    if (btn.dataset.copyFrom) {
+      const src = document.getElementById(btn.dataset.copyFrom);
+      if (!src) return;
+      const text = src.dataset.secret !== undefined ? src.dataset.secret : src.textContent;
+      const ok = await copyText(text);
+      const label = btn.textContent;
+      btn.textContent = ok ? 'Copied' : 'Copy failed';
+      btn.classList.toggle('done', ok);
+      setTimeout(() => { btn.textContent = label; btn.classList.remove('done'); }, 1500);
+    } else if (btn.dataset.reveal) {
+      const el = document.getElementById(btn.dataset.reveal);
+      if (!el) return;
+      const hidden = el.dataset.hidden === 'true';
+      el.textContent = hidden ? el.dataset.secret : '•'.repeat(20);
+      el.dataset.hidden = hidden ? 'false' : 'true';
+      btn.textContent = hidden ? 'Hide' : 'Show';
+    } else if (btn === jump) {
+      toBottom();
+    }
+  });
+  stream.addEventListener('scroll', () => { if (nearBottom()) jump.hidden = true; });
+
+  syncEmpty();
+  toBottom();
+  connect();
+})();

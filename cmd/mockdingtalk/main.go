@@ -1,0 +1,37 @@
+// Command mockdingtalk runs the fake DingTalk group robot as a server: the
+// send API (/robot/send), the admin API (/_mock/) and the inbox page (/), on
+// one loopback listener. With no arguments it starts on 127.0.0.1:8090 with
+// one robot whose token and secret are fixed and documented, and prints a
+// ready-to-paste curl command that succeeds.
+//
+// Usage:
+//
+//	mockdingtalk [-listen 127.0.0.1:8090] [-config mockdingtalk.yaml] [-era description|cn|legacy]
+//	             [-rate-limit-code 130101|410100|660026] [-unknown-token-code 300005|300001]
+//	             [-journal-cap 10000] [-log-level info] [-public-url URL] [-shutdown-timeout 10s]
+//
+// Every flag has an environment variable: MOCKDINGTALK_ and the flag's name
+// in upper case with '_' for '-' (MOCKDINGTALK_LISTEN, MOCKDINGTALK_RATE_LIMIT_CODE, …).
+// SIGINT or SIGTERM shuts it down gracefully.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, errHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "mockdingtalk:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,156 @@
+// The server side of the binary: run wires settings, logger, listener, the
+// fake robot and the HTTP server, and shuts them down gracefully; routes is
+// the one place that decides which handler serves which path.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+)
+
+// HTTP server limits. The longest legitimate answer is a 10-minute wait
+// (/_mock/messages/wait) or delay fault, so WriteTimeout leaves room for
+// it; the inbox's event stream lifts the deadline itself.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	writeTimeout      = 11 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 256 << 10
+)
+
+// ZStackPrefix is the path prefix of ZStack's SNS API on the shared listener.
+const ZStackPrefix = "/zstack/"
+
+// routes returns the handler of the whole listener: zstack (when not nil)
+// under /zstack/, the fake robot (send API, admin API, inbox) everywhere else.
+func routes(fake, zstack http.Handler) http.Handler {
+	r := mux.NewRouter()
+	if zstack != nil {
+		r.PathPrefix(ZStackPrefix).Handler(zstack)
+	}
+	r.PathPrefix("/").Handler(fake)
+	return r
+}
+
+// run starts the server with args and the environment (through lookupEnv),
+// prints the banner to stdout and logs to stderr, and serves until ctx ends;
+// then it shuts down gracefully and returns nil.
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	s, err := loadSettings(args, lookupEnv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, s.LogLevel)
+
+	ln, err := net.Listen("tcp", s.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (another mockdingtalk running? pick another port with -listen)", s.Listen, err)
+	}
+	defer ln.Close()
+	base := s.PublicURL
+	if base == "" {
+		base = "http://" + reachableAddr(ln.Addr())
+	}
+
+	fake, err := mockdingtalk.New(mockdingtalk.Config{
+		Dialect:           s.Dialect,
+		JournalCap:        s.JournalCap,
+		Robots:            s.Robots,
+		Logger:            log,
+		PublicURL:         base,
+		TrustForwardedFor: s.TrustForwardedFor,
+		FreezeAt:          s.FreezeAt,
+		ClockOffset:       s.ClockOffset,
+	})
+	if err != nil {
+		return s.explain(err)
+	}
+	defer fake.Close()
+
+	srv := &http.Server{
+		Handler:           routes(fake, nil),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	// Once the listener is closed, release what would otherwise hold the
+	// shutdown until its bound: hang faults, waits and inbox streams.
+	srv.RegisterOnShutdown(fake.Close)
+
+	log.Info("mockdingtalk started", "listen", ln.Addr().String(), "url", base, "robots", len(s.Robots),
+		"era", string(eraOf(s.Dialect)), "journalCap", s.JournalCap, "config", s.ConfigPath)
+	printBanner(stdout, fake, base, s)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down", "timeout", s.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("requests still in flight at the shutdown timeout; closing their connections", "timeout", s.ShutdownTimeout.String())
+		_ = srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func eraOf(d dingtalk.Dialect) dingtalk.Era {
+	if d.Era == "" {
+		return dingtalk.EraDescription
+	}
+	return d.Era
+}
+
+// reachableAddr is the listener's address as a client on this machine
+// reaches it: an unspecified host (0.0.0.0, ::) becomes 127.0.0.1.
+func reachableAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// newLogger returns a text logger at level that masks any attribute whose
+// key mentions a secret, wherever it comes from.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindString && strings.Contains(strings.ToLower(a.Key), "secret") &&
+				!strings.Contains(a.Value.String(), "…") { // not masked already
+				return slog.String(a.Key, mockdingtalk.MaskSecret(a.Value.String()))
+			}
+			return a
+		},
+	}))
+}

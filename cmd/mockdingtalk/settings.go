@@ -1,0 +1,427 @@
+// Settings of the binary: command-line flags, their MOCKDINGTALK_* environment
+// variables and the YAML config file, merged in that order of precedence
+// (flag, then environment, then file, then default), with every error naming
+// where the bad value came from (a flag, a variable, or a file line).
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+)
+
+// Defaults of the binary.
+const (
+	// DefaultListen is where the binary listens without -listen: loopback
+	// only, a fixed port.
+	DefaultListen = "127.0.0.1:8090"
+	// DefaultAccessToken is the access token of the robot the binary creates
+	// when no robot is configured. It is public and fixed, so scripts and
+	// docs can use it.
+	DefaultAccessToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	// DefaultSecret is that robot's signing secret ("SEC" + 64 hex, the
+	// shape of DingTalk's). Public and fixed, like the token.
+	DefaultSecret = "SECfedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+	// DefaultRobotName is that robot's name.
+	DefaultRobotName = "default"
+	// DefaultShutdownTimeout bounds how long a shutdown waits for requests
+	// in flight before closing their connections.
+	DefaultShutdownTimeout = 10 * time.Second
+	// envPrefix starts the environment variable of each flag:
+	// -rate-limit-code is MOCKDINGTALK_RATE_LIMIT_CODE.
+	envPrefix = "MOCKDINGTALK_"
+	// maxConfigBytes bounds the config file.
+	maxConfigBytes = 4 << 20
+)
+
+// settings is everything the binary runs with, after merging.
+type settings struct {
+	Listen          string
+	ConfigPath      string
+	Dialect         dingtalk.Dialect
+	JournalCap      int
+	LogLevel        slog.Level
+	PublicURL       string
+	ShutdownTimeout time.Duration
+	// From the config file only.
+	TrustForwardedFor bool
+	FreezeAt          time.Time
+	ClockOffset       time.Duration
+	Robots            []mockdingtalk.Robot
+	// DefaultRobot is true when no robot was configured and the binary
+	// created the documented default one.
+	DefaultRobot bool
+
+	file *configFile // the config file read, for line numbers; nil if none
+}
+
+// option is one setting that has a flag, an environment variable and
+// (when key is set) a config-file key.
+type option struct {
+	flag, key, usage, def string
+	apply                 func(s *settings, v string) error
+}
+
+var options = []option{
+	{"listen", "listen", "address to listen on, host:port (port 0 picks a free one)", DefaultListen,
+		func(s *settings, v string) error { s.Listen = v; return nil }},
+	{"config", "", "YAML config file of robots and settings", "",
+		func(s *settings, v string) error { s.ConfigPath = v; return nil }},
+	{"era", "era", "wording era of errmsg texts: description, cn or legacy", string(dingtalk.EraDescription),
+		func(s *settings, v string) error {
+			e, err := dingtalk.ParseEra(v)
+			s.Dialect.Era = e
+			return err
+		}},
+	{"rate-limit-code", "rateLimitCode", "errcode for a throttled robot: 130101, 410100 or 660026", strconv.Itoa(dingtalk.CodeTooFastLegacy),
+		func(s *settings, v string) error { return setInt(&s.Dialect.RateLimitCode, v) }},
+	{"unknown-token-code", "unknownTokenCode", "errcode for an unknown access_token: 300005 or 300001 (0: 300005, or 300001 in the legacy era)", "0",
+		func(s *settings, v string) error { return setInt(&s.Dialect.UnknownTokenCode, v) }},
+	{"journal-cap", "journalCap", "how many requests the journal keeps (oldest dropped first)", "10000",
+		func(s *settings, v string) error {
+			if err := setInt(&s.JournalCap, v); err != nil {
+				return err
+			}
+			if s.JournalCap < 1 {
+				return fmt.Errorf("must be at least 1 (got %d)", s.JournalCap)
+			}
+			return nil
+		}},
+	{"log-level", "logLevel", "log level: debug, info, warn or error", "info",
+		func(s *settings, v string) error {
+			if err := s.LogLevel.UnmarshalText([]byte(v)); err != nil {
+				return fmt.Errorf("%q is not a log level (want debug, info, warn or error)", v)
+			}
+			return nil
+		}},
+	{"public-url", "publicURL", "base URL clients reach the server at, used in printed and returned webhook URLs (default: http://<listen address>)", "",
+		func(s *settings, v string) error { s.PublicURL = strings.TrimRight(v, "/"); return nil }},
+	{"shutdown-timeout", "shutdownTimeout", "how long a shutdown waits for requests in flight", DefaultShutdownTimeout.String(),
+		func(s *settings, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive Go duration like 10s", v)
+			}
+			s.ShutdownTimeout = d
+			return nil
+		}},
+}
+
+func setInt(dst *int, v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	*dst = n
+	return nil
+}
+
+// envName is the environment variable of a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// errHelp is returned for -h: usage was printed, nothing else to do.
+var errHelp = flag.ErrHelp
+
+// loadSettings merges args, the environment (through lookupEnv) and the
+// config file into settings. Usage and flag errors go to output.
+func loadSettings(args []string, lookupEnv func(string) (string, bool), output io.Writer) (*settings, error) {
+	fs := flag.NewFlagSet("mockdingtalk", flag.ContinueOnError)
+	fs.SetOutput(output)
+	values := make(map[string]*string, len(options))
+	for _, o := range options {
+		values[o.flag] = fs.String(o.flag, o.def, o.usage+" [$"+envName(o.flag)+"]")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(output, "Usage: mockdingtalk [flags]\n\n"+
+			"An offline stand-in for DingTalk's group-robot webhook. Every flag can also be\n"+
+			"set with the environment variable shown; flags win over variables, variables\n"+
+			"over the config file.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (all settings are flags, e.g. -listen 127.0.0.1:8090)", fs.Arg(0))
+	}
+	fromFlag := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { fromFlag[f.Name] = true })
+
+	// Where each value comes from, for error messages.
+	type sourced struct{ value, source string }
+	chosen := map[string]sourced{}
+	for _, o := range options {
+		switch v, ok := lookupEnv(envName(o.flag)); {
+		case fromFlag[o.flag]:
+			chosen[o.flag] = sourced{*values[o.flag], "flag -" + o.flag}
+		case ok:
+			chosen[o.flag] = sourced{v, "$" + envName(o.flag)}
+		}
+	}
+
+	s := &settings{}
+	if c, ok := chosen["config"]; ok {
+		s.ConfigPath = c.value
+	}
+	var file *configFile
+	if s.ConfigPath != "" {
+		var err error
+		if file, err = readConfigFile(s.ConfigPath); err != nil {
+			return nil, err
+		}
+		for _, o := range options {
+			if _, done := chosen[o.flag]; done || o.key == "" {
+				continue
+			}
+			if n, ok := file.settings[o.key]; ok {
+				chosen[o.flag] = sourced{n.Value, fmt.Sprintf("%s:%d (%s)", s.ConfigPath, n.Line, o.key)}
+			}
+		}
+	}
+	for _, o := range options {
+		c, ok := chosen[o.flag]
+		if !ok {
+			c = sourced{o.def, "default"}
+		}
+		if err := o.apply(s, c.value); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.source, err)
+		}
+	}
+	if err := s.Dialect.Validate(); err != nil {
+		return nil, fmt.Errorf("%s or %s: %w", sourceOf(chosen["rate-limit-code"].source, "-rate-limit-code"),
+			sourceOf(chosen["unknown-token-code"].source, "-unknown-token-code"), err)
+	}
+	if file != nil {
+		if err := file.apply(s); err != nil {
+			return nil, err
+		}
+		s.file = file
+	}
+	if len(s.Robots) == 0 {
+		s.DefaultRobot = true
+		s.Robots = []mockdingtalk.Robot{{Name: DefaultRobotName, AccessToken: DefaultAccessToken, Secret: DefaultSecret}}
+	}
+	return s, nil
+}
+
+func sourceOf(source, fallback string) string {
+	if source == "" || source == "default" {
+		return fallback
+	}
+	return source
+}
+
+// fileConfig is the config file's shape; unknown keys are errors.
+type fileConfig struct {
+	Listen            string      `yaml:"listen"`
+	PublicURL         string      `yaml:"publicURL"`
+	Era               string      `yaml:"era"`
+	RateLimitCode     int         `yaml:"rateLimitCode"`
+	UnknownTokenCode  int         `yaml:"unknownTokenCode"`
+	JournalCap        int         `yaml:"journalCap"`
+	LogLevel          string      `yaml:"logLevel"`
+	ShutdownTimeout   string      `yaml:"shutdownTimeout"`
+	TrustForwardedFor bool        `yaml:"trustForwardedFor"`
+	Clock             *fileClock  `yaml:"clock"`
+	Robots            []fileRobot `yaml:"robots"`
+}
+
+// fileClock starts the fake's clock somewhere other than now.
+type fileClock struct {
+	// FrozenAt freezes the clock at an RFC 3339 time.
+	FrozenAt *time.Time `yaml:"frozenAt"`
+	// Offset runs the clock this far from real time (a Go duration).
+	Offset string `yaml:"offset"`
+}
+
+// fileRobot is one robot in the config file; keys as in the admin API.
+type fileRobot struct {
+	Name               string   `yaml:"name"`
+	AccessToken        string   `yaml:"accessToken"`
+	Secret             string   `yaml:"secret"`
+	Keywords           []string `yaml:"keywords"`
+	IPAllowlist        []string `yaml:"ipAllowlist"`
+	RateLimitPerMinute *int     `yaml:"rateLimitPerMinute"`
+	Disabled           bool     `yaml:"disabled"`
+}
+
+// knownKeys lists the YAML keys of each config struct, for error messages.
+var knownKeys = map[string]string{
+	"fileConfig": "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, trustForwardedFor, clock, robots",
+	"fileClock":  "frozenAt, offset",
+	"fileRobot":  "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",
+}
+
+// configFile is a parsed config file with the nodes needed for line numbers.
+type configFile struct {
+	path     string
+	cfg      fileConfig
+	root     *yaml.Node            // the top-level mapping (nil for an empty file)
+	settings map[string]*yaml.Node // scalar values of the top-level settings
+}
+
+var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type main\.(\w+)$`)
+
+func readConfigFile(path string) (*configFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("config file %s: larger than %d bytes", path, maxConfigBytes)
+	}
+	cf := &configFile{path: path, settings: map[string]*yaml.Node{}}
+
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cf.cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, cf.yamlError(err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("%s:%d: more than one YAML document; put everything in one", path, extra.Line)
+	}
+
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, cf.yamlError(err)
+	}
+	if len(doc.Content) == 0 {
+		return cf, nil // empty file
+	}
+	cf.root = doc.Content[0]
+	if cf.root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: the config must be a mapping of settings (listen: ..., robots: [...])", path, cf.root.Line)
+	}
+	for i := 0; i+1 < len(cf.root.Content); i += 2 {
+		k, v := cf.root.Content[i], cf.root.Content[i+1]
+		if v.Kind == yaml.ScalarNode && slices.ContainsFunc(options, func(o option) bool { return o.key == k.Value }) {
+			cf.settings[k.Value] = v
+		}
+	}
+	return cf, nil
+}
+
+// yamlError rewrites yaml's errors as path:line: problem, naming the
+// known keys for an unknown one.
+func (cf *configFile) yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("%s: %s", cf.path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	msgs := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		if m := unknownField.FindStringSubmatch(e); m != nil {
+			msgs = append(msgs, fmt.Sprintf("%s:%s: unknown key %q (known keys here: %s)", cf.path, m[1], m[2], knownKeys[m[3]]))
+			continue
+		}
+		if line, rest, ok := strings.Cut(strings.TrimPrefix(e, "line "), ": "); ok {
+			msgs = append(msgs, fmt.Sprintf("%s:%s: %s", cf.path, line, strings.ReplaceAll(rest, "main.", "")))
+			continue
+		}
+		msgs = append(msgs, cf.path+": "+e)
+	}
+	return errors.New(strings.Join(msgs, "\n"))
+}
+
+// apply copies the file-only settings (robots, clock, proxy trust) into s.
+func (cf *configFile) apply(s *settings) error {
+	c := cf.cfg
+	s.TrustForwardedFor = c.TrustForwardedFor
+	if c.Clock != nil {
+		if c.Clock.FrozenAt != nil {
+			s.FreezeAt = *c.Clock.FrozenAt
+		}
+		if c.Clock.Offset != "" {
+			d, err := time.ParseDuration(c.Clock.Offset)
+			if err != nil {
+				return fmt.Errorf("%s:%d: clock.offset %q is not a Go duration like -90m", cf.path, cf.line("clock.offset"), c.Clock.Offset)
+			}
+			s.ClockOffset = d
+		}
+	}
+	for _, r := range c.Robots {
+		s.Robots = append(s.Robots, mockdingtalk.Robot{
+			Name: r.Name, AccessToken: r.AccessToken, Secret: r.Secret,
+			Keywords: r.Keywords, IPAllowlist: r.IPAllowlist,
+			RateLimitPerMinute: r.RateLimitPerMinute, Disabled: r.Disabled,
+		})
+	}
+	return nil
+}
+
+var fieldPart = regexp.MustCompile(`([^.\[\]]+)|\[(\d+)\]`)
+
+// line finds the line of a setting named like mockdingtalk's
+// ValidationError fields ("robots[1].keywords[3]"): the deepest node of the
+// path that exists, or 0.
+func (cf *configFile) line(field string) int {
+	n, line := cf.root, 0
+	for _, m := range fieldPart.FindAllStringSubmatch(field, -1) {
+		if n == nil {
+			break
+		}
+		line = n.Line
+		switch {
+		case m[1] != "" && n.Kind == yaml.MappingNode:
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == m[1] {
+					next = n.Content[i+1]
+					line = n.Content[i].Line
+				}
+			}
+			n = next
+		case m[2] != "" && n.Kind == yaml.SequenceNode:
+			i, _ := strconv.Atoi(m[2])
+			if i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+		default:
+			return line
+		}
+	}
+	if n != nil {
+		line = n.Line
+	}
+	return line
+}
+
+// explain adds the config file line to a mockdingtalk.ValidationError about
+// a setting that came from the file.
+func (s *settings) explain(err error) error {
+	cf := s.file
+	var ve *mockdingtalk.ValidationError
+	if cf == nil || cf.root == nil || !errors.As(err, &ve) || ve.Field == "" {
+		return err
+	}
+	if s.DefaultRobot && strings.HasPrefix(ve.Field, "robots") {
+		return err
+	}
+	if l := cf.line(ve.Field); l > 0 {
+		return fmt.Errorf("%s:%d: %s: %s", cf.path, l, ve.Field, ve.Problem)
+	}
+	return err
+}

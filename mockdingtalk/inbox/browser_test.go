@@ -271,6 +271,9 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 
 	It("looks like a DingTalk group chat (screenshot)", func() {
 		conversation(f)
+		// Show the webhook URLs as the binary would print them.
+		f.setWebhookBase("http://127.0.0.1:8090")
+		DeferCleanup(f.setWebhookBase, f.srv.URL)
 		open("/?robot=" + botAlerts)
 		Eventually(count("#stream article.entry")).WithTimeout(10 * time.Second).Should(Equal(5))
 		Eventually(imagesLoaded).WithTimeout(10 * time.Second).Should(BeTrue())

@@ -50,7 +50,7 @@ var _ = Describe("The inbox page", func() {
 		Expect(attr(robots[1], "href")).To(Equal("./?robot=" + tokenA))
 		Expect(text(queryAll(robots[1], ".r-prev")[0])).To(Equal("Disk alert"))
 		Expect(texts(queryAll(robots[1], ".pill"))).To(Equal([]string{"2"}))
-		Expect(queryAll(robots[2], ".r-prev.bad")).To(HaveLen(1))
+		Expect(texts(queryAll(robots[2], ".r-prev.bad"))).To(Equal([]string{"Rejected: 310000 keyword_missing"}))
 		Expect(texts(queryAll(robots[2], ".pill.bad"))).To(Equal([]string{"1"}))
 		Expect(d.all("#stream article.entry")).To(HaveLen(3))
 		Expect(attr(d.one("#stream"), "data-last-seq")).To(Equal("3"))

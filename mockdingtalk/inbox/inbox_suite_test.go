@@ -73,6 +73,15 @@ func (f *fixture) addRobot(name, token, secret string) inbox.Robot {
 	return r
 }
 
+// setWebhookBase rewrites every robot's webhook URL to start with base.
+func (f *fixture) setWebhookBase(base string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.bots {
+		f.bots[i].WebhookURL = base + "/robot/send?access_token=" + url.QueryEscape(f.bots[i].AccessToken)
+	}
+}
+
 func (f *fixture) pic(name string) string { return f.srv.URL + "/test-assets/" + name + ".png" }
 
 func (f *fixture) next() time.Time {

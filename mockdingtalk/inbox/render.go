@@ -568,11 +568,14 @@ func (in *Inbox) sidebar(selected string) sidebarData {
 // preview is the one line the chat list shows for an entry.
 func preview(e *journal.Entry) (string, bool) {
 	if !e.Delivered && !e.Accepted {
-		msg := e.Response.ErrMsg
-		if msg == "" {
-			msg = string(e.Reason)
+		why := string(e.Reason)
+		if why == "" {
+			why = e.Response.ErrMsg
 		}
-		return clip("Rejected: "+msg, 48), true
+		if e.Response.ErrCode != 0 {
+			why = strconv.Itoa(e.Response.ErrCode) + " " + why
+		}
+		return clip("Rejected: "+why, 48), true
 	}
 	m := e.Message
 	if m == nil {

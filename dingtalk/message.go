@@ -151,58 +151,74 @@ var ErrNotJSON = errors.New("dingtalk: body is not a JSON object")
 // ParseMessage decodes a request body. A field of the wrong JSON type (a
 // markdown given as a string, a number for a title) is left empty rather
 // than failing the whole body, so that Validate reports it as DingTalk
-// does: missing, "或者参数格式不正确".
+// does: missing, "或者参数格式不正确". A repeated key counts once, the
+// last time it appears.
+//
+// It reads the body in one json.Unmarshal (which checks the whole body is
+// valid JSON first); each top-level member is handed, already checked, to
+// a field type that decodes it leniently.
 func ParseMessage(body []byte) (*Message, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(body) {
+	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrNotJSON
 	}
 	var raw struct {
-		MsgType    json.RawMessage `json:"msgtype"`
-		Text       json.RawMessage `json:"text"`
-		Link       json.RawMessage `json:"link"`
-		Markdown   json.RawMessage `json:"markdown"`
-		ActionCard json.RawMessage `json:"actionCard"`
-		FeedCard   json.RawMessage `json:"feedCard"`
-		Image      json.RawMessage `json:"image"`
-		At         json.RawMessage `json:"at"`
-		MsgUUID    json.RawMessage `json:"msgUuid"`
+		MsgType    lenientString             `json:"msgtype"`
+		Text       lenientObject[Text]       `json:"text"`
+		Link       lenientObject[Link]       `json:"link"`
+		Markdown   lenientObject[Markdown]   `json:"markdown"`
+		ActionCard lenientObject[ActionCard] `json:"actionCard"`
+		FeedCard   lenientObject[FeedCard]   `json:"feedCard"`
+		Image      lenientObject[Image]      `json:"image"`
+		At         lenientObject[At]         `json:"at"`
+		MsgUUID    lenientString             `json:"msgUuid"`
 	}
+	// The fields never fail, so any error is a syntax error.
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, ErrNotJSON
 	}
-	m := &Message{
-		MsgType:    decodeString(raw.MsgType),
-		Text:       decodeObject[Text](raw.Text),
-		Link:       decodeObject[Link](raw.Link),
-		Markdown:   decodeObject[Markdown](raw.Markdown),
-		ActionCard: decodeObject[ActionCard](raw.ActionCard),
-		FeedCard:   decodeObject[FeedCard](raw.FeedCard),
-		Image:      decodeObject[Image](raw.Image),
-		At:         decodeObject[At](raw.At),
-		MsgUUID:    decodeString(raw.MsgUUID),
-	}
-	return m, nil
+	return &Message{
+		MsgType:    string(raw.MsgType),
+		Text:       raw.Text.v,
+		Link:       raw.Link.v,
+		Markdown:   raw.Markdown.v,
+		ActionCard: raw.ActionCard.v,
+		FeedCard:   raw.FeedCard.v,
+		Image:      raw.Image.v,
+		At:         raw.At.v,
+		MsgUUID:    string(raw.MsgUUID),
+	}, nil
 }
 
-// decodeObject decodes raw into a new T when it is a JSON object, and
-// returns nil otherwise. Fields of the wrong type inside it are left empty.
-func decodeObject[T any](raw json.RawMessage) *T {
-	if len(raw) == 0 || raw[0] != '{' {
+// lenientObject holds a new T when the member is a JSON object and nil
+// otherwise. Fields of the wrong type inside it are left empty.
+type lenientObject[T any] struct{ v *T }
+
+// UnmarshalJSON never fails: it is only given valid JSON.
+func (o *lenientObject[T]) UnmarshalJSON(data []byte) error {
+	o.v = nil
+	if len(data) == 0 || data[0] != '{' {
 		return nil
 	}
-	v := new(T)
-	_ = json.Unmarshal(raw, v) // only type errors are possible: raw is valid JSON
-	return v
+	o.v = new(T)
+	_ = json.Unmarshal(data, o.v) // only type errors are possible: data is valid JSON
+	return nil
 }
 
-// decodeString returns raw's value when it is a JSON string, else "".
-func decodeString(raw json.RawMessage) string {
-	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		return ""
+// lenientString is the member's value when it is a JSON string, else "".
+type lenientString string
+
+// UnmarshalJSON never fails: it is only given valid JSON.
+func (s *lenientString) UnmarshalJSON(data []byte) error {
+	*s = ""
+	if len(data) == 0 || data[0] != '"' {
+		return nil
 	}
-	return s
+	var v string
+	if json.Unmarshal(data, &v) == nil {
+		*s = lenientString(v)
+	}
+	return nil
 }
 
 // Supported reports whether msgtype is one the webhook delivers.

@@ -1,0 +1,93 @@
+// A differential fuzz target for ParseMessage: the one-pass decoder must
+// read every body exactly as the original three-pass one did (json.Valid,
+// then one json.RawMessage per member, then one Unmarshal per object),
+// including repeated keys, nulls, wrong types and keys in another case.
+package dingtalk
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// parseMessageReference is ParseMessage as first written; kept as the
+// oracle for FuzzParseMessageMatchesReference.
+func parseMessageReference(body []byte) (*Message, error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(body) {
+		return nil, ErrNotJSON
+	}
+	var raw struct {
+		MsgType    json.RawMessage `json:"msgtype"`
+		Text       json.RawMessage `json:"text"`
+		Link       json.RawMessage `json:"link"`
+		Markdown   json.RawMessage `json:"markdown"`
+		ActionCard json.RawMessage `json:"actionCard"`
+		FeedCard   json.RawMessage `json:"feedCard"`
+		Image      json.RawMessage `json:"image"`
+		At         json.RawMessage `json:"at"`
+		MsgUUID    json.RawMessage `json:"msgUuid"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, ErrNotJSON
+	}
+	return &Message{
+		MsgType:    refString(raw.MsgType),
+		Text:       refObject[Text](raw.Text),
+		Link:       refObject[Link](raw.Link),
+		Markdown:   refObject[Markdown](raw.Markdown),
+		ActionCard: refObject[ActionCard](raw.ActionCard),
+		FeedCard:   refObject[FeedCard](raw.FeedCard),
+		Image:      refObject[Image](raw.Image),
+		At:         refObject[At](raw.At),
+		MsgUUID:    refString(raw.MsgUUID),
+	}, nil
+}
+
+func refObject[T any](raw json.RawMessage) *T {
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil
+	}
+	v := new(T)
+	_ = json.Unmarshal(raw, v)
+	return v
+}
+
+func refString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+func FuzzParseMessageMatchesReference(f *testing.F) {
+	for _, seed := range []string{
+		`{"msgtype":"text","text":{"content":"hi"}}`,
+		`{"msgtype":"text","text":{"content":"a"},"text":{"x":1}}`,
+		`{"msgtype":"text","text":{"content":"a"},"TEXT":null}`,
+		`{"msgtype":"text","text":{"content":"a"},"text":"s"}`,
+		`{"msgtype":null,"msgUuid":5,"at":{"isAtAll":"1","atMobiles":[1,"2"]}}`,
+		`{"msgtype":"markdown","markdown":"# hi"}`,
+		`{"MsgType":"link","Link":{"title":1,"text":"t","messageUrl":"u"}}`,
+		`{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btnOrientation":1,"btns":[{"title":"a"}]}}`,
+		`{"msgtype":"feedCard","feedCard":{"links":[{"title":"a","messageURL":"u"},5]}}`,
+		` {"msgtype":"image","image":{"picURL":"p"}} `, `{"a":1} x`, `[]`, `null`, ``, "{\"a\":\xff}",
+		`{"msgtype":"text\u0041","text":{"content":"\ud800"}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, gotErr := ParseMessage(body)
+		want, wantErr := parseMessageReference(body)
+		if gotErr != wantErr {
+			t.Fatalf("%q: error %v, reference %v", body, gotErr, wantErr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Fatalf("%q: got %s, reference %s", body, g, w)
+		}
+	})
+}

@@ -22,6 +22,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -41,7 +42,11 @@ const secret = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a
 type stack struct {
 	fake    *mockdingtalk.Server
 	api     *httptest.Server
+	client  *http.Client // checks every exchange against openapi.yaml
 	session string
+	// negative marks the next calls as breaking the contract on purpose:
+	// their requests are not checked, their answers still are.
+	negative bool
 }
 
 func logger() *slog.Logger { return slog.New(slog.NewTextHandler(GinkgoWriter, nil)) }
@@ -61,7 +66,9 @@ func newStack(cfg sns.Config) *stack {
 		api.Close()
 		Expect(srv.Close()).To(Succeed())
 	})
-	st := &stack{fake: fake, api: api}
+	client := contracts.NewHTTPClient(Fail)
+	DeferCleanup(client.CloseIdleConnections)
+	st := &stack{fake: fake, api: api, client: client}
 	st.session = st.login()
 	return st
 }
@@ -83,7 +90,11 @@ func (st *stack) call(method, path string, body any, header ...string) answer {
 		Expect(err).NotTo(HaveOccurred())
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, st.api.URL+path, rd)
+	ctx := context.Background()
+	if st.negative {
+		ctx = contracts.Negative(ctx)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, st.api.URL+path, rd)
 	Expect(err).NotTo(HaveOccurred())
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	if st.session != "" {
@@ -92,7 +103,7 @@ func (st *stack) call(method, path string, body any, header ...string) answer {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	rsp, err := http.DefaultClient.Do(req)
+	rsp, err := st.client.Do(req)
 	Expect(err).NotTo(HaveOccurred())
 	defer rsp.Body.Close()
 	data, err := io.ReadAll(rsp.Body)
@@ -310,6 +321,7 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 			rb := st.robot(mockdingtalk.Robot{})
 			p := map[string]any{"testMsg": "x", "url": st.fake.WebhookURL(rb.AccessToken)}
 			session := st.session
+			st.negative = true
 
 			st.session = ""
 			a := st.testConnection(p)
@@ -336,6 +348,7 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 
 	DescribeTable("bad input never reaches the robot",
 		func(body any, status int, code string) {
+			st.negative = true
 			rb := st.robot(mockdingtalk.Robot{})
 			if m, ok := body.(map[string]any); ok {
 				if p, ok := m["params"].(map[string]any); ok && p["url"] == "ROBOT" {

@@ -19,7 +19,10 @@ import (
 // maxBannerRobots is how many robots the banner details.
 const maxBannerRobots = 5
 
-func printBanner(w io.Writer, fake *mockdingtalk.Server, base string, s *settings) {
+// printBanner writes the banner in one Write, so readers never see half.
+func printBanner(out io.Writer, fake *mockdingtalk.Server, base string, s *settings) {
+	w := &strings.Builder{}
+	defer func() { _, _ = io.WriteString(out, w.String()) }()
 	fmt.Fprintf(w, "mockdingtalk listening on %s\n", base)
 	fmt.Fprintf(w, "  inbox:     %s/\n  admin API: %s%s/  (robots, messages, faults, clock)\n", base, base, mockdingtalk.AdminPrefix)
 	robots := fake.Robots()
@@ -69,7 +72,7 @@ func printRobot(w io.Writer, fake *mockdingtalk.Server, r mockdingtalk.Robot, is
 	if err != nil {
 		return // WebhookURL always parses
 	}
-	fmt.Fprintf(w, "Send a test message (signed at %s; DingTalk accepts a signature for 1 hour, so re-sign after %s):\n  %s\n",
+	fmt.Fprintf(w, "Send a test message (signed at %s and valid for 1 hour, DingTalk's window: re-sign after %s):\n  %s\n",
 		now.UTC().Format(time.RFC3339), now.Add(dingtalk.MaxClockSkew).UTC().Format("15:04 MST"), curlCommand(signed, body))
 	fmt.Fprintf(w, "Sign a fresh URL any time (bash + openssl):\n  %s\n", opensslCommand(webhook, r.Secret, body))
 }

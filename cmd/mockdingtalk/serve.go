@@ -94,6 +94,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	// shutdown until its bound: hang faults, waits and inbox streams.
 	srv.RegisterOnShutdown(fake.Close)
 
+	if ip := net.ParseIP(hostOf(ln.Addr())); ip == nil || !ip.IsLoopback() {
+		log.Warn("listening beyond loopback: anyone who can reach this address can use the fake and its admin API", "listen", ln.Addr().String())
+	}
 	log.Info("mockdingtalk started", "listen", ln.Addr().String(), "url", base, "robots", len(s.Robots),
 		"era", string(eraOf(s.Dialect)), "journalCap", s.JournalCap, "config", s.ConfigPath)
 	printBanner(stdout, fake, base, s)
@@ -138,6 +141,11 @@ func reachableAddr(a net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+func hostOf(a net.Addr) string {
+	host, _, _ := net.SplitHostPort(a.String())
+	return host
 }
 
 // newLogger returns a text logger at level that masks any attribute whose

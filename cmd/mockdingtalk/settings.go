@@ -85,12 +85,22 @@ var options = []option{
 		func(s *settings, v string) error {
 			e, err := dingtalk.ParseEra(v)
 			s.Dialect.Era = e
-			return err
+			return dialectErr(err)
 		}},
 	{"rate-limit-code", "rateLimitCode", "errcode for a throttled robot: 130101, 410100 or 660026", strconv.Itoa(dingtalk.CodeTooFastLegacy),
-		func(s *settings, v string) error { return setInt(&s.Dialect.RateLimitCode, v) }},
+		func(s *settings, v string) error {
+			if err := setInt(&s.Dialect.RateLimitCode, v); err != nil {
+				return err
+			}
+			return dialectErr(dingtalk.Dialect{RateLimitCode: s.Dialect.RateLimitCode}.Validate())
+		}},
 	{"unknown-token-code", "unknownTokenCode", "errcode for an unknown access_token: 300005 or 300001 (0: 300005, or 300001 in the legacy era)", "0",
-		func(s *settings, v string) error { return setInt(&s.Dialect.UnknownTokenCode, v) }},
+		func(s *settings, v string) error {
+			if err := setInt(&s.Dialect.UnknownTokenCode, v); err != nil {
+				return err
+			}
+			return dialectErr(dingtalk.Dialect{UnknownTokenCode: s.Dialect.UnknownTokenCode}.Validate())
+		}},
 	{"journal-cap", "journalCap", "how many requests the journal keeps (oldest dropped first)", "10000",
 		func(s *settings, v string) error {
 			if err := setInt(&s.JournalCap, v); err != nil {
@@ -119,6 +129,14 @@ var options = []option{
 			s.ShutdownTimeout = d
 			return nil
 		}},
+}
+
+// dialectErr drops package dingtalk's prefix: the source already says where.
+func dialectErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "dingtalk: "))
 }
 
 func setInt(dst *int, v string) error {
@@ -203,10 +221,6 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 			return nil, fmt.Errorf("%s: %w", c.source, err)
 		}
 	}
-	if err := s.Dialect.Validate(); err != nil {
-		return nil, fmt.Errorf("%s or %s: %w", sourceOf(chosen["rate-limit-code"].source, "-rate-limit-code"),
-			sourceOf(chosen["unknown-token-code"].source, "-unknown-token-code"), err)
-	}
 	if file != nil {
 		if err := file.apply(s); err != nil {
 			return nil, err
@@ -218,13 +232,6 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 		s.Robots = []mockdingtalk.Robot{{Name: DefaultRobotName, AccessToken: DefaultAccessToken, Secret: DefaultSecret}}
 	}
 	return s, nil
-}
-
-func sourceOf(source, fallback string) string {
-	if source == "" || source == "default" {
-		return fallback
-	}
-	return source
 }
 
 // fileConfig is the config file's shape; unknown keys are errors.

@@ -127,7 +127,7 @@ var _ = Describe("with no arguments (but a free port)", func() {
 		Expect(dingtalk.Verify(DefaultSecret, ts, decoded, time.Now())).To(Succeed())
 	})
 
-	It("answers 404-free on unknown paths through the fake and routes /zstack/ elsewhere", func() {
+	It("routes /zstack/ to the SNS handler and everything else to the fake", func() {
 		zstack := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
 		fake := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
 		h := routes(fake, zstack)

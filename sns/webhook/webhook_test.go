@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -262,9 +263,11 @@ var _ = Describe("Sender", func() {
 		})
 
 		It("reports a TLS failure for a certificate it does not trust, and succeeds with the right roots", func() {
-			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
 			}))
+			srv.Config.ErrorLog = log.New(GinkgoWriter, "", 0) // the refused handshake is expected
+			srv.StartTLS()
 			DeferCleanup(srv.Close)
 			_, err := newSender(webhook.Config{}).Send(ctx, srv.URL+"/robot/send?access_token="+token, "", markdown("hi"))
 			we := sendErr(err)

@@ -77,6 +77,8 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 	BeforeAll(func(_ SpecContext) {
 		path, err := findChromium()
 		if err != nil {
+			// A report entry shows even without -v, unlike the skip reason.
+			AddReportEntry("browser specs skipped", "chromium not found: "+err.Error())
 			Skip("chromium not found: " + err.Error())
 		}
 		f = newFixture()

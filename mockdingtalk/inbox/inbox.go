@@ -52,8 +52,8 @@ type Robot struct {
 	Secret string
 }
 
-// Page sizes: the page and each fragment render at most this many of the
-// newest matching entries, and the page keeps at most maxShown in the DOM.
+// pageSize is how many of the newest matching entries the page and each
+// fragment render at most; the rest stay in the journal (/_mock/messages).
 const pageSize = 200
 
 //go:embed templates/*.html
@@ -91,7 +91,7 @@ func New(j *journal.Journal, robots func() []Robot) *Inbox {
 		log:     slog.Default().With("component", "inbox"),
 		closing: make(chan struct{}),
 	}
-	in.tmpl = template.Must(template.New("inbox").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
+	in.tmpl = template.Must(template.New("inbox").ParseFS(templateFS, "templates/*.html"))
 
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {

@@ -368,6 +368,53 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 	)
 })
 
+var _ = Describe("SNS endpoint management over HTTP, every exchange checked against openapi.yaml", func() {
+	It("creates, queries, updates and deletes an endpoint and its at-persons", func() {
+		st := newStack(sns.Config{})
+		rb := st.robot(mockdingtalk.Robot{Secret: secret})
+		const base = "/zstack/v1/sns/application-endpoints"
+		c := st.call(http.MethodPost, base+"/ding-talk", map[string]any{"params": map[string]any{
+			"name": "ops", "url": st.fake.WebhookURL(rb.AccessToken), "secret": secret, "atAll": false,
+			"atPersonPhoneNumbers": []string{"+86-13800000001"}}, "systemTags": []string{}, "userTags": []string{}})
+		Expect(c.status).To(Equal(http.StatusOK), c.raw)
+		uuid := c.obj["inventory"].(map[string]any)["uuid"].(string)
+
+		q := st.call(http.MethodGet, base+"/ding-talk?replyWithCount=true&limit=5&q="+url.QueryEscape("name~=%op%"), nil)
+		Expect(q.obj["total"]).To(BeNumerically("==", 1))
+		Expect(st.call(http.MethodGet, base+"/ding-talk/"+uuid, nil).obj["inventories"]).To(HaveLen(1))
+		Expect(st.call(http.MethodGet, base+"?count=true", nil).raw).To(MatchJSON(`{"total":1}`))
+
+		u := st.call(http.MethodPut, base+"/ding-talk/"+uuid+"/actions", map[string]any{"updateSNSDingTalkEndpoint": map[string]any{"atAll": true}})
+		Expect(u.obj["inventory"]).To(HaveKeyWithValue("atAll", true))
+		s := st.call(http.MethodPut, base+"/"+uuid+"/actions", map[string]any{"changeSNSApplicationEndpointState": map[string]any{"stateEvent": "disable"}})
+		Expect(s.obj["inventory"]).To(HaveKeyWithValue("state", "Disabled"))
+
+		p := st.call(http.MethodPost, base+"/ding-talk/at-persons", map[string]any{"params": map[string]any{
+			"phoneNumber": "+86-13800000002", "endpointUuid": uuid, "remark": "rose"}})
+		Expect(p.status).To(Equal(http.StatusOK), p.raw)
+		pu := p.obj["inventory"].(map[string]any)["uuid"].(string)
+		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons/"+pu, nil).obj["inventories"]).To(HaveLen(1))
+		up := st.call(http.MethodPut, base+"/ding-talk/at-persons/"+pu+"/actions", map[string]any{"updateAtPersonOfAtDingTalkEndpoint": map[string]any{
+			"endpointUuid": uuid, "remark": "jack"}})
+		Expect(up.obj["inventory"]).To(HaveKeyWithValue("remark", "jack"))
+
+		a := st.testConnection(map[string]any{"testMsg": "all", "endpointUuid": uuid})
+		Expect(a.status).To(Equal(http.StatusOK), a.raw)
+		Expect(st.entries(rb.AccessToken, 1)[0]).To(And(match.BeSigned(), match.MentionAll()))
+
+		Expect(st.call(http.MethodDelete, base+"/ding-talk/"+uuid+"/at-persons/"+url.PathEscape("+86-13800000002"), nil).status).To(Equal(http.StatusOK))
+		Expect(st.call(http.MethodDelete, base+"/"+uuid, nil).raw).To(Equal("{}"))
+		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons", nil).obj["inventories"]).To(BeEmpty())
+
+		st.negative = true
+		bad := st.call(http.MethodGet, base+"/ding-talk?q="+url.QueryEscape("secret=SEC"), nil)
+		Expect(bad.status).To(Equal(http.StatusBadRequest))
+		Expect(st.call(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{"logInByAccount": map[string]any{
+			"accountName": "admin", "password": sns.SHA512Hex("wrong")}}).status).To(Equal(http.StatusServiceUnavailable))
+		Expect(st.call(http.MethodGet, "/zstack/v1/api-jobs/"+strings.Repeat("0", 32), nil).status).To(Equal(http.StatusNotFound))
+	})
+})
+
 var _ = Describe("SNS async job protocol against the fake robot", func() {
 	It("answers 202, then the result at the location, and the robot got the message", func() {
 		st := newStack(sns.Config{Async: true})

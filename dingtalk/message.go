@@ -105,7 +105,7 @@ type At struct {
 	AtUserIds []string `json:"atUserIds,omitempty"`
 	// AtDingtalkIds is sent by older libraries.
 	AtDingtalkIds []string `json:"atDingtalkIds,omitempty"`
-	IsAtAll       FlexBool `json:"isAtAll,omitempty"`
+	IsAtAll       FlexBool `json:"isAtAll"`
 }
 
 // FlexBool is a boolean that also accepts "true"/"false" strings and 0/1,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns/store"
 )
 
@@ -143,7 +144,7 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("sns: endpoint created", "uuid", ep.UUID, "name", ep.Name, "url", redactURL(ep.URL),
-		"secret", MaskSecret(ep.Secret), "atPersons", len(persons))
+		"secret", dingtalk.MaskSecret(ep.Secret), "atPersons", len(persons))
 	writeJSON(w, http.StatusOK, map[string]any{"inventory": s.endpointInventory(ep, persons)})
 }
 
@@ -234,7 +235,7 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.storeErr("read at-persons", err))
 		return
 	}
-	s.log.Info("sns: endpoint updated", "uuid", ep.UUID, "url", redactURL(ep.URL), "secret", MaskSecret(ep.Secret))
+	s.log.Info("sns: endpoint updated", "uuid", ep.UUID, "url", redactURL(ep.URL), "secret", dingtalk.MaskSecret(ep.Secret))
 	writeJSON(w, http.StatusOK, map[string]any{"inventory": s.endpointInventory(ep, persons)})
 }
 

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
 
@@ -217,7 +218,7 @@ var _ = Describe("Endpoints", func() {
 		}
 		Expect(a.logs.String()).NotTo(ContainSubstring(robotSecret[:12]))
 		Expect(a.logs.String()).NotTo(ContainSubstring(robotToken))
-		Expect(sns.MaskSecret("short")).To(Equal("…(5 chars)"))
-		Expect(sns.MaskSecret("")).To(Equal(""))
+		Expect(dingtalk.MaskSecret("short")).To(Equal("…(5 chars)"))
+		Expect(dingtalk.MaskSecret("")).To(Equal(""))
 	})
 })

@@ -3,29 +3,12 @@
 package sns
 
 import (
-	"fmt"
-
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns/store"
 )
 
 // EndpointType is the type of every endpoint this API manages.
 const EndpointType = "DingTalk"
-
-// MaskSecret returns a secret in the only form the API ever shows or logs:
-// its first 7 characters (the "SEC" prefix and 4 more for a DingTalk
-// secret), an ellipsis and its length, e.g. "SEC1a2b…(67 chars)". Secrets
-// shorter than 16 characters show no characters at all; "" stays "".
-func MaskSecret(secret string) string {
-	n := len([]rune(secret))
-	switch {
-	case n == 0:
-		return ""
-	case n < 16:
-		return fmt.Sprintf("…(%d chars)", n)
-	default:
-		return fmt.Sprintf("%s…(%d chars)", string([]rune(secret)[:7]), n)
-	}
-}
 
 // EndpointInventory is SNSDingTalkEndpointInventory.
 type EndpointInventory struct {
@@ -80,7 +63,7 @@ func (s *Server) endpointInventory(e store.Endpoint, persons []store.AtPerson) E
 	inv := EndpointInventory{
 		UUID: e.UUID, Name: e.Name, Description: e.Description, Type: e.Type, State: e.State,
 		PlatformUUID: e.PlatformUUID, ConnectionStatus: e.ConnectionStatus, URL: e.URL, AtAll: e.AtAll,
-		Secret: MaskSecret(e.Secret), AtPersonPhoneNumbers: []string{}, AtPersonList: []AtPersonInventory{},
+		Secret: dingtalk.MaskSecret(e.Secret), AtPersonPhoneNumbers: []string{}, AtPersonList: []AtPersonInventory{},
 		CreateDate: s.zstackDate(e.CreateDate), LastOpDate: s.zstackDate(e.LastOpDate),
 	}
 	for _, p := range persons {

@@ -94,7 +94,7 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 		Expect(reqs).To(HaveLen(1))
 		Expect(reqs[0].query.Get("access_token")).To(Equal(robotToken))
 		Expect(reqs[0].query.Has("sign")).To(BeFalse())
-		Expect(reqs[0].raw).To(MatchJSON(`{"msgtype":"markdown","markdown":{"title":"test connected","text":"hello from ZStack"},"at":{}}`))
+		Expect(reqs[0].raw).To(MatchJSON(`{"msgtype":"markdown","markdown":{"title":"test connected","text":"hello from ZStack"},"at":{"isAtAll":false}}`))
 	})
 
 	It("signs when a secret is given", func() {

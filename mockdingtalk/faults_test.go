@@ -102,7 +102,8 @@ var _ = Describe("Faults", func() {
 		client := &http.Client{Timeout: 100 * time.Millisecond}
 		_, err := post(client, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).To(MatchError(ContainSubstring("Client.Timeout")))
-		Expect(last(s).Reason).To(Equal(mockdingtalk.ReasonFault))
+		Eventually(func() []journal.Entry { return s.Entries(journal.Filter{}) }).Should(ConsistOf(
+			HaveField("Reason", mockdingtalk.ReasonFault)))
 		closed := make(chan struct{})
 		go func() { s.Close(); close(closed) }()
 		Eventually(closed).WithTimeout(2 * time.Second).Should(BeClosed())

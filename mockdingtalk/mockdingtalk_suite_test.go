@@ -15,6 +15,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"go.uber.org/goleak"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
@@ -25,6 +26,17 @@ func TestMockdingtalk(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "mockdingtalk: the fake robot")
 }
+
+// Every server a spec starts must be gone when the suite ends: hung and
+// delayed requests, waits and connections are all released by Close.
+var ignoreAtStart goleak.Option
+
+var _ = BeforeSuite(func() { ignoreAtStart = goleak.IgnoreCurrent() })
+
+var _ = AfterSuite(func() {
+	http.DefaultClient.CloseIdleConnections()
+	Eventually(func() error { return goleak.Find(ignoreAtStart) }).WithTimeout(10 * time.Second).Should(Succeed())
+})
 
 // t0 is the first sign test vector's timestamp; table specs freeze the
 // fake's clock there.

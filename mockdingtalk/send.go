@@ -44,11 +44,14 @@ const (
 	CheckKeywords    = "keywords"     // a keyword in the visible text (310000)
 	CheckMsgUUID     = "msg_uuid"     // a repeated msgUuid is acknowledged, not delivered
 	CheckRateLimit   = "rate_limit"   // per-minute limit and lockout (130101/410100/660026)
-	maxHintHeader    = 2048           // bytes of hint sent in X-Mock-Hint
-	maxDrainBytes    = 4 << 20        // bytes of an oversized body read and discarded
-	hintHeader       = "X-Mock-Hint"  // response header carrying the hint
-	faultHeader      = "X-Mock-Fault" // response header naming the fault that answered
-	jsonContentType  = "application/json"
+)
+
+const (
+	maxHintHeader   = 2048           // bytes of hint sent in X-Mock-Hint
+	maxDrainBytes   = 4 << 20        // bytes of an oversized body read and discarded
+	hintHeader      = "X-Mock-Hint"  // response header carrying the hint
+	faultHeader     = "X-Mock-Fault" // response header naming the fault that answered
+	jsonContentType = "application/json"
 )
 
 // sendRequest is one request to /robot/send as it goes through the checks.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
 
 // maxBannerRobots is how many robots the banner details.
@@ -25,6 +26,7 @@ func printBanner(out io.Writer, fake *mockdingtalk.Server, base string, s *setti
 	defer func() { _, _ = io.WriteString(out, w.String()) }()
 	fmt.Fprintf(w, "mockdingtalk listening on %s\n", base)
 	fmt.Fprintf(w, "  inbox:     %s/\n  admin API: %s%s/  (robots, messages, faults, clock)\n", base, base, mockdingtalk.AdminPrefix)
+	fmt.Fprintf(w, "  SNS API:   %s/zstack/v1/  (ZStack's SNS DingTalk API)\n", base)
 	robots := fake.Robots()
 	for i, r := range robots {
 		if i == maxBannerRobots {
@@ -33,6 +35,24 @@ func printBanner(out io.Writer, fake *mockdingtalk.Server, base string, s *setti
 		}
 		printRobot(w, fake, r, s.DefaultRobot)
 	}
+	printSNS(w, base, s)
+}
+
+// printSNS shows how to log in to the SNS API and test the first robot.
+func printSNS(w io.Writer, base string, s *settings) {
+	fmt.Fprintf(w, "\nSNS API (ZStack): log in, then test-connection against a robot:\n")
+	if len(s.SNS.Accounts) == 0 {
+		fmt.Fprintf(w, "  account: admin / password (ZStack's initial account; the login takes its SHA-512 hex)\n")
+	} else {
+		names := make([]string, len(s.SNS.Accounts))
+		for i, a := range s.SNS.Accounts {
+			names[i] = a.Name
+		}
+		fmt.Fprintf(w, "  accounts: %s (from the config file)\n", strings.Join(names, ", "))
+	}
+	fmt.Fprintf(w, "  curl -sS -X PUT %s -H 'Content-Type: application/json' -d %s\n",
+		shellQuote(base+"/zstack/v1/accounts/login"),
+		shellQuote(`{"logInByAccount":{"accountName":"admin","password":"`+sns.SHA512Hex("password")+`"}}`))
 }
 
 func printRobot(w io.Writer, fake *mockdingtalk.Server, r mockdingtalk.Robot, isDefault bool) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
 
 // HTTP server limits. The longest legitimate answer is a 10-minute wait
@@ -80,8 +81,17 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	defer fake.Close()
 
+	snsCfg := s.SNS
+	snsCfg.Logger = log
+	snsCfg.PublicURL = base
+	zstack, err := sns.New(snsCfg)
+	if err != nil {
+		return fmt.Errorf("sns: %w", err)
+	}
+	defer zstack.Close()
+
 	srv := &http.Server{
-		Handler:           routes(fake, nil),
+		Handler:           routes(fake, zstack),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

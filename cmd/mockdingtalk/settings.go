@@ -22,6 +22,8 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/sns"
+	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
 
 // Defaults of the binary.
@@ -57,6 +59,10 @@ type settings struct {
 	LogLevel        slog.Level
 	PublicURL       string
 	ShutdownTimeout time.Duration
+	// SNS is the configuration of ZStack's SNS API on the same listener
+	// (its Logger and PublicURL are filled in by run).
+	SNS sns.Config
+
 	// From the config file only.
 	TrustForwardedFor bool
 	FreezeAt          time.Time
@@ -120,15 +126,30 @@ var options = []option{
 		}},
 	{"public-url", "publicURL", "base URL clients reach the server at, used in printed and returned webhook URLs (default: http://<listen address>)", "",
 		func(s *settings, v string) error { s.PublicURL = strings.TrimRight(v, "/"); return nil }},
-	{"shutdown-timeout", "shutdownTimeout", "how long a shutdown waits for requests in flight", DefaultShutdownTimeout.String(),
+	{"sns-async", "snsAsync", "answer SNS test-connection as ZStack does: 202 with a location to poll at /zstack/v1/api-jobs/{id}", "false",
+		func(s *settings, v string) error { return setBool(&s.SNS.Async, v) }},
+	{"data-dir", "dataDir", "directory where the SNS API keeps its endpoints across restarts (empty: in memory)", "",
+		func(s *settings, v string) error { s.SNS.DataDir = v; return nil }},
+	{"sns-session-ttl", "snsSessionTTL", "how long an SNS login session lives", sns.DefaultSessionTTL.String(),
+		func(s *settings, v string) error { return setDuration(&s.SNS.SessionTTL, v) }},
+	{"sns-webhook-timeout", "snsWebhookTimeout", "per-attempt timeout of the SNS API's webhook calls", webhook.DefaultTimeout.String(),
+		func(s *settings, v string) error { return setDuration(&s.SNS.Outbound.Timeout, v) }},
+	{"sns-webhook-retries", "snsWebhookRetries", "how many more attempts follow a failed webhook call (transport errors and 5xx only)", "0",
 		func(s *settings, v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return fmt.Errorf("%q is not a positive Go duration like 10s", v)
+			if err := setInt(&s.SNS.Outbound.Retries, v); err != nil {
+				return err
 			}
-			s.ShutdownTimeout = d
+			if s.SNS.Outbound.Retries < 0 || s.SNS.Outbound.Retries > 10 {
+				return fmt.Errorf("must be between 0 and 10 (got %d)", s.SNS.Outbound.Retries)
+			}
 			return nil
 		}},
+	{"sns-webhook-allow", "snsWebhookAllow", "comma-separated hosts (*.example.com), IPs and CIDRs the SNS API may send to (empty: any)", "",
+		func(s *settings, v string) error { s.SNS.Outbound.AllowHosts = splitList(v); return nil }},
+	{"sns-webhook-deny", "snsWebhookDeny", "comma-separated hosts, IPs and CIDRs the SNS API must never send to", "",
+		func(s *settings, v string) error { s.SNS.Outbound.DenyHosts = splitList(v); return nil }},
+	{"shutdown-timeout", "shutdownTimeout", "how long a shutdown waits for requests in flight", DefaultShutdownTimeout.String(),
+		func(s *settings, v string) error { return setDuration(&s.ShutdownTimeout, v) }},
 }
 
 // dialectErr drops package dingtalk's prefix: the source already says where.
@@ -137,6 +158,35 @@ func dialectErr(err error) error {
 		return nil
 	}
 	return errors.New(strings.TrimPrefix(err.Error(), "dingtalk: "))
+}
+
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", v)
+	}
+	*dst = b
+	return nil
+}
+
+func setDuration(dst *time.Duration, v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive Go duration like 10s", v)
+	}
+	*dst = d
+	return nil
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func setInt(dst *int, v string) error {
@@ -236,17 +286,25 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 
 // fileConfig is the config file's shape; unknown keys are errors.
 type fileConfig struct {
-	Listen            string      `yaml:"listen"`
-	PublicURL         string      `yaml:"publicURL"`
-	Era               string      `yaml:"era"`
-	RateLimitCode     int         `yaml:"rateLimitCode"`
-	UnknownTokenCode  int         `yaml:"unknownTokenCode"`
-	JournalCap        int         `yaml:"journalCap"`
-	LogLevel          string      `yaml:"logLevel"`
-	ShutdownTimeout   string      `yaml:"shutdownTimeout"`
-	TrustForwardedFor bool        `yaml:"trustForwardedFor"`
-	Clock             *fileClock  `yaml:"clock"`
-	Robots            []fileRobot `yaml:"robots"`
+	Listen            string        `yaml:"listen"`
+	PublicURL         string        `yaml:"publicURL"`
+	Era               string        `yaml:"era"`
+	RateLimitCode     int           `yaml:"rateLimitCode"`
+	UnknownTokenCode  int           `yaml:"unknownTokenCode"`
+	JournalCap        int           `yaml:"journalCap"`
+	LogLevel          string        `yaml:"logLevel"`
+	ShutdownTimeout   string        `yaml:"shutdownTimeout"`
+	SNSAsync          bool          `yaml:"snsAsync"`
+	DataDir           string        `yaml:"dataDir"`
+	SNSSessionTTL     string        `yaml:"snsSessionTTL"`
+	SNSWebhookTimeout string        `yaml:"snsWebhookTimeout"`
+	SNSWebhookRetries int           `yaml:"snsWebhookRetries"`
+	SNSWebhookAllow   string        `yaml:"snsWebhookAllow"`
+	SNSWebhookDeny    string        `yaml:"snsWebhookDeny"`
+	Accounts          []fileAccount `yaml:"accounts"`
+	TrustForwardedFor bool          `yaml:"trustForwardedFor"`
+	Clock             *fileClock    `yaml:"clock"`
+	Robots            []fileRobot   `yaml:"robots"`
 }
 
 // fileClock starts the fake's clock somewhere other than now.
@@ -268,11 +326,20 @@ type fileRobot struct {
 	Disabled           bool     `yaml:"disabled"`
 }
 
+// fileAccount is an SNS account that may log in. Give the password in
+// plain text or as its SHA-512 hex, the form ZStack clients send.
+type fileAccount struct {
+	Name           string `yaml:"name"`
+	Password       string `yaml:"password"`
+	PasswordSHA512 string `yaml:"passwordSHA512"`
+}
+
 // knownKeys lists the YAML keys of each config struct, for error messages.
 var knownKeys = map[string]string{
-	"fileConfig": "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, trustForwardedFor, clock, robots",
-	"fileClock":  "frozenAt, offset",
-	"fileRobot":  "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",
+	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, trustForwardedFor, clock, robots, accounts",
+	"fileAccount": "name, password, passwordSHA512",
+	"fileClock":   "frozenAt, offset",
+	"fileRobot":   "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",
 }
 
 // configFile is a parsed config file with the nodes needed for line numbers.
@@ -368,6 +435,20 @@ func (cf *configFile) apply(s *settings) error {
 			s.ClockOffset = d
 		}
 	}
+	for i, a := range c.Accounts {
+		hash := strings.ToLower(a.PasswordSHA512)
+		switch {
+		case a.Name == "":
+			return fmt.Errorf("%s:%d: accounts[%d]: name is empty", cf.path, cf.line(fmt.Sprintf("accounts[%d]", i)), i)
+		case (a.Password == "") == (hash == ""):
+			return fmt.Errorf("%s:%d: accounts[%d]: give exactly one of password and passwordSHA512", cf.path, cf.line(fmt.Sprintf("accounts[%d]", i)), i)
+		case hash == "":
+			hash = sns.SHA512Hex(a.Password)
+		case !sha512Hex.MatchString(hash):
+			return fmt.Errorf("%s:%d: accounts[%d].passwordSHA512: want 128 hex characters", cf.path, cf.line(fmt.Sprintf("accounts[%d].passwordSHA512", i)), i)
+		}
+		s.SNS.Accounts = append(s.SNS.Accounts, sns.Account{Name: a.Name, PasswordSHA512: hash})
+	}
 	for _, r := range c.Robots {
 		s.Robots = append(s.Robots, mockdingtalk.Robot{
 			Name: r.Name, AccessToken: r.AccessToken, Secret: r.Secret,
@@ -377,6 +458,8 @@ func (cf *configFile) apply(s *settings) error {
 	}
 	return nil
 }
+
+var sha512Hex = regexp.MustCompile(`^[0-9a-f]{128}$`)
 
 var fieldPart = regexp.MustCompile(`([^.\[\]]+)|\[(\d+)\]`)
 

@@ -16,3 +16,6 @@ lint: ## formatting and vet
 
 bench: ## Go benchmarks (compare runs with benchstat)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+bench-load: ## load benchmark: the binary vs a bare net/http server, SNS round trip, 1M-send memory soak (docs/benchmarks.md)
+	$(GO) run ./internal/loadbench $(BENCH_LOAD_ARGS)

@@ -1,0 +1,172 @@
+// Command loadbench is `make bench-load`: it builds and starts the
+// mockdingtalk binary and, in the same run, a bare net/http server that
+// answers {"errcode":0,"errmsg":"ok"} on /robot/send, drives both with the
+// same vegeta attack (a correctly signed text message, re-signed for every
+// request), and prints throughput, p50 and p99 for each with the ratios
+// against the project's performance targets (issue 6, docs/benchmarks.md):
+//
+//   - startup: time from exec to the first answer (target < 100 ms);
+//   - robot:   fake ≥ 0.8× bare throughput and p99 ≤ 2× bare, alternating rounds;
+//   - sns:     an SNS test-connection round trip ≥ 0.5× posting to the fake directly;
+//   - soak:    1,000,000 sends at the default journal cap, then RSS < 150 MB and
+//     the journal holding exactly the cap, with the drops counted.
+//
+// Everything runs on 127.0.0.1 and is bounded in time and count. It is a
+// benchmark, not a test: a missed target is reported, and the exit status
+// is non-zero only with -strict (or when something fails to run).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+)
+
+// options are the command-line settings.
+type options struct {
+	mode       string
+	bin        string
+	binArgs    string
+	workers    uint64
+	duration   time.Duration
+	rounds     int
+	starts     int
+	soakCount  uint64
+	soakLimit  time.Duration
+	account    string
+	password   string
+	strict     bool
+	serverLogs bool
+}
+
+func main() {
+	var o options
+	bare := flag.String(bareFlag, "", "internal: serve as the bare net/http server on this address")
+	flag.StringVar(&o.mode, "mode", "all", "what to measure: all, startup, robot, sns or soak (comma-separated)")
+	flag.StringVar(&o.bin, "bin", "", "mockdingtalk binary to run (default: build ./cmd/mockdingtalk into a temp dir)")
+	flag.StringVar(&o.binArgs, "bin-args", "-listen {addr}", "arguments for the binary; {addr} is replaced by a free 127.0.0.1 port")
+	flag.Uint64Var(&o.workers, "workers", 8, "concurrent requests in flight (the same for every target)")
+	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of one round")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds per target (targets alternate: A B B A A B …)")
+	flag.IntVar(&o.starts, "starts", 5, "process starts measured for time-to-first-answer")
+	flag.Uint64Var(&o.soakCount, "soak-count", 1_000_000, "sends in the memory soak")
+	flag.DurationVar(&o.soakLimit, "soak-limit", 5*time.Minute, "the soak stops at this time even if short of -soak-count")
+	flag.StringVar(&o.account, "sns-account", "admin", "SNS account to log in with")
+	flag.StringVar(&o.password, "sns-password", "password", "SNS password (plain; sent as its SHA-512 hex, as ZStack clients do)")
+	flag.BoolVar(&o.strict, "strict", false, "exit with status 1 when a target is missed")
+	flag.BoolVar(&o.serverLogs, "server-logs", false, "show the servers' own output")
+	flag.Parse()
+
+	if *bare != "" {
+		if err := serveBare(*bare); err != nil {
+			fmt.Fprintln(os.Stderr, "bare server:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	missed, err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(2)
+	}
+	if missed > 0 {
+		fmt.Printf("\n%d target(s) missed\n", missed)
+		if o.strict {
+			os.Exit(1)
+		}
+	} else {
+		fmt.Println("\nall targets met")
+	}
+}
+
+// bench holds what every mode shares: the binary and how to start things.
+type bench struct {
+	o      options
+	bin    string
+	self   string
+	logTo  io.Writer
+	missed int
+}
+
+func run(ctx context.Context, o options) (int, error) {
+	b := &bench{o: o, logTo: io.Discard}
+	if o.serverLogs {
+		b.logTo = os.Stderr
+	}
+	var err error
+	if b.self, err = os.Executable(); err != nil {
+		return 0, err
+	}
+	if b.bin = o.bin; b.bin == "" {
+		dir, err := os.MkdirTemp("", "loadbench-")
+		if err != nil {
+			return 0, err
+		}
+		defer os.RemoveAll(dir)
+		if b.bin, err = buildBinary(ctx, dir); err != nil {
+			return 0, err
+		}
+	}
+	printMachine()
+	modes := map[string]func(context.Context) error{
+		"startup": b.startup, "robot": b.robot, "sns": b.sns, "soak": b.soak,
+	}
+	want := strings.Split(o.mode, ",")
+	if o.mode == "all" {
+		want = []string{"startup", "robot", "sns", "soak"}
+	}
+	for _, m := range want {
+		f, ok := modes[strings.TrimSpace(m)]
+		if !ok {
+			return 0, fmt.Errorf("unknown mode %q (want all, startup, robot, sns or soak)", m)
+		}
+		if err := f(ctx); err != nil {
+			return b.missed, fmt.Errorf("%s: %w", m, err)
+		}
+		if ctx.Err() != nil {
+			return b.missed, ctx.Err()
+		}
+	}
+	return b.missed, nil
+}
+
+// startFake starts the binary and reports how long it took to answer.
+func (b *bench) startFake(ctx context.Context) (*proc, error) {
+	return startProc(ctx, "mockdingtalk", b.bin, strings.Fields(b.o.binArgs), b.logTo)
+}
+
+// startBare starts this program again as the bare server.
+func (b *bench) startBare(ctx context.Context) (*proc, error) {
+	return startProc(ctx, "bare net/http", b.self, []string{"-" + bareFlag, "{addr}"}, b.logTo)
+}
+
+// verdict prints one target line and counts a miss.
+func (b *bench) verdict(ok bool, format string, args ...any) {
+	mark := "PASS"
+	if !ok {
+		mark = "MISS"
+		b.missed++
+	}
+	fmt.Printf("  [%s] %s\n", mark, fmt.Sprintf(format, args...))
+}
+
+// printMachine prints what the figures depend on.
+func printMachine() {
+	cpu := "unknown"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	fmt.Printf("loadbench: %s, %d CPUs (%s), %s\n", time.Now().UTC().Format(time.RFC3339), numCPU(), cpu, goVersion())
+}

@@ -280,18 +280,13 @@ func (c Config) validate() error {
 	return nil
 }
 
-// MaskSecret returns a loggable form of a secret: its first 7 characters
-// and its length, such as "SEC1a2b…(67 chars)". Short secrets show only
-// their length; an empty one is "(none)".
+// MaskSecret returns a loggable form of a secret (dingtalk.MaskSecret),
+// such as "SEC1a2b…(67 chars)"; an empty one is "(none)".
 func MaskSecret(s string) string {
-	switch n := len([]rune(s)); {
-	case n == 0:
+	if s == "" {
 		return "(none)"
-	case n < 16:
-		return fmt.Sprintf("…(%d chars)", n)
-	default:
-		return fmt.Sprintf("%s…(%d chars)", string([]rune(s)[:7]), n)
 	}
+	return dingtalk.MaskSecret(s)
 }
 
 // maskToken shortens an access token for logs.

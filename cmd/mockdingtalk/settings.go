@@ -198,6 +198,14 @@ func setInt(dst *int, v string) error {
 	return nil
 }
 
+// switchValue is a flag that may be given alone (-sns-async) or with a
+// value (-sns-async=false); the value is checked when it is applied.
+type switchValue struct{ s string }
+
+func (v *switchValue) String() string     { return v.s }
+func (v *switchValue) Set(s string) error { v.s = s; return nil }
+func (v *switchValue) IsBoolFlag() bool   { return true }
+
 // envName is the environment variable of a flag.
 func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
@@ -213,7 +221,14 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 	fs.SetOutput(output)
 	values := make(map[string]*string, len(options))
 	for _, o := range options {
-		values[o.flag] = fs.String(o.flag, o.def, o.usage+" [$"+envName(o.flag)+"]")
+		usage := o.usage + " [$" + envName(o.flag) + "]"
+		if o.def == "false" { // a switch: -sns-async alone means true
+			v := &switchValue{s: o.def}
+			fs.Var(v, o.flag, usage)
+			values[o.flag] = &v.s
+			continue
+		}
+		values[o.flag] = fs.String(o.flag, o.def, usage)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(output, "Usage: mockdingtalk [flags]\n\n"+

@@ -19,3 +19,8 @@ bench: ## Go benchmarks (compare runs with benchstat)
 
 bench-load: ## load benchmark: the binary vs a bare net/http server, SNS round trip, 1M-send memory soak (docs/benchmarks.md)
 	$(GO) run ./internal/loadbench $(BENCH_LOAD_ARGS)
+
+TARGET ?=
+conform: ## the conformance suite against TARGET (e.g. make conform TARGET=http://10.0.0.5:8080); in-process when empty
+	SNS_TARGET_URL=$(TARGET) $(GO) test -v -count=1 ./contracts/conformance/ -args \
+		-ginkgo.label-filter='!selftest' -ginkgo.junit-report=$(CURDIR)/conformance.xml -ginkgo.v

@@ -4,6 +4,7 @@
 package mockdingtalk_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -76,14 +77,16 @@ type errorOut struct {
 
 var _ = Describe("Admin API", func() {
 	var s *mockdingtalk.Server
-	call := func(method, path, body string) adminReply {
+	// send makes an admin call with checked; ctx is negativeCtx for a
+	// request that breaks the contract on purpose.
+	send := func(ctx context.Context, method, path, body string) adminReply {
 		GinkgoHelper()
-		req, err := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, method, s.URL()+path, strings.NewReader(body))
 		Expect(err).NotTo(HaveOccurred())
 		if body != "" {
 			req.Header.Set("Content-Type", jsonType)
 		}
-		res, err := http.DefaultClient.Do(req)
+		res, err := checked.Do(req)
 		Expect(err).NotTo(HaveOccurred())
 		defer res.Body.Close()
 		b, err := io.ReadAll(res.Body)
@@ -92,6 +95,15 @@ var _ = Describe("Admin API", func() {
 			Expect(res.Header.Get("Content-Type")).To(Equal(jsonType), "%s %s: %s", method, path, b)
 		}
 		return adminReply{status: res.StatusCode, header: res.Header, body: b}
+	}
+	// call is a request the contract allows; bad is one it does not.
+	call := func(method, path, body string) adminReply {
+		GinkgoHelper()
+		return send(context.Background(), method, path, body)
+	}
+	bad := func(method, path, body string) adminReply {
+		GinkgoHelper()
+		return send(negativeCtx, method, path, body)
 	}
 	expectError := func(r adminReply, status int, substr string) {
 		GinkgoHelper()
@@ -123,7 +135,7 @@ var _ = Describe("Admin API", func() {
 			By("the webhook URL works as given, once signed")
 			u, err := dingtalk.SignURL(rb.WebhookURL, "SECx", s.Now())
 			Expect(err).NotTo(HaveOccurred())
-			rep, err := post(http.DefaultClient, u, jsonType, `{"msgtype":"text","text":{"content":"告警"}}`)
+			rep, err := post(checked, u, jsonType, `{"msgtype":"text","text":{"content":"告警"}}`)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(rep.resp).To(Equal(dingtalk.OK))
 		})
@@ -167,7 +179,7 @@ var _ = Describe("Admin API", func() {
 
 		DescribeTable("rejects bad robots with 400 and says what is wrong",
 			func(body string, status int, substr string) {
-				expectError(call("POST", "/_mock/robots", body), status, substr)
+				expectError(bad("POST", "/_mock/robots", body), status, substr)
 			},
 			Entry("a bad CIDR", `{"ipAllowlist":["10.0.0.0/33"]}`, 400, `ipAllowlist[0]`),
 			Entry("an IPv6 allowlist entry", `{"ipAllowlist":["::1"]}`, 400, "IPv6"),
@@ -183,7 +195,7 @@ var _ = Describe("Admin API", func() {
 		)
 
 		It("caps request bodies at 1 MiB", func() {
-			expectError(call("POST", "/_mock/robots", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`), 413, "over")
+			expectError(bad("POST", "/_mock/robots", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`), 413, "over")
 		})
 	})
 
@@ -193,7 +205,7 @@ var _ = Describe("Admin API", func() {
 
 		It("lists entries with filters, dropped count and last sequence number", func() {
 			serve(s, plain(textBody)(tok))
-			serve(s, plain(`{"msgtype":"markdown","markdown":{"text":"x"}}`)(tok))
+			serve(s, plain(`{"msgtype":"markdown","markdown":{"text":"x"}}`)(tok).bad())
 			serve(s, plain(textBody)("boot"))
 
 			all := decode[entriesOut](call("GET", "/_mock/messages", ""))
@@ -221,7 +233,7 @@ var _ = Describe("Admin API", func() {
 
 		DescribeTable("rejects bad query parameters",
 			func(query, substr string) {
-				expectError(call("GET", "/_mock/messages"+query, ""), 400, substr)
+				expectError(bad("GET", "/_mock/messages"+query, ""), 400, substr)
 			},
 			Entry("since not a number", "?since=x", "since"),
 			Entry("negative limit", "?limit=-1", "limit"),
@@ -252,8 +264,8 @@ var _ = Describe("Admin API", func() {
 		})
 
 		It("rejects a bad wait timeout or count", func() {
-			expectError(call("GET", "/_mock/messages/wait?timeout=5", ""), 400, "timeout")
-			expectError(call("GET", "/_mock/messages/wait?count=0", ""), 400, "count")
+			expectError(bad("GET", "/_mock/messages/wait?timeout=5", ""), 400, "timeout")
+			expectError(bad("GET", "/_mock/messages/wait?count=0", ""), 400, "count")
 		})
 
 		It("keeps Go and HTTP views of a bounded journal the same", func() {
@@ -297,7 +309,7 @@ var _ = Describe("Admin API", func() {
 
 		DescribeTable("rejects bad faults with 400",
 			func(body, substr string) {
-				expectError(call("POST", "/_mock/faults", body), 400, substr)
+				expectError(bad("POST", "/_mock/faults", body), 400, substr)
 			},
 			Entry("no kind", `{}`, "kind"),
 			Entry("unknown kind", `{"kind":"boom"}`, "boom"),
@@ -343,7 +355,7 @@ var _ = Describe("Admin API", func() {
 
 		DescribeTable("rejects unclear clock settings",
 			func(body, substr string) {
-				expectError(call("PUT", "/_mock/clock", body), 400, substr)
+				expectError(bad("PUT", "/_mock/clock", body), 400, substr)
 			},
 			Entry("nothing", `{}`, "exactly one"),
 			Entry("two forms", `{"offsetMs":1,"advanceMs":1}`, "exactly one"),
@@ -357,11 +369,11 @@ var _ = Describe("Admin API", func() {
 			call("PUT", "/_mock/clock", `{"nowMillis":1577262236757}`)
 			Expect(s.AddRobot(mockdingtalk.Robot{AccessToken: "v", Secret: vectorSecret})).Error().NotTo(HaveOccurred())
 			u := s.WebhookURL("v") + "&timestamp=1577262236757&sign=hmPWwU%2B7lVdm3ZZz0r9tSfx0L4Q26jWOZr9%2BGs6EZQM%3D"
-			rep, err := post(http.DefaultClient, u, jsonType, textBody)
+			rep, err := post(checked, u, jsonType, textBody)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(rep.resp).To(Equal(dingtalk.OK))
 			call("PUT", "/_mock/clock", `{"advanceMs":3600001}`)
-			rep, err = post(http.DefaultClient, u, jsonType, textBody)
+			rep, err = post(checked, u, jsonType, textBody)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(rep.resp.ErrCode).To(Equal(310000))
 		})
@@ -386,8 +398,8 @@ var _ = Describe("Admin API", func() {
 	})
 
 	It("answers 404 for unknown admin paths and 405 with Allow for wrong methods", func() {
-		expectError(call("GET", "/_mock/nothing", ""), 404, "/_mock/nothing")
-		r := call("DELETE", "/_mock/clock", "")
+		expectError(bad("GET", "/_mock/nothing", ""), 404, "/_mock/nothing")
+		r := bad("DELETE", "/_mock/clock", "")
 		expectError(r, 405, "DELETE")
 		Expect(r.header.Get("Allow")).To(Equal("GET, PUT"))
 	})

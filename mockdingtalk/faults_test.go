@@ -5,6 +5,7 @@ package mockdingtalk_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -37,7 +38,7 @@ var _ = Describe("Faults", func() {
 		Expect(f.Remaining).To(Equal(2))
 		Expect(f.ErrMsg).To(Equal("系统繁忙"))
 		for range 2 {
-			rep, err := post(http.DefaultClient, s.WebhookURL(tok), jsonType, textBody)
+			rep, err := post(checked, s.WebhookURL(tok), jsonType, textBody)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(rep.status).To(Equal(http.StatusOK))
 			Expect(rep.resp).To(Equal(dingtalk.Response{ErrCode: -1, ErrMsg: "系统繁忙"}))
@@ -48,7 +49,7 @@ var _ = Describe("Faults", func() {
 			Expect(e.Delivered).To(BeFalse())
 		}
 		Expect(s.Faults()).To(BeEmpty(), "a counted fault is removed when used up")
-		rep, err := post(http.DefaultClient, s.WebhookURL(tok), jsonType, textBody)
+		rep, err := post(checked, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.resp).To(Equal(dingtalk.OK))
 	})
@@ -56,7 +57,7 @@ var _ = Describe("Faults", func() {
 	It("http: answers any status, body and content type", func() {
 		f := addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultHTTP, Status: 502, Body: "<html>bad gateway</html>", ContentType: "text/html"})
 		Expect(f.Remaining).To(Equal(-1), "Times 0 lasts until removed")
-		rep, err := post(http.DefaultClient, s.WebhookURL(tok), jsonType, textBody)
+		rep, err := post(checked, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.status).To(Equal(502))
 		Expect(rep.header.Get("Content-Type")).To(Equal("text/html"))
@@ -70,7 +71,7 @@ var _ = Describe("Faults", func() {
 	It("delay: waits, then handles the request normally", func() {
 		f := addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultDelay, Delay: 50 * time.Millisecond, Times: 1})
 		start := time.Now()
-		rep, err := post(http.DefaultClient, s.WebhookURL(tok), jsonType, textBody)
+		rep, err := post(checked, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(time.Since(start)).To(BeNumerically(">=", 50*time.Millisecond))
 		Expect(rep.resp).To(Equal(dingtalk.OK))
@@ -81,7 +82,7 @@ var _ = Describe("Faults", func() {
 
 	It("delay: is cut short when the client gives up", func() {
 		addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultDelay, Delay: 10 * time.Minute})
-		client := &http.Client{Timeout: 100 * time.Millisecond}
+		client := checkedWith(nil, 100*time.Millisecond)
 		_, err := post(client, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).To(HaveOccurred())
 		Eventually(func() []journal.Entry { return s.Entries(journal.Filter{}) }).Should(HaveLen(1))
@@ -90,7 +91,7 @@ var _ = Describe("Faults", func() {
 
 	It("drop: closes the connection without an answer", func() {
 		f := addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultDrop, AccessToken: tok})
-		_, err := post(http.DefaultClient, s.WebhookURL(tok), jsonType, textBody)
+		_, err := post(checked, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).To(HaveOccurred())
 		e := last(s)
 		Expect(e.Fault).To(Equal(f.ID))
@@ -99,7 +100,7 @@ var _ = Describe("Faults", func() {
 
 	It("hang: holds the request until the client gives up; Close then returns promptly", func() {
 		addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultHang})
-		client := &http.Client{Timeout: 100 * time.Millisecond}
+		client := checkedWith(nil, 100*time.Millisecond)
 		_, err := post(client, s.WebhookURL(tok), jsonType, textBody)
 		Expect(err).To(MatchError(ContainSubstring("Client.Timeout")))
 		Eventually(func() []journal.Entry { return s.Entries(journal.Filter{}) }).Should(ConsistOf(
@@ -123,7 +124,8 @@ var _ = Describe("Faults", func() {
 		Expect(err).NotTo(HaveOccurred())
 		errs := make(chan error, 1)
 		go func() {
-			_, err := http.Post(srv.WebhookURL(tok), jsonType, nil)
+			defer GinkgoRecover()
+			_, err := checked.Post(srv.WebhookURL(tok), jsonType, strings.NewReader(textBody))
 			errs <- err
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -141,7 +143,7 @@ var _ = Describe("Faults", func() {
 		addFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultErrcode, ErrCode: 500100, AccessToken: tok})
 		other := addRobot(s, mockdingtalk.Robot{})
 		Expect(serve(s, plain(textBody)(other)).resp).To(Equal(dingtalk.OK))
-		Expect(serve(s, plain(textBody)("")).resp.ErrCode).To(Equal(40035))
+		Expect(serve(s, plain(textBody)("").bad()).resp.ErrCode).To(Equal(40035))
 		Expect(serve(s, plain(textBody)(tok)).resp.ErrCode).To(Equal(500100))
 	})
 

@@ -1,8 +1,12 @@
 // Ginkgo entry point for the fake robot's specs, and the helpers they share:
 // sending through the handler directly or over a real loopback connection.
+// Both ways check every request and answer against openapi.yaml (package
+// contracts); requests that break the contract on purpose are marked
+// negative, and only their answers are checked.
 package mockdingtalk_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +21,7 @@ import (
 	. "github.com/onsi/gomega"
 	"go.uber.org/goleak"
 
+	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -35,6 +40,7 @@ var _ = BeforeSuite(func() { ignoreAtStart = goleak.IgnoreCurrent() })
 
 var _ = AfterSuite(func() {
 	http.DefaultClient.CloseIdleConnections()
+	checked.CloseIdleConnections()
 	Eventually(func() error { return goleak.Find(ignoreAtStart) }).WithTimeout(10 * time.Second).Should(Succeed())
 })
 
@@ -49,10 +55,27 @@ const (
 	vectorSecret = "this is secret"
 )
 
+// checked is the specs' HTTP client: every exchange it makes is checked
+// against openapi.yaml, and a mismatch fails the spec.
+var checked = contracts.NewHTTPClient(Fail)
+
+// negativeCtx marks a request that breaks the contract on purpose: only
+// its answer is checked against openapi.yaml.
+var negativeCtx = contracts.Negative(context.Background())
+
 // sendReq is one request to /robot/send for the handler-level specs.
 type sendReq struct {
 	method, query, contentType, body, remote string
 	header                                   http.Header
+	// negative: the request breaks openapi.yaml on purpose (a client
+	// mistake); only the answer is checked.
+	negative bool
+}
+
+// bad marks req as breaking the contract on purpose.
+func (req sendReq) bad() sendReq {
+	req.negative = true
+	return req
 }
 
 // reply is what came back.
@@ -63,13 +86,21 @@ type reply struct {
 	resp   dingtalk.Response
 }
 
-// serve sends req straight to the handler through a ResponseRecorder.
+// serve sends req straight to the handler through a ResponseRecorder,
+// checking the request (unless it is negative) and the answer against
+// openapi.yaml.
 func serve(h http.Handler, req sendReq) reply {
 	GinkgoHelper()
 	if req.method == "" {
 		req.method = http.MethodPost
 	}
 	r := httptest.NewRequest(req.method, "/robot/send?"+req.query, strings.NewReader(req.body))
+	var opts []contracts.MiddlewareOption
+	if req.negative {
+		r = r.WithContext(contracts.Negative(r.Context()))
+	} else {
+		opts = append(opts, contracts.CheckRequests())
+	}
 	if req.contentType != "" {
 		r.Header.Set("Content-Type", req.contentType)
 	}
@@ -81,7 +112,9 @@ func serve(h http.Handler, req sendReq) reply {
 		r.RemoteAddr = defaultPeer
 	}
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
+	var mismatches contracts.Recorder
+	contracts.Default().Middleware(h, mismatches.Record, opts...).ServeHTTP(w, r)
+	Expect(mismatches.Err()).NotTo(HaveOccurred())
 	return toReply(w.Result())
 }
 
@@ -97,14 +130,35 @@ func toReply(res *http.Response) reply {
 	return out
 }
 
-// post sends a body over the network with client.
-func post(client *http.Client, u, contentType, body string) (reply, error) {
+// post sends a body over the network with client (checked, or one made
+// with checkedWith). Give it negativeCtx for a request that breaks the
+// contract on purpose.
+func post(client *http.Client, u, contentType, body string, ctx ...context.Context) (reply, error) {
 	GinkgoHelper()
-	res, err := client.Post(u, contentType, strings.NewReader(body))
+	c := context.Background()
+	if len(ctx) > 0 {
+		c = ctx[0]
+	}
+	req, err := http.NewRequestWithContext(c, http.MethodPost, u, strings.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Content-Type", contentType)
+	res, err := client.Do(req)
 	if err != nil {
 		return reply{}, err
 	}
 	return toReply(res), nil
+}
+
+// checkedWith returns a client like checked, with a timeout and, when
+// transport is not nil, that transport (closed when the spec ends).
+func checkedWith(transport *http.Transport, timeout time.Duration) *http.Client {
+	c := *checked
+	if transport != nil {
+		c.Transport = contracts.Default().RoundTripper(transport, func(err error) { Fail(err.Error(), 1) })
+		DeferCleanup(transport.CloseIdleConnections)
+	}
+	c.Timeout = timeout
+	return &c
 }
 
 // ms formats a time as the millisecond timestamp DingTalk wants.

@@ -3,7 +3,6 @@
 package mockdingtalk_test
 
 import (
-	"net/http"
 	"sync"
 	"time"
 
@@ -22,6 +21,11 @@ var _ = Describe("Rate limit", func() {
 	send := func(body string) dingtalk.Response {
 		GinkgoHelper()
 		return serve(s, plain(body)(tok)).resp
+	}
+	// sendBad sends a body that breaks the contract on purpose.
+	sendBad := func(body string) dingtalk.Response {
+		GinkgoHelper()
+		return serve(s, plain(body)(tok).bad()).resp
 	}
 	sendN := func(n int) {
 		GinkgoHelper()
@@ -75,7 +79,7 @@ var _ = Describe("Rate limit", func() {
 
 	It("counts only delivered messages: rejections and repeated msgUuids are free", func() {
 		for range 25 {
-			Expect(send(`{"msgtype":"markdown","markdown":{"text":"no title"}}`).ErrCode).To(Equal(400402))
+			Expect(sendBad(`{"msgtype":"markdown","markdown":{"text":"no title"}}`).ErrCode).To(Equal(400402))
 		}
 		uuid := `{"msgtype":"text","text":{"content":"x"},"msgUuid":"same"}`
 		for range 25 {
@@ -134,7 +138,7 @@ var _ = Describe("Rate limit", func() {
 		for range senders {
 			wg.Go(func() {
 				defer GinkgoRecover()
-				rep, err := post(http.DefaultClient, srv.WebhookURL(tok), jsonType, textBody)
+				rep, err := post(checked, srv.WebhookURL(tok), jsonType, textBody)
 				Expect(err).NotTo(HaveOccurred())
 				mu.Lock()
 				codes[rep.resp.ErrCode]++

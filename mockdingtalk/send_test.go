@@ -138,7 +138,7 @@ var _ = Describe("POST /robot/send", func() {
 			for _, era := range dingtalk.Eras {
 				s := servers[era]
 				tok := addRobot(s, robot)
-				rep := serve(s, req(tok))
+				rep := serve(s, req(tok).bad())
 				By(fmt.Sprintf("era %s", era))
 				Expect(rep.status).To(Equal(http.StatusOK), "business errors are HTTP 200")
 				Expect(rep.header.Get("Content-Type")).To(Equal("application/json"))
@@ -272,7 +272,7 @@ var _ = Describe("POST /robot/send", func() {
 	It("writes '>' in a missing parameter as \\u003E, as DingTalk does", func() {
 		s := servers[dingtalk.EraLegacy]
 		tok := addRobot(s, mockdingtalk.Robot{})
-		rep := serve(s, plain(`{"msgtype":"text","text":{}}`)(tok))
+		rep := serve(s, plain(`{"msgtype":"text","text":{}}`)(tok).bad())
 		Expect(string(rep.raw)).To(Equal(`{"errcode":400202,"errmsg":"miss param : text-\u003Econtent"}`))
 	})
 
@@ -282,7 +282,7 @@ var _ = Describe("POST /robot/send", func() {
 				s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithFrozenClock(time.UnixMilli(ts)))
 				tok := addRobot(s, mockdingtalk.Robot{Secret: secret})
 				u := s.WebhookURL(tok) + fmt.Sprintf("&timestamp=%d&sign=%s", ts, encodedSign)
-				rep, err := post(http.DefaultClient, u, jsonType, textBody)
+				rep, err := post(checked, u, jsonType, textBody)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(rep.resp).To(Equal(dingtalk.OK))
 				Expect(rep.header.Get("X-Mock-Hint")).To(BeEmpty())
@@ -377,7 +377,7 @@ var _ = Describe("POST /robot/send", func() {
 
 		It("ignores timestamp and sign when the robot has no secret", func() {
 			open := addRobot(s, mockdingtalk.Robot{})
-			rep := serve(s, sendReq{query: "access_token=" + open + "&timestamp=1&sign=junk", contentType: jsonType, body: textBody})
+			rep := serve(s, sendReq{query: "access_token=" + open + "&timestamp=1&sign=junk", contentType: jsonType, body: textBody}.bad())
 			Expect(rep.resp).To(Equal(dingtalk.OK))
 		})
 	})
@@ -397,7 +397,7 @@ var _ = Describe("POST /robot/send", func() {
 		It("rejects a JSON-like but different media type", func() {
 			s := servers[dingtalk.EraDescription]
 			tok := addRobot(s, mockdingtalk.Robot{})
-			rep := serve(s, sendReq{query: "access_token=" + tok, contentType: "application/json-patch+json", body: textBody})
+			rep := serve(s, sendReq{query: "access_token=" + tok, contentType: "application/json-patch+json", body: textBody}.bad())
 			Expect(rep.resp.ErrCode).To(Equal(43004))
 		})
 	})
@@ -414,10 +414,9 @@ var _ = Describe("POST /robot/send", func() {
 	It("keeps the connection usable after an oversized body", func() {
 		s := mockdingtalk.NewTestServer(GinkgoT())
 		tok := addRobot(s, mockdingtalk.Robot{})
-		client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
-		DeferCleanup(client.CloseIdleConnections)
+		client := checkedWith(&http.Transport{MaxConnsPerHost: 1}, 0)
 		big := `{"msgtype":"text","text":{"content":"` + strings.Repeat("y", 50000) + `"}}`
-		rep, err := post(client, s.WebhookURL(tok), jsonType, big)
+		rep, err := post(client, s.WebhookURL(tok), jsonType, big, negativeCtx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.resp.ErrCode).To(Equal(460101))
 		rep, err = post(client, s.WebhookURL(tok), jsonType, textBody)

@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -207,7 +208,10 @@ var _ = Describe("Go API", func() {
 	It("serves the inbox page at / next to the robot and admin APIs", func() {
 		s := newHandler(mockdingtalk.Config{})
 		w := httptest.NewRecorder()
-		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		var mismatches contracts.Recorder
+		contracts.Default().Middleware(s, mismatches.Record, contracts.CheckRequests()).
+			ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		Expect(mismatches.Err()).NotTo(HaveOccurred())
 		Expect(w.Code).To(Equal(http.StatusOK))
 		Expect(w.Header().Get("Content-Type")).To(HavePrefix("text/html"))
 	})
@@ -215,13 +219,13 @@ var _ = Describe("Go API", func() {
 	It("NewTestServer listens on 127.0.0.1 and stops when the spec ends", func() {
 		s := mockdingtalk.NewTestServer(GinkgoT())
 		Expect(s.URL()).To(MatchRegexp(`^http://127\.0\.0\.1:\d+$`))
-		res, err := http.Get(s.URL() + "/_mock/health")
+		res, err := checked.Get(s.URL() + "/_mock/health")
 		Expect(err).NotTo(HaveOccurred())
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		Expect(string(body)).To(MatchJSON(`{"status":"ok"}`))
 		s.Close()
-		_, err = http.Get(s.URL() + "/_mock/health")
+		_, err = checked.Get(s.URL() + "/_mock/health")
 		Expect(err).To(HaveOccurred())
 	})
 })

@@ -6,9 +6,9 @@ package sns
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 
 	"github.com/gorilla/mux"
 
@@ -18,28 +18,21 @@ import (
 
 // Endpoint states and connection statuses.
 const (
-	StateEnabled     = "Enabled"
-	StateDisabled    = "Disabled"
-	ConnectionUp     = "UP"
-	ConnectionDown   = "DOWN"
-	resourceUUIDText = "resourceUuid[%s] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with '-' stripped. " +
-		"see http://en.wikipedia.org/wiki/Universally_unique_identifier for format of UUID, the regular expression ZStack uses " +
-		"to validate a UUID is [0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}"
+	StateEnabled   = "Enabled"
+	StateDisabled  = "Disabled"
+	ConnectionUp   = "UP"
+	ConnectionDown = "DOWN"
 )
 
-type createEndpointRequest struct {
-	Params *struct {
-		Name                 *string           `json:"name"`
-		Description          *string           `json:"description"`
-		URL                  *string           `json:"url"`
-		AtAll                *bool             `json:"atAll"`
-		Secret               *string           `json:"secret"`
-		AtPersonPhoneNumbers []string          `json:"atPersonPhoneNumbers"`
-		AtPersonList         map[string]string `json:"atPersonList"`
-		ResourceUUID         *string           `json:"resourceUuid"`
-	} `json:"params"`
-	SystemTags []string `json:"systemTags"`
-	UserTags   []string `json:"userTags"`
+type createEndpointParams struct {
+	Name                 *string           `json:"name"`
+	Description          *string           `json:"description"`
+	URL                  *string           `json:"url"`
+	AtAll                *bool             `json:"atAll"`
+	Secret               *string           `json:"secret"`
+	AtPersonPhoneNumbers []string          `json:"atPersonPhoneNumbers"`
+	AtPersonList         map[string]string `json:"atPersonList"`
+	ResourceUUID         *string           `json:"resourceUuid"`
 }
 
 // storeErr reports a store failure as SYS.1000 and logs it.
@@ -48,20 +41,22 @@ func (s *Server) storeErr(op string, err error) *apiError {
 	return internalErr("cannot %s: %v", op, err)
 }
 
+// writeSaved answers a store write: SYS.1000 when saving what failed, else
+// 200 with the record's inventory.
+func (s *Server) writeSaved(w http.ResponseWriter, err error, what string, inv any) {
+	if err != nil {
+		writeError(w, s.storeErr("save "+what, err))
+		return
+	}
+	writeInventory(w, inv)
+}
+
 func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
-	var req createEndpointRequest
-	if e := decodeBody(w, r, &req); e != nil {
-		writeError(w, e)
+	p := decodeParams[createEndpointParams](w, r)
+	if p == nil {
 		return
 	}
-	if req.Params == nil {
-		writeError(w, badRequest("the body has no 'params' object"))
-		return
-	}
-	p := req.Params
-	for _, f := range []*string{p.Name, p.Description, p.URL, p.Secret, p.ResourceUUID} {
-		trimPtr(f)
-	}
+	trimPtr(p.Name, p.Description, p.URL, p.Secret, p.ResourceUUID)
 	const m = msgCreateEndpoint
 	if e := firstErr(
 		mandatory(m, "name", p.Name != nil), maxLength(m, "name", p.Name, 255),
@@ -73,30 +68,18 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	if p.ResourceUUID != nil && *p.ResourceUUID != "" && !resourceUUID.MatchString(*p.ResourceUUID) {
-		writeError(w, argErr(resourceUUIDText, *p.ResourceUUID))
-		return
+	wantUUID, e := resourceUUIDParam(p.ResourceUUID)
+	if e == nil {
+		e = validateURL(*p.URL)
 	}
-	if e := validateURL(*p.URL); e != nil {
+	if e != nil {
 		writeError(w, e)
 		return
 	}
+	// atPersonPhoneNumbers first, then atPersonList's numbers in order;
+	// each checked, duplicates dropped.
 	var phones []string
-	for _, n := range p.AtPersonPhoneNumbers {
-		if e := checkDingTalkPhone(n); e != nil {
-			writeError(w, e)
-			return
-		}
-		if !slices.Contains(phones, n) {
-			phones = append(phones, n)
-		}
-	}
-	listed := make([]string, 0, len(p.AtPersonList))
-	for n := range p.AtPersonList {
-		listed = append(listed, n)
-	}
-	sort.Strings(listed)
-	for _, n := range listed {
+	for _, n := range slices.Concat(p.AtPersonPhoneNumbers, slices.Sorted(maps.Keys(p.AtPersonList))) {
 		if e := checkDingTalkPhone(n); e != nil {
 			writeError(w, e)
 			return
@@ -112,17 +95,11 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		PlatformUUID: SystemPlatformUUID, ConnectionStatus: ConnectionUp, URL: *p.URL,
 		CreateDate: now, LastOpDate: now,
 	}
-	if p.Description != nil {
-		ep.Description = *p.Description
-	}
-	if p.AtAll != nil {
-		ep.AtAll = *p.AtAll
-	}
-	if p.Secret != nil {
-		ep.Secret = *p.Secret
-	}
-	if p.ResourceUUID != nil && *p.ResourceUUID != "" {
-		ep.UUID = *p.ResourceUUID
+	assign(&ep.Description, p.Description)
+	assign(&ep.AtAll, p.AtAll)
+	assign(&ep.Secret, p.Secret)
+	if wantUUID != "" {
+		ep.UUID = wantUUID
 	}
 	persons := make([]store.AtPerson, len(phones))
 	for i, n := range phones {
@@ -145,52 +122,53 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("sns: endpoint created", "uuid", ep.UUID, "name", ep.Name, "url", redactURL(ep.URL),
 		"secret", dingtalk.MaskSecret(ep.Secret), "atPersons", len(persons))
-	writeJSON(w, http.StatusOK, map[string]any{"inventory": s.endpointInventory(ep, persons)})
+	writeInventory(w, s.endpointInventory(ep, persons))
+}
+
+type updateEndpointParams struct {
+	Name         *string `json:"name"`
+	Description  *string `json:"description"`
+	PlatformUUID *string `json:"platformUuid"`
+	URL          *string `json:"url"`
+	AtAll        *bool   `json:"atAll"`
+	Secret       *string `json:"secret"`
 }
 
 type updateEndpointRequest struct {
-	Update *struct {
-		Name         *string `json:"name"`
-		Description  *string `json:"description"`
-		PlatformUUID *string `json:"platformUuid"`
-		URL          *string `json:"url"`
-		AtAll        *bool   `json:"atAll"`
-		Secret       *string `json:"secret"`
-	} `json:"updateSNSDingTalkEndpoint"`
-	SystemTags []string `json:"systemTags"`
-	UserTags   []string `json:"userTags"`
+	Update     *updateEndpointParams `json:"updateSNSDingTalkEndpoint"`
+	SystemTags []string              `json:"systemTags"`
+	UserTags   []string              `json:"userTags"`
 }
 
-// loadEndpoint is the resourceType check of a uuid field: format, then
-// existence.
-func (s *Server) loadEndpoint(field, msgClass, uuid string) (store.Endpoint, *apiError) {
+// loadResource is PortApiValidator's resourceType check of a uuid field:
+// format (SYS.1003 "invalid value"), then existence of a record of type vo
+// (SYS.1003 "not found"); what names the record in a store-failure text.
+func loadResource[T any](s *Server, get func(string) (T, error), field, msgClass, uuid, vo, what string) (T, *apiError) {
+	var zero T
 	if e := checkUUIDFormat(field, uuid); e != nil {
-		return store.Endpoint{}, e
+		return zero, e
 	}
-	ep, err := s.store.Endpoint(uuid)
+	v, err := get(uuid)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Endpoint{}, resourceNotFound(field, msgClass, uuid, voEndpoint)
+		return zero, resourceNotFound(field, msgClass, uuid, vo)
 	}
 	if err != nil {
-		return store.Endpoint{}, s.storeErr("read the endpoint", err)
+		return zero, s.storeErr("read "+what, err)
 	}
-	return ep, nil
+	return v, nil
+}
+
+// loadEndpoint is loadResource for an endpoint uuid field.
+func (s *Server) loadEndpoint(field, msgClass, uuid string) (store.Endpoint, *apiError) {
+	return loadResource(s, s.store.Endpoint, field, msgClass, uuid, voEndpoint, "the endpoint")
 }
 
 func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
-	var req updateEndpointRequest
-	if e := decodeBody(w, r, &req); e != nil {
-		writeError(w, e)
+	p := decodeWrapped(w, r, "updateSNSDingTalkEndpoint", func(q *updateEndpointRequest) *updateEndpointParams { return q.Update })
+	if p == nil {
 		return
 	}
-	if req.Update == nil {
-		writeError(w, badRequest("the body has no 'updateSNSDingTalkEndpoint' object"))
-		return
-	}
-	p := req.Update
-	for _, f := range []*string{p.Name, p.Description, p.PlatformUUID, p.URL, p.Secret} {
-		trimPtr(f)
-	}
+	trimPtr(p.Name, p.Description, p.PlatformUUID, p.URL, p.Secret)
 	const m = msgUpdateEndpoint
 	if e := firstErr(
 		maxLength(m, "name", p.Name, 255), maxLength(m, "description", p.Description, 2048),
@@ -202,29 +180,18 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	ep, e := s.loadEndpoint("uuid", m, mux.Vars(r)["uuid"])
+	if e == nil && !isBlank(p.URL) {
+		e = validateURL(*p.URL)
+	}
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	if !isBlank(p.URL) {
-		if e := validateURL(*p.URL); e != nil {
-			writeError(w, e)
-			return
-		}
-		ep.URL = *p.URL
-	}
-	if !isBlank(p.Name) {
-		ep.Name = *p.Name
-	}
-	if !isBlank(p.Description) {
-		ep.Description = *p.Description
-	}
-	if p.AtAll != nil {
-		ep.AtAll = *p.AtAll
-	}
-	if p.Secret != nil {
-		ep.Secret = *p.Secret
-	}
+	assignNonBlank(&ep.URL, p.URL)
+	assignNonBlank(&ep.Name, p.Name)
+	assignNonBlank(&ep.Description, p.Description)
+	assign(&ep.AtAll, p.AtAll)
+	assign(&ep.Secret, p.Secret)
 	ep.LastOpDate = s.now()
 	if err := s.store.PutEndpoint(ep); err != nil {
 		writeError(w, s.storeErr("save the endpoint", err))
@@ -236,7 +203,7 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("sns: endpoint updated", "uuid", ep.UUID, "url", redactURL(ep.URL), "secret", dingtalk.MaskSecret(ep.Secret))
-	writeJSON(w, http.StatusOK, map[string]any{"inventory": s.endpointInventory(ep, persons)})
+	writeInventory(w, s.endpointInventory(ep, persons))
 }
 
 // handleDeleteEndpoint is DeleteSNSApplicationEndpoint: its at-persons go
@@ -296,8 +263,7 @@ func (s *Server) handleApplicationEndpointAction(w http.ResponseWriter, r *http.
 			return
 		}
 	} else {
-		trimPtr(req.Update.Name)
-		trimPtr(req.Update.Description)
+		trimPtr(req.Update.Name, req.Update.Description)
 		if e := firstErr(maxLength(msgClass, "name", req.Update.Name, 255), maxLength(msgClass, "description", req.Update.Description, 2048)); e != nil {
 			writeError(w, e)
 			return
@@ -316,46 +282,45 @@ func (s *Server) handleApplicationEndpointAction(w http.ResponseWriter, r *http.
 			ep.State = StateDisabled
 		}
 	} else {
-		if !isBlank(req.Update.Name) {
-			ep.Name = *req.Update.Name
-		}
-		if !isBlank(req.Update.Description) {
-			ep.Description = *req.Update.Description
-		}
+		assignNonBlank(&ep.Name, req.Update.Name)
+		assignNonBlank(&ep.Description, req.Update.Description)
 	}
 	ep.LastOpDate = s.now()
-	if err := s.store.PutEndpoint(ep); err != nil {
-		writeError(w, s.storeErr("save the endpoint", err))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"inventory": s.applicationEndpointInventory(ep)})
+	s.writeSaved(w, s.store.PutEndpoint(ep), "the endpoint", s.applicationEndpointInventory(ep))
 }
 
-type addAtPersonRequest struct {
-	Params *struct {
-		PhoneNumber  *string `json:"phoneNumber"`
-		EndpointUUID *string `json:"endpointUuid"`
-		Remark       *string `json:"remark"`
-		ResourceUUID *string `json:"resourceUuid"`
-	} `json:"params"`
-	SystemTags []string `json:"systemTags"`
-	UserTags   []string `json:"userTags"`
+type addAtPersonParams struct {
+	PhoneNumber  *string `json:"phoneNumber"`
+	EndpointUUID *string `json:"endpointUuid"`
+	Remark       *string `json:"remark"`
+	ResourceUUID *string `json:"resourceUuid"`
+}
+
+// checkNewPhone is SNSApiInterceptor's check of the phone number an
+// at-person is added or changed to: DingTalk's format, then no other
+// at-person of the endpoint (self excepted) has it already.
+func (s *Server) checkNewPhone(endpointUUID, phone, self string) *apiError {
+	if e := checkDingTalkPhone(phone); e != nil {
+		return e
+	}
+	persons, err := s.personsOf(endpointUUID)
+	if err != nil {
+		return s.storeErr("read at-persons", err)
+	}
+	for _, q := range persons {
+		if q.UUID != self && q.PhoneNumber == phone {
+			return argErr("phone number[%s] already exists", phone)
+		}
+	}
+	return nil
 }
 
 func (s *Server) handleAddAtPerson(w http.ResponseWriter, r *http.Request) {
-	var req addAtPersonRequest
-	if e := decodeBody(w, r, &req); e != nil {
-		writeError(w, e)
+	p := decodeParams[addAtPersonParams](w, r)
+	if p == nil {
 		return
 	}
-	if req.Params == nil {
-		writeError(w, badRequest("the body has no 'params' object"))
-		return
-	}
-	p := req.Params
-	for _, f := range []*string{p.PhoneNumber, p.EndpointUUID, p.Remark, p.ResourceUUID} {
-		trimPtr(f)
-	}
+	trimPtr(p.PhoneNumber, p.EndpointUUID, p.Remark, p.ResourceUUID)
 	const m = msgAddAtPerson
 	if e := firstErr(
 		mandatory(m, "phoneNumber", p.PhoneNumber != nil), maxLength(m, "phoneNumber", p.PhoneNumber, 64),
@@ -365,74 +330,51 @@ func (s *Server) handleAddAtPerson(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	if p.ResourceUUID != nil && *p.ResourceUUID != "" && !resourceUUID.MatchString(*p.ResourceUUID) {
-		writeError(w, argErr(resourceUUIDText, *p.ResourceUUID))
+	wantUUID, e := resourceUUIDParam(p.ResourceUUID)
+	if e != nil {
+		writeError(w, e)
 		return
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	if _, e := s.loadEndpoint("endpointUuid", m, *p.EndpointUUID); e != nil {
+	if _, e = s.loadEndpoint("endpointUuid", m, *p.EndpointUUID); e == nil {
+		e = s.checkNewPhone(*p.EndpointUUID, *p.PhoneNumber, "")
+	}
+	if e != nil {
 		writeError(w, e)
 		return
-	}
-	if e := checkDingTalkPhone(*p.PhoneNumber); e != nil {
-		writeError(w, e)
-		return
-	}
-	persons, err := s.personsOf(*p.EndpointUUID)
-	if err != nil {
-		writeError(w, s.storeErr("read at-persons", err))
-		return
-	}
-	for _, q := range persons {
-		if q.PhoneNumber == *p.PhoneNumber {
-			writeError(w, argErr("phone number[%s] already exists", *p.PhoneNumber))
-			return
-		}
 	}
 	now := s.now()
 	person := store.AtPerson{UUID: newUUID(), PhoneNumber: *p.PhoneNumber, EndpointUUID: *p.EndpointUUID, CreateDate: now, LastOpDate: now}
-	if p.Remark != nil {
-		person.Remark = *p.Remark
-	}
-	if p.ResourceUUID != nil && *p.ResourceUUID != "" {
-		if _, err := s.store.AtPerson(*p.ResourceUUID); err == nil {
-			writeError(w, argErr("resourceUuid[%s] is already used by another at-person", *p.ResourceUUID))
+	assign(&person.Remark, p.Remark)
+	if wantUUID != "" {
+		if _, err := s.store.AtPerson(wantUUID); err == nil {
+			writeError(w, argErr("resourceUuid[%s] is already used by another at-person", wantUUID))
 			return
 		}
-		person.UUID = *p.ResourceUUID
+		person.UUID = wantUUID
 	}
-	if err := s.store.PutAtPerson(person); err != nil {
-		writeError(w, s.storeErr("save the at-person", err))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"inventory": s.atPersonInventory(person)})
+	s.writeSaved(w, s.store.PutAtPerson(person), "the at-person", s.atPersonInventory(person))
+}
+
+type updateAtPersonParams struct {
+	EndpointUUID *string `json:"endpointUuid"`
+	PhoneNumber  *string `json:"phoneNumber"`
+	Remark       *string `json:"remark"`
 }
 
 type updateAtPersonRequest struct {
-	Update *struct {
-		EndpointUUID *string `json:"endpointUuid"`
-		PhoneNumber  *string `json:"phoneNumber"`
-		Remark       *string `json:"remark"`
-	} `json:"updateAtPersonOfAtDingTalkEndpoint"`
-	SystemTags []string `json:"systemTags"`
-	UserTags   []string `json:"userTags"`
+	Update     *updateAtPersonParams `json:"updateAtPersonOfAtDingTalkEndpoint"`
+	SystemTags []string              `json:"systemTags"`
+	UserTags   []string              `json:"userTags"`
 }
 
 func (s *Server) handleUpdateAtPerson(w http.ResponseWriter, r *http.Request) {
-	var req updateAtPersonRequest
-	if e := decodeBody(w, r, &req); e != nil {
-		writeError(w, e)
+	p := decodeWrapped(w, r, "updateAtPersonOfAtDingTalkEndpoint", func(q *updateAtPersonRequest) *updateAtPersonParams { return q.Update })
+	if p == nil {
 		return
 	}
-	if req.Update == nil {
-		writeError(w, badRequest("the body has no 'updateAtPersonOfAtDingTalkEndpoint' object"))
-		return
-	}
-	p := req.Update
-	for _, f := range []*string{p.EndpointUUID, p.PhoneNumber, p.Remark} {
-		trimPtr(f)
-	}
+	trimPtr(p.EndpointUUID, p.PhoneNumber, p.Remark)
 	const m = msgUpdateAtPerson
 	if e := firstErr(
 		mandatory(m, "endpointUuid", p.EndpointUUID != nil),
@@ -444,53 +386,24 @@ func (s *Server) handleUpdateAtPerson(w http.ResponseWriter, r *http.Request) {
 	uuid := mux.Vars(r)["uuid"]
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	if e := checkUUIDFormat("uuid", uuid); e != nil {
+	person, e := loadResource(s, s.store.AtPerson, "uuid", m, uuid, voAtPerson, "the at-person")
+	if e == nil {
+		_, e = s.loadEndpoint("endpointUuid", m, *p.EndpointUUID)
+	}
+	if e == nil && person.EndpointUUID != *p.EndpointUUID {
+		e = argErr("at-person[uuid:%s] does not belong to endpoint[uuid:%s]", uuid, *p.EndpointUUID)
+	}
+	if e == nil && !isBlank(p.PhoneNumber) {
+		e = s.checkNewPhone(*p.EndpointUUID, *p.PhoneNumber, person.UUID)
+	}
+	if e != nil {
 		writeError(w, e)
 		return
 	}
-	person, err := s.store.AtPerson(uuid)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, resourceNotFound("uuid", m, uuid, voAtPerson))
-		return
-	} else if err != nil {
-		writeError(w, s.storeErr("read the at-person", err))
-		return
-	}
-	if _, e := s.loadEndpoint("endpointUuid", m, *p.EndpointUUID); e != nil {
-		writeError(w, e)
-		return
-	}
-	if person.EndpointUUID != *p.EndpointUUID {
-		writeError(w, argErr("at-person[uuid:%s] does not belong to endpoint[uuid:%s]", uuid, *p.EndpointUUID))
-		return
-	}
-	if !isBlank(p.PhoneNumber) {
-		if e := checkDingTalkPhone(*p.PhoneNumber); e != nil {
-			writeError(w, e)
-			return
-		}
-		others, err := s.personsOf(*p.EndpointUUID)
-		if err != nil {
-			writeError(w, s.storeErr("read at-persons", err))
-			return
-		}
-		for _, q := range others {
-			if q.UUID != person.UUID && q.PhoneNumber == *p.PhoneNumber {
-				writeError(w, argErr("phone number[%s] already exists", *p.PhoneNumber))
-				return
-			}
-		}
-		person.PhoneNumber = *p.PhoneNumber
-	}
-	if p.Remark != nil {
-		person.Remark = *p.Remark
-	}
+	assignNonBlank(&person.PhoneNumber, p.PhoneNumber)
+	assign(&person.Remark, p.Remark)
 	person.LastOpDate = s.now()
-	if err := s.store.PutAtPerson(person); err != nil {
-		writeError(w, s.storeErr("save the at-person", err))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"inventory": s.atPersonInventory(person)})
+	s.writeSaved(w, s.store.PutAtPerson(person), "the at-person", s.atPersonInventory(person))
 }
 
 // handleRemoveAtPerson deletes by (endpointUuid, phoneNumber); nothing to

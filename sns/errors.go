@@ -1,5 +1,6 @@
 // ZStack's error envelope, its error codes and their fixed descriptions,
-// and the helpers that write JSON, plain-text and error answers.
+// and the helpers that decode request bodies and write JSON, plain-text
+// and error answers.
 package sns
 
 import (
@@ -112,6 +113,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeRaw(w, status, data)
 }
 
+// writeInventory answers 200 {"inventory":inv}, ZStack's reply to a
+// login, a create or an update.
+func writeInventory(w http.ResponseWriter, inv any) {
+	writeJSON(w, http.StatusOK, map[string]any{"inventory": inv})
+}
+
 func writeRaw(w http.ResponseWriter, status int, data []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -153,6 +160,40 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
 		return badRequest("the request body has data after its JSON object")
 	}
 	return nil
+}
+
+// decodeWrapped decodes a request body into a T and returns the object
+// ZStack wraps an API's fields in ("params", or the action's name for a
+// PUT …/actions), which wrapper picks out of the T. When the body cannot
+// be decoded or that object is absent, it answers the HTTP 400 SYS.1007
+// envelope itself and returns nil.
+func decodeWrapped[T, P any](w http.ResponseWriter, r *http.Request, key string, wrapper func(*T) *P) *P {
+	var req T
+	if e := decodeBody(w, r, &req); e != nil {
+		writeError(w, e)
+		return nil
+	}
+	p := wrapper(&req)
+	if p == nil {
+		writeError(w, badRequest("the body has no '%s' object", key))
+	}
+	return p
+}
+
+// paramsRequest is the body of a create or test API: its fields wrapped in
+// "params", plus ZStack's tag lists (decoded, so their types are checked,
+// and otherwise unused). The tag lists are spelled out in every request
+// type rather than embedded: encoding/json would name an embedded struct
+// in its error paths ("field[tagLists.systemTags]").
+type paramsRequest[P any] struct {
+	Params     *P       `json:"params"`
+	SystemTags []string `json:"systemTags"`
+	UserTags   []string `json:"userTags"`
+}
+
+// decodeParams is decodeWrapped for a paramsRequest.
+func decodeParams[P any](w http.ResponseWriter, r *http.Request) *P {
+	return decodeWrapped(w, r, "params", func(q *paramsRequest[P]) *P { return q.Params })
 }
 
 func describeJSONError(err error) string {

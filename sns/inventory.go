@@ -3,6 +3,8 @@
 package sns
 
 import (
+	"time"
+
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns/store"
 )
@@ -10,27 +12,9 @@ import (
 // EndpointType is the type of every endpoint this API manages.
 const EndpointType = "DingTalk"
 
-// EndpointInventory is SNSDingTalkEndpointInventory.
-type EndpointInventory struct {
-	UUID                 string              `json:"uuid"`
-	Name                 string              `json:"name"`
-	Description          string              `json:"description,omitempty"`
-	Type                 string              `json:"type"`
-	State                string              `json:"state"`
-	PlatformUUID         string              `json:"platformUuid"`
-	ConnectionStatus     string              `json:"connectionStatus"`
-	URL                  string              `json:"url,omitempty"`
-	AtAll                bool                `json:"atAll"`
-	Secret               string              `json:"secret,omitempty"`
-	AtPersonPhoneNumbers []string            `json:"atPersonPhoneNumbers"`
-	AtPersonList         []AtPersonInventory `json:"atPersonList"`
-	CreateDate           string              `json:"createDate"`
-	LastOpDate           string              `json:"lastOpDate"`
-}
-
-// ApplicationEndpointInventory is SNSApplicationEndpointInventory, the
-// generic view GET /sns/application-endpoints answers with.
-type ApplicationEndpointInventory struct {
+// endpointHead is the leading part every endpoint inventory shares (ZStack's
+// SNSApplicationEndpointInventory columns before the DingTalk ones).
+type endpointHead struct {
 	UUID             string `json:"uuid"`
 	Name             string `json:"name"`
 	Description      string `json:"description,omitempty"`
@@ -38,8 +22,34 @@ type ApplicationEndpointInventory struct {
 	State            string `json:"state"`
 	PlatformUUID     string `json:"platformUuid"`
 	ConnectionStatus string `json:"connectionStatus"`
-	CreateDate       string `json:"createDate"`
-	LastOpDate       string `json:"lastOpDate"`
+}
+
+// inventoryDates are the two dates every inventory ends with, as ZStack
+// writes them (see DateLayout).
+type inventoryDates struct {
+	CreateDate string `json:"createDate"`
+	LastOpDate string `json:"lastOpDate"`
+}
+
+// EndpointInventory is SNSDingTalkEndpointInventory: endpointHead's fields,
+// the DingTalk ones, then inventoryDates' (embedded, so the JSON is flat and
+// in that order).
+type EndpointInventory struct {
+	endpointHead
+	URL                  string              `json:"url,omitempty"`
+	AtAll                bool                `json:"atAll"`
+	Secret               string              `json:"secret,omitempty"`
+	AtPersonPhoneNumbers []string            `json:"atPersonPhoneNumbers"`
+	AtPersonList         []AtPersonInventory `json:"atPersonList"`
+	inventoryDates
+}
+
+// ApplicationEndpointInventory is SNSApplicationEndpointInventory, the
+// generic view GET /sns/application-endpoints answers with: endpointHead's
+// fields, then inventoryDates'.
+type ApplicationEndpointInventory struct {
+	endpointHead
+	inventoryDates
 }
 
 // AtPersonInventory is SNSDingTalkAtPersonInventory.
@@ -48,23 +58,25 @@ type AtPersonInventory struct {
 	PhoneNumber  string `json:"phoneNumber"`
 	EndpointUUID string `json:"endpointUuid"`
 	Remark       string `json:"remark,omitempty"`
-	CreateDate   string `json:"createDate"`
-	LastOpDate   string `json:"lastOpDate"`
+	inventoryDates
+}
+
+func (s *Server) dates(created, lastOp time.Time) inventoryDates {
+	return inventoryDates{CreateDate: s.zstackDate(created), LastOpDate: s.zstackDate(lastOp)}
 }
 
 func (s *Server) atPersonInventory(p store.AtPerson) AtPersonInventory {
 	return AtPersonInventory{
 		UUID: p.UUID, PhoneNumber: p.PhoneNumber, EndpointUUID: p.EndpointUUID, Remark: p.Remark,
-		CreateDate: s.zstackDate(p.CreateDate), LastOpDate: s.zstackDate(p.LastOpDate),
+		inventoryDates: s.dates(p.CreateDate, p.LastOpDate),
 	}
 }
 
 func (s *Server) endpointInventory(e store.Endpoint, persons []store.AtPerson) EndpointInventory {
+	app := s.applicationEndpointInventory(e)
 	inv := EndpointInventory{
-		UUID: e.UUID, Name: e.Name, Description: e.Description, Type: e.Type, State: e.State,
-		PlatformUUID: e.PlatformUUID, ConnectionStatus: e.ConnectionStatus, URL: e.URL, AtAll: e.AtAll,
-		Secret: dingtalk.MaskSecret(e.Secret), AtPersonPhoneNumbers: []string{}, AtPersonList: []AtPersonInventory{},
-		CreateDate: s.zstackDate(e.CreateDate), LastOpDate: s.zstackDate(e.LastOpDate),
+		endpointHead: app.endpointHead, URL: e.URL, AtAll: e.AtAll, Secret: dingtalk.MaskSecret(e.Secret),
+		AtPersonPhoneNumbers: []string{}, AtPersonList: []AtPersonInventory{}, inventoryDates: app.inventoryDates,
 	}
 	for _, p := range persons {
 		if p.EndpointUUID == e.UUID {
@@ -77,9 +89,11 @@ func (s *Server) endpointInventory(e store.Endpoint, persons []store.AtPerson) E
 
 func (s *Server) applicationEndpointInventory(e store.Endpoint) ApplicationEndpointInventory {
 	return ApplicationEndpointInventory{
-		UUID: e.UUID, Name: e.Name, Description: e.Description, Type: e.Type, State: e.State,
-		PlatformUUID: e.PlatformUUID, ConnectionStatus: e.ConnectionStatus,
-		CreateDate: s.zstackDate(e.CreateDate), LastOpDate: s.zstackDate(e.LastOpDate),
+		endpointHead: endpointHead{
+			UUID: e.UUID, Name: e.Name, Description: e.Description, Type: e.Type, State: e.State,
+			PlatformUUID: e.PlatformUUID, ConnectionStatus: e.ConnectionStatus,
+		},
+		inventoryDates: s.dates(e.CreateDate, e.LastOpDate),
 	}
 }
 

@@ -121,11 +121,13 @@ func (ss *sessions) logout(uuid string) {
 	delete(ss.m, uuid)
 }
 
+type loginParams struct {
+	AccountName *string `json:"accountName"`
+	Password    *string `json:"password"`
+}
+
 type loginRequest struct {
-	LogInByAccount *struct {
-		AccountName *string `json:"accountName"`
-		Password    *string `json:"password"`
-	} `json:"logInByAccount"`
+	LogInByAccount *loginParams `json:"logInByAccount"`
 }
 
 // SessionInventory is the answer to a login.
@@ -138,18 +140,11 @@ type SessionInventory struct {
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	var req loginRequest
-	if e := decodeBody(w, r, &req); e != nil {
-		writeError(w, e)
+	p := decodeWrapped(w, r, "logInByAccount", func(q *loginRequest) *loginParams { return q.LogInByAccount })
+	if p == nil {
 		return
 	}
-	if req.LogInByAccount == nil {
-		writeError(w, badRequest("the body has no 'logInByAccount' object"))
-		return
-	}
-	p := req.LogInByAccount
-	trimPtr(p.AccountName)
-	trimPtr(p.Password)
+	trimPtr(p.AccountName, p.Password)
 	if e := firstErr(mandatory(msgLogin, "accountName", p.AccountName != nil), mandatory(msgLogin, "password", p.Password != nil)); e != nil {
 		writeError(w, e)
 		return
@@ -161,10 +156,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("sns: login", "accountName", *p.AccountName, "session", maskSession(sess.uuid))
-	writeJSON(w, http.StatusOK, map[string]any{"inventory": SessionInventory{
+	writeInventory(w, SessionInventory{
 		UUID: sess.uuid, AccountUUID: sess.accountUUID, UserUUID: sess.accountUUID,
 		ExpiredDate: s.zstackDate(sess.expires), CreateDate: s.zstackDate(sess.created),
-	}})
+	})
 }
 
 // handleLogout is APILogOutMsg: no credentials needed, unknown sessions are

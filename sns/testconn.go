@@ -32,12 +32,6 @@ type TestConnectionParams struct {
 	Secret               *string  `json:"secret"`
 }
 
-type testConnectionRequest struct {
-	Params     *TestConnectionParams `json:"params"`
-	SystemTags []string              `json:"systemTags"`
-	UserTags   []string              `json:"userTags"`
-}
-
 // TestConnectionResult is a successful test-connection answer.
 type TestConnectionResult struct {
 	Success     bool           `json:"success"`
@@ -93,13 +87,8 @@ func BuildTestMessage(testMsg string, atAll bool, phones []string) *dingtalk.Mes
 }
 
 func (s *Server) handleTestConnection(w http.ResponseWriter, r *http.Request) {
-	var req testConnectionRequest
-	if e := decodeBody(w, r, &req); e != nil {
-		writeError(w, e)
-		return
-	}
-	if req.Params == nil {
-		writeError(w, badRequest("the body has no 'params' object"))
+	p := decodeParams[TestConnectionParams](w, r)
+	if p == nil {
 		return
 	}
 	if s.cfg.Async {
@@ -109,7 +98,7 @@ func (s *Server) handleTestConnection(w http.ResponseWriter, r *http.Request) {
 				e := sessionErr()
 				return e.status, ErrorResponse{Error: e.code}
 			}
-			res, e := s.testConnection(s.ctx, req.Params)
+			res, e := s.testConnection(s.ctx, p)
 			if e != nil {
 				return e.status, ErrorResponse{Error: e.code}
 			}
@@ -117,7 +106,7 @@ func (s *Server) handleTestConnection(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	res, e := s.testConnection(r.Context(), req.Params)
+	res, e := s.testConnection(r.Context(), p)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -128,9 +117,7 @@ func (s *Server) handleTestConnection(w http.ResponseWriter, r *http.Request) {
 // testConnection runs the API: validation (ZStack's order and texts), the
 // choice of url/secret/@ settings, the send, and the result.
 func (s *Server) testConnection(ctx context.Context, p *TestConnectionParams) (*TestConnectionResult, *apiError) {
-	for _, f := range []*string{p.TestMsg, p.EndpointUUID, p.URL, p.Secret} {
-		trimPtr(f)
-	}
+	trimPtr(p.TestMsg, p.EndpointUUID, p.URL, p.Secret)
 	const m = msgTestConnection
 	if e := firstErr(mandatory(m, "testMsg", p.TestMsg != nil), maxLength(m, "url", p.URL, 2048)); e != nil {
 		return nil, e
@@ -155,15 +142,9 @@ func (s *Server) testConnection(ctx context.Context, p *TestConnectionParams) (*
 	var target, secret string
 	var atAll bool
 	phones := p.AtPersonPhoneNumbers
-	if p.URL != nil {
-		target = *p.URL
-	}
-	if p.Secret != nil {
-		secret = *p.Secret
-	}
-	if p.AtAll != nil {
-		atAll = *p.AtAll
-	}
+	assign(&target, p.URL)
+	assign(&secret, p.Secret)
+	assign(&atAll, p.AtAll)
 	if ep != nil { // ZStack's rule: the stored endpoint wins
 		target, secret, atAll = ep.URL, ep.Secret, ep.AtAll
 		persons, err := s.personsOf(ep.UUID)

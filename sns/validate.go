@@ -27,6 +27,10 @@ const (
 
 	voEndpoint = "SNSDingTalkEndpointVO"
 	voAtPerson = "SNSDingTalkAtPersonVO"
+
+	resourceUUIDText = "resourceUuid[%s] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with '-' stripped. " +
+		"see http://en.wikipedia.org/wiki/Universally_unique_identifier for format of UUID, the regular expression ZStack uses " +
+		"to validate a UUID is [0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}"
 )
 
 var (
@@ -44,9 +48,28 @@ func javaTrim(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
 }
 
-func trimPtr(p *string) {
-	if p != nil {
-		*p = javaTrim(*p)
+// trimPtr javaTrims every given string in place; nil ones are skipped.
+func trimPtr(ps ...*string) {
+	for _, p := range ps {
+		if p != nil {
+			*p = javaTrim(*p)
+		}
+	}
+}
+
+// assign copies an optional request field into a record: *dst = *v when v
+// was given.
+func assign[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// assignNonBlank is assign for the string fields ZStack's update APIs
+// leave alone when they are blank.
+func assignNonBlank(dst *string, v *string) {
+	if !isBlank(v) {
+		*dst = *v
 	}
 }
 
@@ -77,6 +100,19 @@ func nonEmptyList(field string, v []string) *apiError {
 		return argErr("field[%s] must be a nonempty list", field)
 	}
 	return nil
+}
+
+// resourceUUIDParam is PortApiValidator's check of the optional
+// resourceUuid a create API may carry: "" when absent or empty, else it
+// must be a valid resource uuid (SYS.1007).
+func resourceUUIDParam(p *string) (string, *apiError) {
+	if p == nil || *p == "" {
+		return "", nil
+	}
+	if !resourceUUID.MatchString(*p) {
+		return "", argErr(resourceUUIDText, *p)
+	}
+	return *p, nil
 }
 
 // checkUUIDFormat is PortApiValidator's format check of a resourceType

@@ -92,7 +92,7 @@ var _ = Describe("The inbox page", func() {
 		for range 5 {
 			j.Append(journal.Entry{AccessToken: "t", Method: "GET"})
 		}
-		res, err := srv.Client().Get(srv.URL + "/")
+		res, err := checked.Get(srv.URL + "/")
 		Expect(err).NotTo(HaveOccurred())
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
@@ -138,7 +138,7 @@ var _ = Describe("The inbox page", func() {
 		})
 
 		It("rejects a since that is not a number with a clear 400", func() {
-			res, body := f.get("/_inbox/entries?since=yesterday")
+			res, body := f.get("/_inbox/entries?since=yesterday", negativeCtx)
 			Expect(res.StatusCode).To(Equal(400))
 			Expect(body).To(ContainSubstring(`since must be a non-negative integer (a Seq), got "yesterday"`))
 		})
@@ -158,8 +158,7 @@ var _ = Describe("The inbox page", func() {
 		})
 
 		It("empties the journal and sends a plain form back to the page", func() {
-			client := noRedirects(f)
-			res, err := client.Post(f.srv.URL+"/_inbox/clear?robot="+tokenA, "application/x-www-form-urlencoded", nil)
+			res, err := checked.Post(f.srv.URL+"/_inbox/clear?robot="+tokenA, "application/x-www-form-urlencoded", nil)
 			Expect(err).NotTo(HaveOccurred())
 			res.Body.Close()
 			Expect(res.StatusCode).To(Equal(http.StatusSeeOther))
@@ -171,7 +170,7 @@ var _ = Describe("The inbox page", func() {
 			req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/_inbox/clear", nil)
 			req.Header.Set("X-Requested-With", "inbox")
 			req.Header.Set("Sec-Fetch-Site", "same-origin")
-			res, err := f.srv.Client().Do(req)
+			res, err := checked.Do(req)
 			Expect(err).NotTo(HaveOccurred())
 			res.Body.Close()
 			Expect(res.StatusCode).To(Equal(http.StatusNoContent))
@@ -182,7 +181,7 @@ var _ = Describe("The inbox page", func() {
 			func(header, value string) {
 				req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/_inbox/clear", nil)
 				req.Header.Set(header, value)
-				res, err := f.srv.Client().Do(req)
+				res, err := checked.Do(req)
 				Expect(err).NotTo(HaveOccurred())
 				body, _ := io.ReadAll(res.Body)
 				res.Body.Close()
@@ -196,7 +195,7 @@ var _ = Describe("The inbox page", func() {
 		)
 
 		It("is POST only", func() {
-			res, body := f.get("/_inbox/clear")
+			res, body := f.get("/_inbox/clear", negativeCtx)
 			Expect(res.StatusCode).To(Equal(http.StatusMethodNotAllowed))
 			Expect(body).To(ContainSubstring("method GET not allowed"))
 			Expect(f.j.Len()).To(Equal(1))
@@ -232,7 +231,7 @@ var _ = Describe("The inbox page", func() {
 
 		It("answer unknown paths with a plain 404", func() {
 			for _, p := range []string{"/_inbox/nope", "/_inbox/static/", "/_inbox/static/missing.js"} {
-				res, body := f.get(p)
+				res, body := f.get(p, negativeCtx)
 				Expect(res.StatusCode).To(Equal(404), p)
 				Expect(body).To(HavePrefix("inbox: no "), p)
 			}
@@ -250,7 +249,7 @@ var _ = Describe("Live events", func() {
 		GinkgoHelper()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srvURL+"/_inbox/events", nil)
 		Expect(err).NotTo(HaveOccurred())
-		res, err := http.DefaultClient.Do(req)
+		res, err := checked.Do(req)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.StatusCode).To(Equal(200))
 		Expect(res.Header.Get("Content-Type")).To(Equal("text/event-stream; charset=utf-8"))
@@ -315,7 +314,7 @@ var _ = Describe("Live events", func() {
 		Expect(eventName(event(r))).To(Equal("change"))
 		cancel()
 		res.Body.Close()
-		http.DefaultClient.CloseIdleConnections()
+		checked.CloseIdleConnections()
 		closed := make(chan struct{})
 		go func() {
 			srv.Close() // waits for every running handler
@@ -338,7 +337,7 @@ var _ = Describe("Live events", func() {
 			ended <- err
 		}()
 		Eventually(ended).WithTimeout(5 * time.Second).Should(Receive(BeNil()))
-		again, err := http.Get(f.srv.URL + "/_inbox/events")
+		again, err := checked.Get(f.srv.URL + "/_inbox/events")
 		Expect(err).NotTo(HaveOccurred())
 		again.Body.Close()
 		Expect(again.StatusCode).To(Equal(http.StatusNoContent))
@@ -355,10 +354,4 @@ func mustGet(f *fixture, path string) string {
 	res, body := f.get(path)
 	Expect(res.StatusCode).To(Equal(200))
 	return body
-}
-
-func noRedirects(f *fixture) *http.Client {
-	c := *f.srv.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &c
 }

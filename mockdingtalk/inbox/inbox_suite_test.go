@@ -1,11 +1,14 @@
 // The inbox's Ginkgo suite, and the fixture its specs share: a journal, a
 // robot list, the inbox on a loopback test server, and helpers that record
 // journal entries the way the fake robot does (real bodies parsed with
-// dingtalk.ParseMessage, answers from dingtalk.Dialect).
+// dingtalk.ParseMessage, answers from dingtalk.Dialect). Every request the
+// specs send goes through the contracts validator, so the inbox's answers
+// are checked against openapi.yaml.
 package inbox_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -20,6 +23,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -29,6 +33,17 @@ func TestInbox(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Inbox Suite")
 }
+
+// checked is the specs' HTTP client: every exchange it makes is checked
+// against openapi.yaml, and a mismatch fails the spec. It follows no
+// redirects.
+var checked = contracts.NewHTTPClient(Fail)
+
+var _ = AfterSuite(func() { checked.CloseIdleConnections() })
+
+// negativeCtx marks a request that breaks the contract on purpose (a bad
+// query, a wrong method, an unknown path): only its answer is checked.
+var negativeCtx = contracts.Negative(context.Background())
 
 // fixture is one inbox on a test server, with its journal and robots.
 type fixture struct {
@@ -134,10 +149,18 @@ func (f *fixture) reject(token, body string, rej *dingtalk.Rejection, hint strin
 	return f.j.Append(e)
 }
 
-// get fetches path from the inbox and returns the response and its body.
-func (f *fixture) get(path string) (*http.Response, string) {
+// get fetches path from the inbox with checked and returns the response
+// and its body. Pass negativeCtx for a request that breaks the contract on
+// purpose.
+func (f *fixture) get(path string, ctx ...context.Context) (*http.Response, string) {
 	GinkgoHelper()
-	res, err := f.srv.Client().Get(f.srv.URL + path)
+	c := context.Background()
+	if len(ctx) > 0 {
+		c = ctx[0]
+	}
+	req, err := http.NewRequestWithContext(c, http.MethodGet, f.srv.URL+path, nil)
+	Expect(err).NotTo(HaveOccurred())
+	res, err := checked.Do(req)
 	Expect(err).NotTo(HaveOccurred())
 	defer res.Body.Close()
 	var buf bytes.Buffer

@@ -1,5 +1,7 @@
 // Specs for the journal matchers: each matcher both ways, the failure
-// messages, and ContainMessage against a real fake robot.
+// messages, and ContainMessage against a real fake robot (reached through
+// the contracts validator, so the exchanges are checked against
+// openapi.yaml too).
 package match_test
 
 import (
@@ -12,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
 
+	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -169,6 +172,8 @@ var _ = Describe("against the fake robot", func() {
 		secret := "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
 		fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithRobots(mockdingtalk.Robot{AccessToken: token, Secret: secret}))
 		Expect(SignCheck).To(Equal(mockdingtalk.CheckSign))
+		client := contracts.NewHTTPClient(Fail)
+		DeferCleanup(client.CloseIdleConnections)
 
 		url, err := dingtalk.SignURL(fake.URL()+"/robot/send?access_token="+token, secret, fake.Now())
 		Expect(err).NotTo(HaveOccurred())
@@ -176,11 +181,16 @@ var _ = Describe("against the fake robot", func() {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewBufferString(body))
 		Expect(err).NotTo(HaveOccurred())
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(resp.Body.Close()).To(Succeed())
 
-		unsigned, err := http.Post(fake.URL()+"/robot/send?access_token="+token, "application/json", bytes.NewBufferString(`{"msgtype":"text","text":{"content":"x"}}`))
+		By("an unsigned send to a signing robot: a client mistake, so only the answer is checked")
+		req, err = http.NewRequestWithContext(contracts.Negative(ctx), http.MethodPost, fake.URL()+"/robot/send?access_token="+token,
+			bytes.NewBufferString(`{"msgtype":"text","text":{"content":"x"}}`))
+		Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Content-Type", "application/json")
+		unsigned, err := client.Do(req)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(unsigned.Body.Close()).To(Succeed())
 

@@ -144,6 +144,8 @@ func (b *bench) robot(ctx context.Context) error {
 	sb.print()
 	tr := sf.throughput() / sb.throughput()
 	pr := float64(sf.latencies.Quantile(0.99)) / float64(sb.latencies.Quantile(0.99))
+	fmt.Printf("  server CPU per request fake/bare %.2f× (what the ratios come from when the load generator shares the CPUs)\n",
+		(float64(sf.serverCPU)/float64(sf.requests))/(float64(sb.serverCPU)/float64(sb.requests)))
 	b.verdict(tr >= targetThroughput && sf.firstErr == "", "throughput fake/bare %.2f× (target ≥ %.1f×)", tr, targetThroughput)
 	b.verdict(pr <= targetP99, "p99 fake/bare %.2f× (target ≤ %.0f×)", pr, targetP99)
 	return nil

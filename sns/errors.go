@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -206,7 +207,7 @@ func describeJSONError(err error) string {
 		if typ.Field == "" {
 			return fmt.Sprintf("the request body must be a JSON object, not %s", jsonKind(typ.Value))
 		}
-		return fmt.Sprintf("field[%s] must be %s, not %s", typ.Field, expectedKind(typ.Type.String()), jsonKind(typ.Value))
+		return fmt.Sprintf("field[%s] must be %s, not %s", typ.Field, expectedKind(typ.Type), jsonKind(typ.Value))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "the request body is not valid JSON: it ends too early"
 	default:
@@ -230,20 +231,28 @@ func jsonKind(v string) string {
 	return v
 }
 
-func expectedKind(goType string) string {
-	switch {
-	case strings.HasSuffix(goType, "string") && strings.HasPrefix(goType, "[]"):
-		return "an array of strings"
-	case strings.HasPrefix(goType, "map["):
-		return "an object of strings"
-	case strings.HasSuffix(goType, "string"):
+// expectedKind names the JSON a Go field type takes. It goes by the type's
+// kind, not its name: a named struct such as createEndpointParams must read
+// "an object", whatever words its name contains.
+func expectedKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
-	case strings.HasSuffix(goType, "bool"):
+	case reflect.Bool:
 		return "a boolean"
-	case strings.Contains(goType, "int"):
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer"
-	case strings.HasPrefix(goType, "[]"):
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.String {
+			return "an array of strings"
+		}
 		return "an array"
+	case reflect.Map:
+		return "an object of strings"
 	}
 	return "an object"
 }

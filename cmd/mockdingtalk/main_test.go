@@ -24,6 +24,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gbytes"
 
+	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 )
@@ -72,8 +73,17 @@ func (in *instance) printedCurl() (string, string) {
 	return "", ""
 }
 
-func post(u, contentType, body string) (string, http.Header) {
-	resp, err := http.Post(u, contentType, strings.NewReader(body))
+// post sends body with checked; pass negativeCtx for a send that breaks the
+// contract on purpose.
+func post(u, contentType, body string, ctx ...context.Context) (string, http.Header) {
+	c := context.Background()
+	if len(ctx) > 0 {
+		c = ctx[0]
+	}
+	req, err := http.NewRequestWithContext(c, http.MethodPost, u, strings.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Content-Type", contentType)
+	resp, err := checked.Do(req)
 	Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -100,7 +110,7 @@ var _ = Describe("with no arguments (but a free port)", func() {
 
 	It("logs rejections with their hint and never the secret", func() {
 		in := start([]string{"-listen", "127.0.0.1:0", "-log-level", "debug"}, nil)
-		answer, header := post(in.base+"/robot/send?access_token="+DefaultAccessToken, "application/json", `{"msgtype":"text","text":{"content":"x"}}`)
+		answer, header := post(in.base+"/robot/send?access_token="+DefaultAccessToken, "application/json", `{"msgtype":"text","text":{"content":"x"}}`, negativeCtx)
 		Expect(answer).To(ContainSubstring(`"errcode":310000`))
 		Expect(header.Get("X-Mock-Hint")).To(ContainSubstring("neither timestamp nor sign"))
 		Eventually(in.stderr).Should(gbytes.Say("neither timestamp nor sign"))
@@ -143,7 +153,7 @@ var _ = Describe("with no arguments (but a free port)", func() {
 })
 
 func get(u string) (string, int) {
-	resp, err := http.Get(u)
+	resp, err := checked.Get(u)
 	Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -181,7 +191,12 @@ var _ = Describe("shutdown", func() {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Expect", "100-continue")
 		req.ContentLength = int64(len(body))
-		client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+		// Not checked: contracts' RoundTripper reads the whole body before
+		// sending, which would defeat the 100-continue. The answer is
+		// checked against openapi.yaml below instead.
+		transport := &http.Transport{ExpectContinueTimeout: time.Minute}
+		DeferCleanup(transport.CloseIdleConnections)
+		client := &http.Client{Transport: transport}
 		answered := make(chan string, 1)
 		go func() {
 			defer GinkgoRecover()
@@ -189,6 +204,7 @@ var _ = Describe("shutdown", func() {
 			Expect(err).NotTo(HaveOccurred())
 			defer resp.Body.Close()
 			b, _ := io.ReadAll(resp.Body)
+			Expect(contracts.Default().ValidateResponse(req, resp.StatusCode, resp.Header, b)).To(Succeed())
 			answered <- string(b)
 		}()
 		Eventually(br.asked, 10*time.Second).Should(BeClosed())
@@ -217,7 +233,8 @@ var _ = Describe("shutdown", func() {
 		u, body := in.printedCurl()
 		failed := make(chan error, 1)
 		go func() {
-			resp, err := http.Post(u, "application/json", strings.NewReader(body))
+			defer GinkgoRecover()
+			resp, err := checked.Post(u, "application/json", strings.NewReader(body))
 			if err == nil {
 				resp.Body.Close()
 				err = errors.New("answered")
@@ -233,7 +250,7 @@ var _ = Describe("shutdown", func() {
 })
 
 func postJSON(u, body string) (string, int) {
-	resp, err := http.Post(u, "application/json", strings.NewReader(body))
+	resp, err := checked.Post(u, "application/json", strings.NewReader(body))
 	Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

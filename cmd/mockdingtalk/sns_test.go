@@ -16,7 +16,8 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
 
-// zstack sends a ZStack API request and returns the status and body.
+// zstack sends a ZStack API request with checked and returns the status
+// and body.
 func zstack(method, u, session, body string) (int, string) {
 	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	Expect(err).NotTo(HaveOccurred())
@@ -24,7 +25,7 @@ func zstack(method, u, session, body string) (int, string) {
 	if session != "" {
 		req.Header.Set("Authorization", "OAuth "+session)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checked.Do(req)
 	Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -28,60 +28,59 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 		a = newAPI(sns.Config{Outbound: webhook.Config{Timeout: 2 * time.Second}}).login()
 	})
 
-	DescribeTable("validation, with ZStack's codes and texts",
-		func(body any, status int, code, details string) {
-			expectError(a.do(http.MethodPost, testConnURL, body), status, code, details)
-			Expect(rb.requests()).To(BeEmpty(), "nothing is sent for an invalid request")
-		},
+	refused := func(body any, status int, code, details string) {
+		expectError(a.do(http.MethodPost, testConnURL, body), status, code, details)
+		Expect(rb.requests()).To(BeEmpty(), "nothing is sent for an invalid request")
+	}
+
+	DescribeTable("validation, with ZStack's codes and texts (HTTP 503)",
+		func(p map[string]any, code, details string) { refused(params(p), 503, code, details) },
 		Entry("SYS.1007 field[testMsg] is mandatory, can not be null",
-			params(map[string]any{"url": "http://127.0.0.1:9/robot/send"}),
-			503, "SYS.1007", "field[testMsg] of message["+testMsgClass+"] is mandatory, can not be null"),
+			map[string]any{"url": "http://127.0.0.1:9/robot/send"},
+			"SYS.1007", "field[testMsg] of message["+testMsgClass+"] is mandatory, can not be null"),
 		Entry("SYS.1007 field[url] exceeds max length of string (2048)",
-			params(map[string]any{"testMsg": "hi", "url": "http://x.example/" + strings.Repeat("a", 2032)}),
-			503, "SYS.1007", "field[url] of message["+testMsgClass+"] exceeds max length of string. expected was <= 2048, actual was 2049"),
-		Entry("SYS.1007 invalid url[%s]: unparseable",
-			params(map[string]any{"testMsg": "hi", "url": "http://exa mple.com/robot/send"}),
-			503, "SYS.1007", "invalid url[http://exa mple.com/robot/send]"),
-		Entry("SYS.1007 invalid url[%s]: no protocol",
-			params(map[string]any{"testMsg": "hi", "url": "oapi.dingtalk.com/robot/send"}),
-			503, "SYS.1007", "invalid url[oapi.dingtalk.com/robot/send]"),
-		Entry("SYS.1007 invalid url[%s]: not http or https",
-			params(map[string]any{"testMsg": "hi", "url": "ftp://oapi.dingtalk.com/robot/send"}),
-			503, "SYS.1007", "invalid url[ftp://oapi.dingtalk.com/robot/send]"),
+			map[string]any{"testMsg": "hi", "url": "http://x.example/" + strings.Repeat("a", 2032)},
+			"SYS.1007", "field[url] of message["+testMsgClass+"] exceeds max length of string. expected was <= 2048, actual was 2049"),
 		Entry("SYS.1007 [%s] is not a legal ip",
-			params(map[string]any{"testMsg": "hi", "url": "http://1.2.3.999/robot/send"}),
-			503, "SYS.1007", "[1.2.3.999] is not a legal ip"),
+			map[string]any{"testMsg": "hi", "url": "http://1.2.3.999/robot/send"},
+			"SYS.1007", "[1.2.3.999] is not a legal ip"),
 		Entry("SYS.1003 invalid value[%s] of field[endpointUuid]",
-			params(map[string]any{"testMsg": "hi", "endpointUuid": "not-a-uuid"}),
-			503, "SYS.1003", "invalid value[not-a-uuid] of field[endpointUuid]"),
+			map[string]any{"testMsg": "hi", "endpointUuid": "not-a-uuid"},
+			"SYS.1003", "invalid value[not-a-uuid] of field[endpointUuid]"),
 		Entry("SYS.1003 invalid value[] of field[endpointUuid] (empty string is checked too)",
-			params(map[string]any{"testMsg": "hi", "url": "http://127.0.0.1:9/", "endpointUuid": ""}),
-			503, "SYS.1003", "invalid value[] of field[endpointUuid]"),
+			map[string]any{"testMsg": "hi", "url": "http://127.0.0.1:9/", "endpointUuid": ""},
+			"SYS.1003", "invalid value[] of field[endpointUuid]"),
 		Entry("SYS.1003 resource[uuid:%s, type:SNSDingTalkEndpointVO] not found",
-			params(map[string]any{"testMsg": "hi", "endpointUuid": "0123456789ab4def8123456789abcdef"}),
-			503, "SYS.1003", "invalid field[endpointUuid] for APISNSDingTalkTestConnectionMsg, resource[uuid:0123456789ab4def8123456789abcdef, type:SNSDingTalkEndpointVO] not found"),
+			map[string]any{"testMsg": "hi", "endpointUuid": "0123456789ab4def8123456789abcdef"},
+			"SYS.1003", "invalid field[endpointUuid] for APISNSDingTalkTestConnectionMsg, resource[uuid:0123456789ab4def8123456789abcdef, type:SNSDingTalkEndpointVO] not found"),
 		Entry("SYS.1007 cannot test connection, Because all parameters is null",
-			params(map[string]any{"testMsg": "  ", "secret": ""}),
-			503, "SYS.1007", "cannot test connection, Because all parameters is null"),
+			map[string]any{"testMsg": "  ", "secret": ""},
+			"SYS.1007", "cannot test connection, Because all parameters is null"),
 		Entry("SYS.1007 (ours) when neither url nor endpointUuid gives a url",
-			params(map[string]any{"testMsg": "hi", "atAll": true}),
-			503, "SYS.1007", "cannot test connection: there is no webhook url to test; give params.url, or params.endpointUuid of an endpoint"),
-		Entry("400 malformed JSON", `{"params":{"testMsg":"hi"`,
-			400, "SYS.1007", "the request body is not valid JSON: it ends too early"),
-		Entry("400 wrong type", `{"params":{"testMsg":"hi","atAll":"yes"}}`,
-			400, "SYS.1007", "field[params.atAll] must be a boolean, not a string"),
-		Entry("400 wrong type in a list", `{"params":{"testMsg":"hi","atPersonPhoneNumbers":"+86-13800000000"}}`,
-			400, "SYS.1007", "field[params.atPersonPhoneNumbers] must be an array of strings, not a string"),
-		Entry("400 not an object", `["hi"]`,
-			400, "SYS.1007", "the request body must be a JSON object, not an array"),
-		Entry("400 no params object", `{"testMsg":"hi"}`,
-			400, "SYS.1007", "the body has no 'params' object"),
-		Entry("400 empty body", ``,
-			400, "SYS.1007", "the request body is empty; a JSON object is expected"),
-		Entry("400 data after the object", `{"params":{"testMsg":"hi"}} {}`,
-			400, "SYS.1007", "the request body has data after its JSON object"),
-		Entry("400 body over 1 MiB", `{"params":{"testMsg":"`+strings.Repeat("a", 1<<20)+`"}}`,
-			400, "SYS.1007", "the request body is larger than 1048576 bytes"),
+			map[string]any{"testMsg": "hi", "atAll": true},
+			"SYS.1007", "cannot test connection: there is no webhook url to test; give params.url, or params.endpointUuid of an endpoint"),
+	)
+
+	DescribeTable("SYS.1007 invalid url[%s] (HTTP 503)",
+		func(url string) {
+			refused(params(map[string]any{"testMsg": "hi", "url": url}), 503, "SYS.1007", "invalid url["+url+"]")
+		},
+		Entry("unparseable", "http://exa mple.com/robot/send"),
+		Entry("no protocol", "oapi.dingtalk.com/robot/send"),
+		Entry("not http or https", "ftp://oapi.dingtalk.com/robot/send"),
+	)
+
+	DescribeTable("a body that cannot be decoded: HTTP 400 SYS.1007",
+		func(body, details string) { refused(body, 400, "SYS.1007", details) },
+		Entry("malformed JSON", `{"params":{"testMsg":"hi"`, "the request body is not valid JSON: it ends too early"),
+		Entry("wrong type", `{"params":{"testMsg":"hi","atAll":"yes"}}`, "field[params.atAll] must be a boolean, not a string"),
+		Entry("wrong type in a list", `{"params":{"testMsg":"hi","atPersonPhoneNumbers":"+86-13800000000"}}`,
+			"field[params.atPersonPhoneNumbers] must be an array of strings, not a string"),
+		Entry("not an object", `["hi"]`, "the request body must be a JSON object, not an array"),
+		Entry("no params object", `{"testMsg":"hi"}`, "the body has no 'params' object"),
+		Entry("empty body", ``, "the request body is empty; a JSON object is expected"),
+		Entry("data after the object", `{"params":{"testMsg":"hi"}} {}`, "the request body has data after its JSON object"),
+		Entry("body over 1 MiB", `{"params":{"testMsg":"`+strings.Repeat("a", 1<<20)+`"}}`, "the request body is larger than 1048576 bytes"),
 	)
 
 	send := func(p map[string]any) reply { return a.do(http.MethodPost, testConnURL, params(p)) }

@@ -211,7 +211,13 @@ type lenientString string
 // UnmarshalJSON never fails: it is only given valid JSON.
 func (s *lenientString) UnmarshalJSON(data []byte) error {
 	*s = ""
-	if len(data) == 0 || data[0] != '"' {
+	if len(data) < 2 || data[0] != '"' {
+		return nil
+	}
+	if plainASCII(data[1 : len(data)-1]) {
+		// No escapes and nothing to replace: the bytes are the value (the
+		// usual "text", "markdown", a UUID), without a decoder pass.
+		*s = lenientString(data[1 : len(data)-1])
 		return nil
 	}
 	var v string
@@ -219,6 +225,17 @@ func (s *lenientString) UnmarshalJSON(data []byte) error {
 		*s = lenientString(v)
 	}
 	return nil
+}
+
+// plainASCII reports whether b is printable ASCII without '"' or '\\', so
+// that a JSON string holding exactly b decodes to b unchanged.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // Supported reports whether msgtype is one the webhook delivers.

@@ -69,34 +69,11 @@ func OpenBolt(dir string) (Store, error) {
 }
 
 func (b *boltStore) Endpoints() ([]Endpoint, error) {
-	var out []Endpoint
-	err := b.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketEndpoints).ForEach(func(_, v []byte) error {
-			var e Endpoint
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("store: decode endpoint: %w", err)
-			}
-			out = append(out, e)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	sortEndpoints(out)
-	return out, nil
+	return boltList[Endpoint](b.db, bucketEndpoints, "endpoint")
 }
 
 func (b *boltStore) Endpoint(uuid string) (Endpoint, error) {
-	var e Endpoint
-	err := b.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketEndpoints).Get([]byte(uuid))
-		if v == nil {
-			return ErrNotFound
-		}
-		return json.Unmarshal(v, &e)
-	})
-	return e, mapErr(err)
+	return boltGet[Endpoint](b.db, bucketEndpoints, uuid)
 }
 
 func (b *boltStore) PutEndpoint(ep Endpoint, persons ...AtPerson) error {
@@ -143,34 +120,11 @@ func (b *boltStore) DeleteEndpoint(uuid string) error {
 }
 
 func (b *boltStore) AtPersons() ([]AtPerson, error) {
-	var out []AtPerson
-	err := b.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPersons).ForEach(func(_, v []byte) error {
-			var p AtPerson
-			if err := json.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("store: decode at-person: %w", err)
-			}
-			out = append(out, p)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	sortPersons(out)
-	return out, nil
+	return boltList[AtPerson](b.db, bucketPersons, "at-person")
 }
 
 func (b *boltStore) AtPerson(uuid string) (AtPerson, error) {
-	var p AtPerson
-	err := b.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPersons).Get([]byte(uuid))
-		if v == nil {
-			return ErrNotFound
-		}
-		return json.Unmarshal(v, &p)
-	})
-	return p, mapErr(err)
+	return boltGet[AtPerson](b.db, bucketPersons, uuid)
 }
 
 func (b *boltStore) PutAtPerson(p AtPerson) error {
@@ -186,6 +140,40 @@ func (b *boltStore) DeleteAtPerson(uuid string) error {
 }
 
 func (b *boltStore) Close() error { return b.db.Close() }
+
+// boltList decodes every record of a bucket, in the Store's order; what
+// names the record in a decode error.
+func boltList[T record](db *bolt.DB, bucket []byte, what string) ([]T, error) {
+	var out []T
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(_, data []byte) error {
+			var v T
+			if err := json.Unmarshal(data, &v); err != nil {
+				return fmt.Errorf("store: decode %s: %w", what, err)
+			}
+			out = append(out, v)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	sortRecords(out)
+	return out, nil
+}
+
+// boltGet decodes one record of a bucket, or returns ErrNotFound.
+func boltGet[T record](db *bolt.DB, bucket []byte, uuid string) (T, error) {
+	var v T
+	err := db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucket).Get([]byte(uuid))
+		if data == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(data, &v)
+	})
+	return v, mapErr(err)
+}
 
 func putJSON(bk *bolt.Bucket, key string, v any) error {
 	data, err := json.Marshal(v)

@@ -1,11 +1,7 @@
 // The in-memory Store, used when no data directory is configured.
 package store
 
-import (
-	"cmp"
-	"slices"
-	"sync"
-)
+import "sync"
 
 type memory struct {
 	mu        sync.RWMutex
@@ -19,32 +15,9 @@ func NewMemory() Store {
 	return &memory{endpoints: map[string]Endpoint{}, persons: map[string]AtPerson{}}
 }
 
-func (m *memory) Endpoints() ([]Endpoint, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
-	out := make([]Endpoint, 0, len(m.endpoints))
-	for _, e := range m.endpoints {
-		out = append(out, e)
-	}
-	sortEndpoints(out)
-	return out, nil
-}
+func (m *memory) Endpoints() ([]Endpoint, error) { return memList(m, m.endpoints) }
 
-func (m *memory) Endpoint(uuid string) (Endpoint, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return Endpoint{}, ErrClosed
-	}
-	e, ok := m.endpoints[uuid]
-	if !ok {
-		return Endpoint{}, ErrNotFound
-	}
-	return e, nil
-}
+func (m *memory) Endpoint(uuid string) (Endpoint, error) { return memGet(m, m.endpoints, uuid) }
 
 func (m *memory) PutEndpoint(ep Endpoint, persons ...AtPerson) error {
 	m.mu.Lock()
@@ -74,32 +47,9 @@ func (m *memory) DeleteEndpoint(uuid string) error {
 	return nil
 }
 
-func (m *memory) AtPersons() ([]AtPerson, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
-	out := make([]AtPerson, 0, len(m.persons))
-	for _, p := range m.persons {
-		out = append(out, p)
-	}
-	sortPersons(out)
-	return out, nil
-}
+func (m *memory) AtPersons() ([]AtPerson, error) { return memList(m, m.persons) }
 
-func (m *memory) AtPerson(uuid string) (AtPerson, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return AtPerson{}, ErrClosed
-	}
-	p, ok := m.persons[uuid]
-	if !ok {
-		return AtPerson{}, ErrNotFound
-	}
-	return p, nil
-}
+func (m *memory) AtPerson(uuid string) (AtPerson, error) { return memGet(m, m.persons, uuid) }
 
 func (m *memory) PutAtPerson(p AtPerson) error {
 	m.mu.Lock()
@@ -128,20 +78,33 @@ func (m *memory) Close() error {
 	return nil
 }
 
-func sortEndpoints(s []Endpoint) {
-	slices.SortFunc(s, func(a, b Endpoint) int {
-		if c := a.CreateDate.Compare(b.CreateDate); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.UUID, b.UUID)
-	})
+// memList returns every record of one of m's maps (which are never
+// replaced, only changed under m.mu), in the Store's order.
+func memList[T record](m *memory, recs map[string]T) ([]T, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	out := make([]T, 0, len(recs))
+	for _, v := range recs {
+		out = append(out, v)
+	}
+	sortRecords(out)
+	return out, nil
 }
 
-func sortPersons(s []AtPerson) {
-	slices.SortFunc(s, func(a, b AtPerson) int {
-		if c := a.CreateDate.Compare(b.CreateDate); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.UUID, b.UUID)
-	})
+// memGet returns one record of one of m's maps, or ErrNotFound.
+func memGet[T record](m *memory, recs map[string]T, uuid string) (T, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var zero T
+	if m.closed {
+		return zero, ErrClosed
+	}
+	v, ok := recs[uuid]
+	if !ok {
+		return zero, ErrNotFound
+	}
+	return v, nil
 }

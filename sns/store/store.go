@@ -8,7 +8,9 @@
 package store
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -70,3 +72,25 @@ type Store interface {
 
 // ErrClosed is returned by a store after Close.
 var ErrClosed = errors.New("store: closed")
+
+// record is a stored record: the Store lists records by creation time,
+// then uuid.
+type record interface {
+	Endpoint | AtPerson
+	order() (time.Time, string)
+}
+
+func (e Endpoint) order() (time.Time, string) { return e.CreateDate, e.UUID }
+func (p AtPerson) order() (time.Time, string) { return p.CreateDate, p.UUID }
+
+// sortRecords puts records in the Store's order.
+func sortRecords[T record](s []T) {
+	slices.SortFunc(s, func(a, b T) int {
+		ta, ua := a.order()
+		tb, ub := b.order()
+		if c := ta.Compare(tb); c != 0 {
+			return c
+		}
+		return cmp.Compare(ua, ub)
+	})
+}

@@ -58,7 +58,7 @@ var _ = Describe("Async test-connection", func() {
 	})
 
 	It("fails the job, not the request, for validation and session errors", func() {
-		path := jobPath(a.do(http.MethodPost, testConnURL, params(map[string]any{"url": rb.url()})))
+		path := jobPath(a.bad().do(http.MethodPost, testConnURL, params(map[string]any{"url": rb.url()})))
 		Eventually(func() int { return poll(path).status }).Should(Equal(503))
 		expectError(poll(path), 503, "SYS.1007", "field[testMsg] of message[org.zstack.sns.platform.dingtalk.APISNSDingTalkTestConnectionMsg] is mandatory, can not be null")
 

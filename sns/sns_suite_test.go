@@ -1,11 +1,13 @@
 // Ginkgo entry point for the SNS API's specs, and the helpers they share:
-// a client that calls the handler in-process, a fake clock and a robot
-// that records what it receives.
+// a client that calls the handler in-process (checking every exchange
+// against openapi.yaml), a fake clock and a robot that records what it
+// receives.
 package sns_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +22,7 @@ import (
 	. "github.com/onsi/gomega"
 	"go.uber.org/goleak"
 
+	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
@@ -64,6 +67,17 @@ type api struct {
 	srv     *sns.Server
 	session string
 	logs    *syncBuffer
+	// negative: the calls break openapi.yaml on purpose and the server
+	// accepts them anyway (an async job that fails later); only the
+	// answers are checked.
+	negative bool
+}
+
+// bad returns a copy of a whose calls are marked negative.
+func (a *api) bad() *api {
+	c := *a
+	c.negative = true
+	return &c
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -108,6 +122,12 @@ type reply struct {
 	obj    map[string]any
 }
 
+// do calls the handler and checks the exchange against openapi.yaml: the
+// answer always, the request unless a is marked negative. A request the
+// contract refuses counts as a deliberate bad request when the server
+// refuses it too (any non-2xx answer, whose shape is still checked); when
+// the server accepts it, the spec fails with the mismatch, since code and
+// contract then disagree.
 func (a *api) do(method, path string, body any, header ...string) reply {
 	var rd io.Reader
 	switch b := body.(type) {
@@ -120,14 +140,28 @@ func (a *api) do(method, path string, body any, header ...string) reply {
 		rd = bytes.NewReader(data)
 	}
 	req := httptest.NewRequest(method, path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8") // as ZStack's clients send it
+	}
 	if a.session != "" {
 		req.Header.Set("Authorization", "OAuth "+a.session)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	var badRequest error
+	if a.negative {
+		req = req.WithContext(contracts.Negative(req.Context()))
+	} else {
+		badRequest = contracts.Default().ValidateRequest(req) // puts the body back
+	}
 	rec := httptest.NewRecorder()
-	a.srv.ServeHTTP(rec, req)
+	var mismatches contracts.Recorder
+	contracts.Default().Middleware(a.srv, mismatches.Record).ServeHTTP(rec, req)
+	ExpectWithOffset(1, mismatches.Err()).NotTo(HaveOccurred())
+	if badRequest != nil && rec.Code < 300 {
+		Fail(fmt.Sprintf("the server accepted (HTTP %d) a request openapi.yaml refuses; fix one of them, or mark a deliberate one with a.bad():\n%v", rec.Code, badRequest), 1)
+	}
 	r := reply{status: rec.Code, ctype: rec.Header().Get("Content-Type"), raw: rec.Body.String()}
 	if strings.HasPrefix(r.ctype, "application/json") {
 		ExpectWithOffset(1, json.Unmarshal(rec.Body.Bytes(), &r.obj)).To(Succeed(), r.raw)

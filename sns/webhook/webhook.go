@@ -67,6 +67,12 @@ type Config struct {
 	// and range entries are checked on the resolved address at dial time,
 	// so a DNS name that resolves into a denied range is refused too.
 	DenyHosts []string
+	// DenyPrivate adds PrivateNetworks to DenyHosts: the sender then never
+	// reaches loopback, private, link-local (cloud metadata), shared and
+	// unique-local addresses, whatever name or redirect leads there. Turn
+	// it on wherever the API is reachable by people who should not be able
+	// to probe the server's own network.
+	DenyPrivate bool
 	// InsecureSkipVerify turns off TLS certificate checks, as ZStack's own
 	// REST client does. Off by default.
 	InsecureSkipVerify bool
@@ -116,10 +122,28 @@ func New(cfg Config) (*Sender, error) {
 	if s.allowNames, s.allowNets, err = parseHostList("allow", cfg.AllowHosts); err != nil {
 		return nil, err
 	}
-	if s.denyNames, s.denyNets, err = parseHostList("deny", cfg.DenyHosts); err != nil {
+	deny := cfg.DenyHosts
+	if cfg.DenyPrivate {
+		deny = append(PrivateNetworks(), deny...)
+	}
+	if s.denyNames, s.denyNets, err = parseHostList("deny", deny); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// PrivateNetworks returns the address ranges a server that sends to
+// user-supplied URLs should not reach (server-side request forgery), in
+// DenyHosts syntax: "this network" and the unspecified addresses (which
+// Linux dials as loopback), loopback, RFC 1918 private ranges, link-local
+// (169.254.169.254 is the cloud metadata service), carrier-grade NAT
+// shared space, and IPv6 unique-local and link-local. IPv4-mapped IPv6
+// addresses are checked as their IPv4 form. Config.DenyPrivate uses it.
+func PrivateNetworks() []string {
+	return []string{
+		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+		"172.16.0.0/12", "192.168.0.0/16", "::/128", "::1/128", "fc00::/7", "fe80::/10",
+	}
 }
 
 // Timeout returns the per-attempt timeout in force.

@@ -10,6 +10,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
@@ -60,6 +61,16 @@ type RateLimitInfo struct {
 // are masked. It returns "" only when req.Rejection is nil or ok, and never
 // panics on any input.
 func Hint(req Request) string {
+	h := hint(req)
+	// A client may send the secret itself (as the sign, a parameter or in
+	// the body); hints quote what was sent, so mask it wherever it appears.
+	if req.Robot != nil && req.Robot.Secret != "" && strings.Contains(h, req.Robot.Secret) {
+		h = strings.ReplaceAll(h, req.Robot.Secret, maskSecret(req.Robot.Secret))
+	}
+	return h
+}
+
+func hint(req Request) string {
 	rej := req.Rejection
 	if rej == nil || rej.Reason == dingtalk.ReasonOK {
 		return ""

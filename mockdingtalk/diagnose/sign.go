@@ -256,6 +256,9 @@ func alsoWithout(v *variant, told string) string {
 // hintNoVariant explains a sign that no known mistake accounts for.
 func hintNoVariant(req Request, ts, sign param) string {
 	s := sign.value
+	if req.Robot != nil && req.Robot.Secret != "" && strings.TrimSpace(s) == req.Robot.Secret {
+		return fmt.Sprintf("The sign is the robot's secret itself (%s); never send the secret: sign = base64(HMAC-SHA256(key=secret, timestamp+\"\\n\"+secret)), URL-encoded once.", maskSecret(req.Robot.Secret))
+	}
 	if _, err := hex.DecodeString(s); err == nil && len(s) == 64 {
 		return fmt.Sprintf("The sign %s is a hex digest; DingTalk wants the HMAC-SHA256 digest in standard base64 (44 characters ending in '='), URL-encoded.", quote(s))
 	}

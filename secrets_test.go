@@ -213,7 +213,7 @@ var _ = Describe("Secrets never leak", Label("secrets"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		for _, q := range []string{
 			"&timestamp=" + strconv.FormatInt(fake.Now().UnixMilli(), 10) + "&sign=" + url.QueryEscape(robotSecret), // the secret as the sign
-			"&secret=" + url.QueryEscape(robotSecret),                                                                  // the secret as a parameter
+			"&secret=" + url.QueryEscape(robotSecret), // the secret as a parameter
 		} {
 			rsp, err := http.Post(fake.WebhookURL(robot.AccessToken)+q, "application/json", strings.NewReader(`{"msgtype":"text","text":{"content":"x"}}`))
 			Expect(err).NotTo(HaveOccurred())

@@ -63,6 +63,13 @@ type Config struct {
 	// ClockOffset starts the clock running this far from real time; it is
 	// ignored when FreezeAt is set.
 	ClockOffset time.Duration
+	// AdminToken, when set, is required on the admin API (except
+	// /_mock/health) and the inbox: as "Authorization: Bearer <token>",
+	// the "X-Mock-Admin-Token" header, or the password of HTTP Basic
+	// authentication (which browsers prompt for, so the inbox stays
+	// usable). Other requests get 401 with a JSON error. The send API never
+	// needs it. Set it whenever the server is reachable beyond loopback.
+	AdminToken string
 }
 
 // Option changes a Config; NewTestServer takes Options.
@@ -97,6 +104,9 @@ func WithTrustForwardedFor() Option { return func(c *Config) { c.TrustForwardedF
 
 // WithFrozenClock starts the fake's clock frozen at t.
 func WithFrozenClock(t time.Time) Option { return func(c *Config) { c.FreezeAt = t } }
+
+// WithAdminToken requires token on the admin API and the inbox.
+func WithAdminToken(token string) Option { return func(c *Config) { c.AdminToken = token } }
 
 // Robot is one custom robot and its security settings. DingTalk lets the
 // settings be combined; each one that is set is checked.
@@ -267,6 +277,11 @@ func (c Config) validate() error {
 	}
 	if c.JournalCap < 0 {
 		return invalid("journalCap", "must be 0 (the default, %d) or more (got %d)", journal.DefaultCap, c.JournalCap)
+	}
+	for _, r := range c.AdminToken {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII {
+			return invalid("adminToken", "may hold only printable ASCII without spaces, to fit in a header")
+		}
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

@@ -107,7 +107,11 @@ func Start(cfg Config) (*Server, error) {
 	s.listenURL = "http://" + ln.Addr().String()
 	s.httpSrv = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	s.serveDone = make(chan struct{})
@@ -118,12 +122,27 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// routes builds the router: the send API, the admin API and the inbox.
+// Limits of the HTTP server Start runs; a server of your own for the
+// handler should have them too. A slow or stalled client is cut off, and
+// WriteTimeout leaves room for the longest legitimate answer, a 10-minute
+// wait (/_mock/messages/wait) or delay fault.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = time.Minute
+	WriteTimeout      = maxWaitTimeout + time.Minute
+	IdleTimeout       = 2 * time.Minute
+	MaxHeaderBytes    = 256 << 10
+)
+
+// routes builds the router: the send API, the admin API and the inbox
+// (the last two behind the admin token, when one is configured).
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.Path(SendPath).HandlerFunc(s.handleSend)
-	s.adminRoutes(r.PathPrefix(AdminPrefix).Subrouter())
-	r.PathPrefix("/").Handler(s.inbox)
+	admin := r.PathPrefix(AdminPrefix).Subrouter()
+	s.adminRoutes(admin)
+	admin.Use(s.requireAdminToken)
+	r.PathPrefix("/").Handler(s.requireAdminToken(s.inbox))
 	return r
 }
 

@@ -9,6 +9,12 @@
 //	mockdingtalk [-listen 127.0.0.1:8090] [-config mockdingtalk.yaml] [-era description|cn|legacy]
 //	             [-rate-limit-code 130101|410100|660026] [-unknown-token-code 300005|300001]
 //	             [-journal-cap 10000] [-log-level info] [-public-url URL] [-shutdown-timeout 10s]
+//	             [-allow-remote] [-admin-token TOKEN] [-sns-webhook-deny-private] [-data-dir DIR] [-sns-…]
+//
+// A -listen address beyond loopback is refused unless -allow-remote is
+// given; then set -admin-token (better: $MOCKDINGTALK_ADMIN_TOKEN) so the
+// admin API and the inbox need it, and -sns-webhook-deny-private so SNS API
+// users cannot make the server send requests into its own network.
 //
 // Every flag has an environment variable: MOCKDINGTALK_ and the flag's name
 // in upper case with '_' for '-' (MOCKDINGTALK_LISTEN, MOCKDINGTALK_RATE_LIMIT_CODE, …).

@@ -61,6 +61,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return fmt.Errorf("listen on %s: %w (another mockdingtalk running? pick another port with -listen)", s.Listen, err)
 	}
 	defer ln.Close()
+	if !loopback(ln.Addr()) && !s.AllowRemote {
+		return fmt.Errorf("refusing to listen on %s, beyond loopback: anyone who can reach it could read and change the fake (robot secrets included) and make the SNS API send HTTP requests; pass -allow-remote to do it on purpose, with -admin-token (and -sns-webhook-deny-private)", ln.Addr())
+	}
 	base := s.PublicURL
 	if base == "" {
 		base = "http://" + reachableAddr(ln.Addr())
@@ -75,6 +78,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		TrustForwardedFor: s.TrustForwardedFor,
 		FreezeAt:          s.FreezeAt,
 		ClockOffset:       s.ClockOffset,
+		AdminToken:        s.AdminToken,
 	})
 	if err != nil {
 		return s.explain(err)
@@ -104,8 +108,13 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	// shutdown until its bound: hang faults, waits and inbox streams.
 	srv.RegisterOnShutdown(fake.Close)
 
-	if ip := net.ParseIP(hostOf(ln.Addr())); ip == nil || !ip.IsLoopback() {
-		log.Warn("listening beyond loopback: anyone who can reach this address can use the fake and its admin API", "listen", ln.Addr().String())
+	if !loopback(ln.Addr()) {
+		if s.AdminToken == "" {
+			log.Warn("listening beyond loopback without -admin-token: anyone who can reach this address can use the fake's admin API and inbox", "listen", ln.Addr().String())
+		}
+		if !s.SNS.Outbound.DenyPrivate {
+			log.Warn("listening beyond loopback without -sns-webhook-deny-private: SNS API users can make this server send requests into its own network", "listen", ln.Addr().String())
+		}
 	}
 	log.Info("mockdingtalk started", "listen", ln.Addr().String(), "url", base, "robots", len(s.Robots),
 		"era", string(eraOf(s.Dialect)), "journalCap", s.JournalCap, "config", s.ConfigPath)
@@ -156,6 +165,13 @@ func reachableAddr(a net.Addr) string {
 func hostOf(a net.Addr) string {
 	host, _, _ := net.SplitHostPort(a.String())
 	return host
+}
+
+// loopback reports whether a listener's address is reachable only from
+// this machine.
+func loopback(a net.Addr) bool {
+	ip := net.ParseIP(hostOf(a))
+	return ip != nil && ip.IsLoopback()
 }
 
 // newLogger returns a text logger at level that masks any attribute whose

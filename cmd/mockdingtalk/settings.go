@@ -59,6 +59,10 @@ type settings struct {
 	LogLevel        slog.Level
 	PublicURL       string
 	ShutdownTimeout time.Duration
+	// AllowRemote permits a listen address beyond loopback.
+	AllowRemote bool
+	// AdminToken, when set, guards the admin API and the inbox.
+	AdminToken string
 	// SNS is the configuration of ZStack's SNS API on the same listener
 	// (its Logger and PublicURL are filled in by run).
 	SNS sns.Config
@@ -148,6 +152,12 @@ var options = []option{
 		func(s *settings, v string) error { s.SNS.Outbound.AllowHosts = splitList(v); return nil }},
 	{"sns-webhook-deny", "snsWebhookDeny", "comma-separated hosts, IPs and CIDRs the SNS API must never send to", "",
 		func(s *settings, v string) error { s.SNS.Outbound.DenyHosts = splitList(v); return nil }},
+	{"allow-remote", "allowRemote", "allow a -listen address beyond loopback (e.g. 0.0.0.0:8090); without it one is refused, since anyone who reaches the port can use the admin API and make the SNS API send HTTP requests. Set -admin-token too", "false",
+		func(s *settings, v string) error { return setBool(&s.AllowRemote, v) }},
+	{"admin-token", "adminToken", "token the admin API and the inbox require (Authorization: Bearer, X-Mock-Admin-Token, or a browser's Basic password); prefer the environment variable, which ps does not show (empty: none)", "",
+		func(s *settings, v string) error { s.AdminToken = strings.TrimSpace(v); return nil }},
+	{"sns-webhook-deny-private", "snsWebhookDenyPrivate", "refuse SNS webhook URLs that reach loopback, private, link-local or unique-local addresses (through names and redirects too)", "false",
+		func(s *settings, v string) error { return setBool(&s.SNS.Outbound.DenyPrivate, v) }},
 	{"shutdown-timeout", "shutdownTimeout", "how long a shutdown waits for requests in flight", DefaultShutdownTimeout.String(),
 		func(s *settings, v string) error { return setDuration(&s.ShutdownTimeout, v) }},
 }
@@ -301,25 +311,28 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 
 // fileConfig is the config file's shape; unknown keys are errors.
 type fileConfig struct {
-	Listen            string        `yaml:"listen"`
-	PublicURL         string        `yaml:"publicURL"`
-	Era               string        `yaml:"era"`
-	RateLimitCode     int           `yaml:"rateLimitCode"`
-	UnknownTokenCode  int           `yaml:"unknownTokenCode"`
-	JournalCap        int           `yaml:"journalCap"`
-	LogLevel          string        `yaml:"logLevel"`
-	ShutdownTimeout   string        `yaml:"shutdownTimeout"`
-	SNSAsync          bool          `yaml:"snsAsync"`
-	DataDir           string        `yaml:"dataDir"`
-	SNSSessionTTL     string        `yaml:"snsSessionTTL"`
-	SNSWebhookTimeout string        `yaml:"snsWebhookTimeout"`
-	SNSWebhookRetries int           `yaml:"snsWebhookRetries"`
-	SNSWebhookAllow   string        `yaml:"snsWebhookAllow"`
-	SNSWebhookDeny    string        `yaml:"snsWebhookDeny"`
-	Accounts          []fileAccount `yaml:"accounts"`
-	TrustForwardedFor bool          `yaml:"trustForwardedFor"`
-	Clock             *fileClock    `yaml:"clock"`
-	Robots            []fileRobot   `yaml:"robots"`
+	Listen                string        `yaml:"listen"`
+	PublicURL             string        `yaml:"publicURL"`
+	Era                   string        `yaml:"era"`
+	RateLimitCode         int           `yaml:"rateLimitCode"`
+	UnknownTokenCode      int           `yaml:"unknownTokenCode"`
+	JournalCap            int           `yaml:"journalCap"`
+	LogLevel              string        `yaml:"logLevel"`
+	ShutdownTimeout       string        `yaml:"shutdownTimeout"`
+	SNSAsync              bool          `yaml:"snsAsync"`
+	DataDir               string        `yaml:"dataDir"`
+	SNSSessionTTL         string        `yaml:"snsSessionTTL"`
+	SNSWebhookTimeout     string        `yaml:"snsWebhookTimeout"`
+	SNSWebhookRetries     int           `yaml:"snsWebhookRetries"`
+	SNSWebhookAllow       string        `yaml:"snsWebhookAllow"`
+	SNSWebhookDeny        string        `yaml:"snsWebhookDeny"`
+	SNSWebhookDenyPrivate bool          `yaml:"snsWebhookDenyPrivate"`
+	AllowRemote           bool          `yaml:"allowRemote"`
+	AdminToken            string        `yaml:"adminToken"`
+	Accounts              []fileAccount `yaml:"accounts"`
+	TrustForwardedFor     bool          `yaml:"trustForwardedFor"`
+	Clock                 *fileClock    `yaml:"clock"`
+	Robots                []fileRobot   `yaml:"robots"`
 }
 
 // fileClock starts the fake's clock somewhere other than now.
@@ -351,7 +364,7 @@ type fileAccount struct {
 
 // knownKeys lists the YAML keys of each config struct, for error messages.
 var knownKeys = map[string]string{
-	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, trustForwardedFor, clock, robots, accounts",
+	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, trustForwardedFor, clock, robots, accounts",
 	"fileAccount": "name, password, passwordSHA512",
 	"fileClock":   "frozenAt, offset",
 	"fileRobot":   "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",

@@ -69,7 +69,7 @@ var _ = Describe("hostile callers", Label("hostile"), func() {
 		}
 		status, _ := request(http.MethodGet, in.base+"/_mock/health", nil, "")
 		Expect(status).To(Equal(http.StatusOK))
-		Expect(string(in.stdout.Contents()) + string(in.stderr.Contents())).NotTo(ContainSubstring(token), "the token is never printed")
+		Expect(string(in.stdout.Contents())+string(in.stderr.Contents())).NotTo(ContainSubstring(token), "the token is never printed")
 		Expect(string(in.stderr.Contents())).NotTo(ContainSubstring("without -admin-token"))
 	})
 

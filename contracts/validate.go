@@ -263,6 +263,10 @@ func (v *Validator) problems(err error, where string, out []Problem) []Problem {
 		switch {
 		case respErr.Reason == "status is not supported":
 			return append(out, Problem{Where: "status", Expected: "a documented status", Got: strconv.Itoa(respErr.Input.Status)})
+		case strings.Contains(respErr.Reason, invalidContentType):
+			// Before the header case: kin-openapi words it "response header
+			// Content-Type has unexpected value: …".
+			return append(out, Problem{Where: "content type", Expected: responseContentTypes(respErr.Input), Got: quoteOrNothing(respErr.Input.Header.Get("Content-Type"))})
 		case strings.HasPrefix(respErr.Reason, "response header "):
 			name := headerName(respErr.Reason)
 			if strings.HasSuffix(respErr.Reason, " missing") {
@@ -289,6 +293,10 @@ func (v *Validator) problems(err error, where string, out []Problem) []Problem {
 	}
 	return append(out, Problem{Where: orDefault(where, "message"), Expected: "no error", Got: err.Error()})
 }
+
+// invalidContentType is how kin-openapi's reason for a Content-Type no
+// response documents begins (after "response ").
+const invalidContentType = "header Content-Type has unexpected value"
 
 // isMulti reports whether err itself (not something it wraps) is a
 // MultiError.

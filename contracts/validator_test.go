@@ -165,6 +165,14 @@ var _ = Describe("Validator", func() {
 			Expect(v.ValidateResponse(sendReq(), 502, h, []byte("<html>bad gateway</html>"))).To(Succeed())
 		})
 
+		It("says which Content-Type was expected and which came back", func() {
+			err := v.ValidateResponse(sendReq(), 200, http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, []byte(`{"errcode":0,"errmsg":"ok"}`))
+			Expect(err).To(MatchError(ContainSubstring(`content type: expected Content-Type application/json; got "text/plain; charset=utf-8"`)))
+
+			err = v.ValidateResponse(sendReq(), 200, http.Header{}, []byte(`{"errcode":0,"errmsg":"ok"}`))
+			Expect(err).To(MatchError(ContainSubstring(`content type: expected Content-Type application/json; got nothing`)))
+		})
+
 		It("quotes long values only in part", func() {
 			long := strings.Repeat("界", 200)
 			err := v.ValidateResponse(sendReq(), 200, jsonHeader(), []byte(`{"errcode":"`+long+`","errmsg":"x"}`))

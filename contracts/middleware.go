@@ -23,7 +23,10 @@ type middlewareConfig struct {
 
 // CheckRequests makes Middleware check requests too. Off by default: a
 // server under test gets contract-breaking requests on purpose (negative
-// specs), and cannot tell them from mistakes.
+// specs), and cannot tell them from mistakes. A request whose context is
+// marked Negative (an in-process call) is treated as the client treats
+// it: its request side, route included, is not checked; its answer is,
+// when the route is documented.
 func CheckRequests() MiddlewareOption {
 	return func(c *middlewareConfig) { c.checkRequests = true }
 }
@@ -32,8 +35,9 @@ func CheckRequests() MiddlewareOption {
 // checked against the contract; mismatches go to onErr (which must be safe
 // for concurrent use, like Recorder.Record). Responses are passed through
 // as they are written; the check runs when the handler returns. Hijacked
-// connections (a dropped or hung answer) and requests outside every
-// documented path are not checked.
+// connections (a dropped or hung answer) are not checked, nor are answers
+// to requests outside every documented path (the request itself is
+// reported as a route mismatch with CheckRequests, unless it is Negative).
 func (v *Validator) Middleware(next http.Handler, onErr func(error), opts ...MiddlewareOption) http.Handler {
 	var cfg middlewareConfig
 	for _, o := range opts {
@@ -41,14 +45,15 @@ func (v *Validator) Middleware(next http.Handler, onErr func(error), opts ...Mid
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := v.find(r)
+		checkRequest := cfg.checkRequests && !IsNegative(r.Context())
 		if x.err != nil {
-			if cfg.checkRequests {
+			if checkRequest {
 				onErr(x.routeMismatch())
 			}
 			next.ServeHTTP(w, r)
 			return
 		}
-		if cfg.checkRequests && !IsNegative(r.Context()) {
+		if checkRequest {
 			v.checkIncoming(x, r, onErr)
 		}
 		rec := &recorder{ResponseWriter: w}

@@ -225,6 +225,28 @@ var _ = Describe("Middleware", func() {
 		Expect(rec2.Errors()).To(BeEmpty())
 	})
 
+	It("treats a Negative request as the client does: no request or route check, the answer still checked", func() {
+		serve := func(h http.Handler, req *http.Request) []error {
+			rec := &contracts.Recorder{}
+			v.Middleware(h, rec.Record, contracts.CheckRequests()).ServeHTTP(httptest.NewRecorder(), req)
+			return rec.Errors()
+		}
+		negative := func(method, target, body string) *http.Request {
+			req := httptest.NewRequest(method, target, strings.NewReader(body))
+			return req.WithContext(contracts.Negative(req.Context()))
+		}
+		notFound := http.NotFoundHandler()
+		Expect(serve(notFound, httptest.NewRequest(http.MethodGet, "/nope", nil))).To(ConsistOf(
+			MatchError(ContainSubstring("route: expected an operation in openapi.yaml for this path; got GET /nope"))))
+		Expect(serve(notFound, negative(http.MethodGet, "/nope", ""))).To(BeEmpty())
+
+		good := &robotStub{status: 200, body: `{"errcode":40035,"errmsg":"缺少参数 json"}`}
+		Expect(serve(good, negative(http.MethodPost, "/robot/send?access_token=abc", "not json"))).To(BeEmpty())
+		bad := &robotStub{status: 200, body: `{"errcode":"40035"}`}
+		Expect(serve(bad, negative(http.MethodPost, "/robot/send?access_token=abc", "not json"))).To(ConsistOf(
+			MatchError(ContainSubstring("the response to robotSend"))))
+	})
+
 	It("leaves hijacked connections (dropped answers) unchecked", func() {
 		rec := &contracts.Recorder{}
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

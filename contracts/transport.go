@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"runtime"
+	"strings"
 	"sync"
 )
 
@@ -134,17 +137,66 @@ func (t *transport) report(err error) error {
 //	client := contracts.NewHTTPClient(Fail)
 //	DeferCleanup(client.CloseIdleConnections)
 //
-// fail is called on the goroutine that sent the request; a client used by a
-// server's goroutines should rather report to a Recorder. The client has its
-// own connection pool, no timeout and follows no redirects (a redirect is an
-// answer to check, not to follow).
+// fail is called on the goroutine that sent the request, with a callerSkip
+// that points at the code that made the request (see FailAtCaller), so
+// Ginkgo reports the spec's line; a client used by a server's goroutines
+// should rather report to a Recorder. The client has its own connection
+// pool, no timeout and follows no redirects (a redirect is an answer to
+// check, not to follow).
 func NewHTTPClient(fail func(message string, callerSkip ...int)) *http.Client {
 	return &http.Client{
-		Transport: Default().RoundTripper(http.DefaultTransport.(*http.Transport).Clone(), func(err error) { fail(err.Error(), 1) }),
+		Transport: Default().RoundTripper(http.DefaultTransport.(*http.Transport).Clone(), FailAtCaller(fail)),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// FailAtCaller turns a fail handler (Ginkgo's Fail, Gomega's fail
+// handler) into an onErr for RoundTripper. The mismatch is reported at the
+// code that sent the request, not inside this package: the callerSkip
+// passed to fail skips every frame of net/http and of this package, so it
+// names the first frame outside them (client.Do's caller; Ginkgo goes on
+// past functions marked with GinkgoHelper). Call the result on the
+// goroutine that sent the request, which RoundTripper does.
+func FailAtCaller(fail func(message string, callerSkip ...int)) func(error) {
+	return func(err error) {
+		fail(err.Error(), requestCallerSkip())
+	}
+}
+
+// ownPackage is this package's import path.
+var ownPackage = reflect.TypeFor[transport]().PkgPath()
+
+// requestCallerSkip counts the frames between the function that calls it
+// (skip 0, the onErr of FailAtCaller) and the first frame outside net/http
+// and this package: the callerSkip that makes a fail handler name that
+// frame. It is 1 (onErr's caller) when no such frame is found.
+func requestCallerSkip() int {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(2, pcs) // 0 = runtime.Callers, 1 = this function
+	frames := runtime.CallersFrames(pcs[:n])
+	for i := 0; ; i++ {
+		f, more := frames.Next()
+		if !inTransportStack(f.Function) {
+			return i
+		}
+		if !more {
+			return 1
+		}
+	}
+}
+
+// inTransportStack reports whether a function (as runtime names it) belongs
+// to net/http or this package, the frames between a request's sender and
+// the check.
+func inTransportStack(function string) bool {
+	for _, pkg := range []string{"net/http", ownPackage} {
+		if rest, ok := strings.CutPrefix(function, pkg); ok && strings.HasPrefix(rest, ".") {
+			return true
+		}
+	}
+	return false
 }
 
 // Recorder collects mismatches from any goroutine, for a spec to check at

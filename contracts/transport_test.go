@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -165,6 +167,27 @@ var _ = Describe("NewHTTPClient", func() {
 		Expect(err).NotTo(HaveOccurred())
 		resp.Body.Close()
 		Expect(failures).To(ConsistOf(ContainSubstring(`body /errmsg: expected property "errmsg"`)))
+	})
+
+	It("points the failure at the line that sent the request, not into net/http or package contracts", func() {
+		srv := startStub(&robotStub{status: 200, body: `{"errcode":0}`})
+		var where []string
+		client := contracts.NewHTTPClient(func(_ string, callerSkip ...int) {
+			Expect(callerSkip).To(HaveLen(1))
+			// As Ginkgo's Fail reads it: skip 0 is the caller of fail.
+			_, file, line, ok := runtime.Caller(callerSkip[0] + 1)
+			Expect(ok).To(BeTrue())
+			where = append(where, fmt.Sprintf("%s:%d", filepath.Base(file), line))
+		})
+		DeferCleanup(client.CloseIdleConnections)
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/robot/send?access_token=abc", strings.NewReader(textBody))
+		Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Content-Type", "application/json")
+		_, _, line, _ := runtime.Caller(0)
+		resp, err := client.Do(req) // the failure must point here
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(where).To(Equal([]string{fmt.Sprintf("transport_test.go:%d", line+1)}))
 	})
 
 	It("does not follow redirects: a redirect is an answer to check", func() {

@@ -151,7 +151,7 @@ func post(client *http.Client, u, contentType, body string, ctx ...context.Conte
 func checkedWith(transport *http.Transport, timeout time.Duration) *http.Client {
 	c := *checked
 	if transport != nil {
-		c.Transport = contracts.Default().RoundTripper(transport, func(err error) { Fail(err.Error(), 1) })
+		c.Transport = contracts.Default().RoundTripper(transport, contracts.FailAtCaller(Fail))
 		DeferCleanup(transport.CloseIdleConnections)
 	}
 	c.Timeout = timeout

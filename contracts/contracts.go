@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -37,8 +38,25 @@ import (
 // ZStack's `Authorization: OAuth <session>` header.
 const SessionScheme = "zstackSession"
 
+// Security schemes in openapi.yaml for the fake's optional admin token
+// (mockdingtalk's Config.AdminToken). The admin and inbox operations list
+// each of them next to an empty requirement, so a request without any is
+// fine; these names matter to documents that require one.
+const (
+	// AdminBearerScheme is `Authorization: Bearer <token>`.
+	AdminBearerScheme = "mockAdminBearer"
+	// AdminHeaderScheme is the token in its own header (X-Mock-Admin-Token).
+	AdminHeaderScheme = "mockAdminToken"
+	// AdminBasicScheme is HTTP Basic with the token as password.
+	AdminBasicScheme = "mockAdminBasic"
+)
+
 // sessionHeader is the form ZStack's session header takes.
 var sessionHeader = regexp.MustCompile(`^OAuth [0-9a-f]{32}$`)
+
+// bearerHeader is the form of a bearer credential: the scheme in any case,
+// then a token without spaces (an admin token cannot hold any).
+var bearerHeader = regexp.MustCompile(`^(?i:bearer) [!-~]+$`)
 
 // Validator checks requests and responses against one OpenAPI document. It
 // is safe for concurrent use and immutable once built.
@@ -121,22 +139,53 @@ func Default() *Validator {
 func (v *Validator) Doc() *openapi3.T { return v.doc }
 
 // authenticate checks the form of the credentials a security scheme asks
-// for; whether a session is valid is the server's business.
+// for; whether a session or an admin token is right is the server's
+// business.
 func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	req := in.RequestValidationInput.Request
 	switch in.SecuritySchemeName {
 	case SessionScheme:
-		got := in.RequestValidationInput.Request.Header.Values("Authorization")
+		return checkAuthorization(req, sessionHeader, "'OAuth <32-hex session uuid>'")
+	case AdminBearerScheme:
+		return checkAuthorization(req, bearerHeader, "'Bearer <admin token>'")
+	case AdminHeaderScheme:
+		name := in.SecurityScheme.Name
+		got := req.Header.Values(name)
 		switch {
 		case len(got) == 0:
-			return errors.New("header Authorization is missing; expected 'OAuth <32-hex session uuid>'")
+			return fmt.Errorf("header %s is missing; expected the admin token", name)
 		case len(got) > 1:
-			return fmt.Errorf("header Authorization is sent %d times; expected it once", len(got))
-		case !sessionHeader.MatchString(got[0]):
-			return fmt.Errorf("header Authorization is %s; expected 'OAuth <32-hex session uuid>'", describeCredential(got[0]))
+			return fmt.Errorf("header %s is sent %d times; expected it once", name, len(got))
+		case got[0] == "":
+			return fmt.Errorf("header %s is empty; expected the admin token", name)
+		}
+		return nil
+	case AdminBasicScheme:
+		got := req.Header.Values("Authorization")
+		if len(got) != 1 {
+			return checkAuthorization(req, nil, "'Basic <base64 of user:admin token>'")
+		}
+		if _, password, ok := req.BasicAuth(); !ok || password == "" {
+			return fmt.Errorf("header Authorization is %s; expected 'Basic <base64 of user:admin token>' with a non-empty password", describeCredential(got[0]))
 		}
 		return nil
 	}
 	return fmt.Errorf("security scheme %q has no checker in package contracts", in.SecuritySchemeName)
+}
+
+// checkAuthorization checks that req has one Authorization header of the
+// given form (any form when form is nil), described as want.
+func checkAuthorization(req *http.Request, form *regexp.Regexp, want string) error {
+	got := req.Header.Values("Authorization")
+	switch {
+	case len(got) == 0:
+		return errors.New("header Authorization is missing; expected " + want)
+	case len(got) > 1:
+		return fmt.Errorf("header Authorization is sent %d times; expected it once", len(got))
+	case form != nil && !form.MatchString(got[0]):
+		return fmt.Errorf("header Authorization is %s; expected %s", describeCredential(got[0]), want)
+	}
+	return nil
 }
 
 // describeCredential says what a credential looks like without revealing it.

@@ -158,7 +158,8 @@ var _ = Describe("openapi.yaml", func() {
 		for _, id := range []string{
 			"robotSend", "mockHealth", "mockListRobots", "mockCreateRobot", "mockGetRobot", "mockUpdateRobot",
 			"mockDeleteRobot", "mockListMessages", "mockWaitMessages", "mockClearMessages", "mockListFaults",
-			"mockAddFault", "mockClearFaults", "mockDeleteFault", "mockGetClock", "mockSetClock", "mockReset",
+			"mockAddFault", "mockClearFaults", "mockGetFault", "mockDeleteFault", "mockGetClock", "mockSetClock", "mockReset",
+			"inboxPage", "inboxEntries", "inboxRobots", "inboxEvents", "inboxClear", "inboxAsset",
 			"LogInByAccount", "LogOut", "SNSDingTalkTestConnection", "QueryApiJob", "CreateSNSDingTalkEndpoint",
 			"QuerySNSDingTalkEndpoint", "QuerySNSDingTalkEndpointByUuid", "UpdateSNSDingTalkEndpoint",
 			"DeleteSNSApplicationEndpoint", "AddSNSDingTalkAtPerson", "QuerySNSDingTalkAtPerson",
@@ -172,6 +173,38 @@ var _ = Describe("openapi.yaml", func() {
 			})
 			Expect(found).To(BeTrue(), "no operation %s", id)
 		}
+	})
+
+	It("puts every admin operation but health, and every inbox one, behind the optional admin token", func() {
+		guarded := 0
+		for _, o := range operations(doc) {
+			at := o.Method + " " + o.Path
+			tags := o.Op.Tags
+			if !slices.Contains(tags, "mock-admin") && !slices.Contains(tags, "inbox") {
+				Expect(o.Op.Responses.Value("401")).To(BeNil(), "%s is not behind the admin token", at)
+				continue
+			}
+			if o.Op.OperationID == "mockHealth" {
+				Expect(o.Op.Security).To(BeNil(), at)
+				Expect(o.Op.Responses.Value("401")).To(BeNil(), at)
+				continue
+			}
+			guarded++
+			Expect(o.Op.Security).NotTo(BeNil(), at)
+			var schemes []string
+			for _, req := range *o.Op.Security {
+				if len(req) == 0 {
+					schemes = append(schemes, "{}")
+				}
+				for name := range req {
+					schemes = append(schemes, name)
+				}
+			}
+			Expect(schemes).To(ConsistOf("{}", contracts.AdminBearerScheme, contracts.AdminHeaderScheme, contracts.AdminBasicScheme), at)
+			Expect(o.Op.Responses.Value("401")).NotTo(BeNil(), "%s does not document the 401 answer", at)
+			Expect(o.Op.Responses.Value("401").Ref).To(Equal("#/components/responses/AdminUnauthorized"), at)
+		}
+		Expect(guarded).To(Equal(22))
 	})
 
 	It("has examples, and every one of them matches its schema", func() {

@@ -317,7 +317,7 @@ func asDirect[T error](err error, target *T) bool {
 
 func securityExpectation(err error) string {
 	msg := err.Error()
-	if strings.HasPrefix(msg, "header Authorization") {
+	if strings.HasPrefix(msg, "header ") {
 		// "header Authorization is missing; expected …" reads better turned round.
 		if before, after, ok := strings.Cut(msg, "; expected "); ok {
 			return after + " (" + before + ")"

@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	root "github.com/dingtalk-mock/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 )
 
@@ -100,6 +101,55 @@ var _ = Describe("Validator", func() {
 			req = jsonRequest(http.MethodPost, testConnURL, body)
 			req.Header.Set("Authorization", session)
 			Expect(v.ValidateRequest(req)).To(Succeed())
+		})
+
+		Describe("the fake's optional admin token", func() {
+			adminReq := func(header http.Header) *http.Request {
+				req := httptest.NewRequest(http.MethodGet, "http://fake.test/_mock/robots", nil)
+				for k, vs := range header {
+					req.Header[k] = vs
+				}
+				return req
+			}
+			basic := func(user, password string) http.Header {
+				req := httptest.NewRequest(http.MethodGet, "/", nil)
+				req.SetBasicAuth(user, password)
+				return req.Header
+			}
+			forms := []http.Header{
+				{"Authorization": {"Bearer s3cr3t"}},
+				{"Authorization": {"bearer s3cr3t"}},
+				{"X-Mock-Admin-Token": {"s3cr3t"}},
+				basic("", "s3cr3t"),
+				basic("me", "s3cr3t"),
+			}
+
+			It("is optional: the document accepts an admin request with or without a credential", func() {
+				Expect(v.ValidateRequest(adminReq(nil))).To(Succeed())
+				for _, h := range forms {
+					Expect(v.ValidateRequest(adminReq(h))).To(Succeed(), "%v", h)
+				}
+			})
+
+			It("is checked for form when a document requires it, without showing the credential", func() {
+				strict, err := contracts.New([]byte(strings.ReplaceAll(string(root.OpenAPI()), "        - {}\n", "")))
+				Expect(err).NotTo(HaveOccurred())
+				for _, h := range forms {
+					Expect(strict.ValidateRequest(adminReq(h))).To(Succeed(), "%v", h)
+				}
+				err = strict.ValidateRequest(adminReq(nil))
+				Expect(err).To(MatchError(ContainSubstring("security: expected 'Bearer <admin token>' (header Authorization is missing)")))
+				Expect(err).To(MatchError(ContainSubstring("security: expected the admin token (header X-Mock-Admin-Token is missing)")))
+				Expect(err).To(MatchError(ContainSubstring("security: expected 'Basic <base64 of user:admin token>' (header Authorization is missing)")))
+
+				err = strict.ValidateRequest(adminReq(http.Header{"Authorization": {"Token s3cr3t"}}))
+				Expect(err).To(MatchError(ContainSubstring(`expected 'Bearer <admin token>' (header Authorization is scheme "Token" with a 6-character credential)`)))
+				Expect(err.Error()).NotTo(ContainSubstring("s3cr3t"))
+				Expect(strict.ValidateRequest(adminReq(basic("me", "")))).To(MatchError(ContainSubstring("with a non-empty password")))
+				Expect(strict.ValidateRequest(adminReq(http.Header{"X-Mock-Admin-Token": {""}}))).To(MatchError(ContainSubstring("header X-Mock-Admin-Token is empty")))
+
+				Expect(strict.ValidateRequest(httptest.NewRequest(http.MethodGet, "http://fake.test/_mock/health", nil))).To(Succeed(), "health stays open")
+			})
 		})
 
 		It("refuses a path no operation documents", func() {

@@ -3,12 +3,14 @@
 // Every accepted answer is in the journal (below the cap), drops above the
 // cap are counted exactly, the rate limit and msgUuid de-duplication are
 // exact under concurrency, memory stays bounded by the journal cap, and no
-// goroutine outlives Close.
+// goroutine outlives Close. Senders use the validating client, so every
+// answer under load is checked against openapi.yaml too.
 //
 // MOCKDINGTALK_SOAK=30s makes the soak run longer than its CI default.
 package mockdingtalk_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -38,9 +40,10 @@ func soakFor() time.Duration {
 	return 1500 * time.Millisecond
 }
 
-// loadClient is an HTTP client with enough idle connections for n senders.
+// loadClient is a validating HTTP client with enough idle connections for
+// n senders, closed when the spec ends.
 func loadClient(n int) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}
+	return checkedWith(&http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}, 30*time.Second)
 }
 
 // parallel runs f(i) on n goroutines released together, and waits for all.
@@ -59,9 +62,11 @@ func parallel(n int, f func(i int)) {
 }
 
 // sendOK posts body and returns the answer; any transport error or
-// non-200 answer fails the spec.
-func sendOK(client *http.Client, u, contentType, body string) dingtalk.Response {
-	rep, err := post(client, u, contentType, body)
+// non-200 answer fails the spec. Pass negativeCtx for a request that breaks
+// openapi.yaml on purpose.
+func sendOK(client *http.Client, u, contentType, body string, ctx ...context.Context) dingtalk.Response {
+	GinkgoHelper()
+	rep, err := post(client, u, contentType, body, ctx...)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(rep.status).To(Equal(http.StatusOK))
 	return rep.resp
@@ -76,7 +81,6 @@ var _ = Describe("Under load", Label("load"), func() {
 		ignore := goleak.IgnoreCurrent()
 		DeferCleanup(func() { Expect(goleak.Find(ignore)).To(Succeed()) })
 		client = loadClient(64)
-		DeferCleanup(client.CloseIdleConnections)
 	})
 
 	It("journals every accepted answer while many senders use many robots (soak)", func() {
@@ -104,17 +108,17 @@ var _ = Describe("Under load", Label("load"), func() {
 			for j := 0; time.Now().Before(deadline) && j < 5000; j++ {
 				token := tokens[(g+j)%robots]
 				uuid := fmt.Sprintf("g%d-%d", g, j)
-				ctype, content := jsonType, "告警 load"
+				ctype, content, c := jsonType, "告警 load", context.Background()
 				switch j % 10 {
 				case 7:
-					ctype = "text/plain" // 43004
+					ctype, c = "text/plain", negativeCtx // 43004
 				case 8:
 					content = "load" // no keyword: 310000 where keywords are set
 				case 9:
 					uuid = "g0-0" // repeated per robot: acknowledged, not delivered again
 				}
 				body := `{"msgtype":"text","text":{"content":"` + content + `"},"msgUuid":"` + uuid + `"}`
-				resp := sendOK(client, s.WebhookURL(token), ctype, body)
+				resp := sendOK(client, s.WebhookURL(token), ctype, body, c)
 				sent.Add(1)
 				if resp.ErrCode == 0 {
 					acceptedBy[g] = append(acceptedBy[g], token+" "+uuid)
@@ -245,6 +249,7 @@ var _ = Describe("Under load", Label("load"), func() {
 		errs := make(chan error, 8)
 		for range 3 {
 			go func() {
+				defer GinkgoRecover()
 				_, err := client.Post(s.WebhookURL(token), jsonType, strings.NewReader(textBody))
 				errs <- err
 			}()

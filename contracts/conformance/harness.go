@@ -220,7 +220,16 @@ func (h *Harness) startFake() error {
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
 		h.fakeLoc = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
 	}
-	h.fakeSrv = &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	// The limits mockdingtalk.Start gives its own listener: this one may
+	// listen beyond loopback (MOCK_LISTEN) for a remote target.
+	h.fakeSrv = &http.Server{
+		Handler:           fake,
+		ReadHeaderTimeout: mockdingtalk.ReadHeaderTimeout,
+		ReadTimeout:       mockdingtalk.ReadTimeout,
+		WriteTimeout:      mockdingtalk.WriteTimeout,
+		IdleTimeout:       mockdingtalk.IdleTimeout,
+		MaxHeaderBytes:    mockdingtalk.MaxHeaderBytes,
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -12,24 +12,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
-)
-
-// HTTP server limits. The longest legitimate answer is a 10-minute wait
-// (/_mock/messages/wait) or delay fault, so WriteTimeout leaves room for
-// it; the inbox's event stream lifts the deadline itself.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = time.Minute
-	writeTimeout      = 11 * time.Minute
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 256 << 10
 )
 
 // ZStackPrefix is the path prefix of ZStack's SNS API on the shared listener.
@@ -94,13 +82,18 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	defer zstack.Close()
 
+	// The fake robot's own server limits (mockdingtalk.Start uses them too)
+	// fit the whole listener: WriteTimeout leaves room for the longest
+	// legitimate answer of the fake, a 10-minute wait (/_mock/messages/wait)
+	// or delay fault (an SNS call lasts its webhook timeout and retries);
+	// the inbox's event stream lifts the deadline itself.
 	srv := &http.Server{
 		Handler:           routes(fake, zstack),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: mockdingtalk.ReadHeaderTimeout,
+		ReadTimeout:       mockdingtalk.ReadTimeout,
+		WriteTimeout:      mockdingtalk.WriteTimeout,
+		IdleTimeout:       mockdingtalk.IdleTimeout,
+		MaxHeaderBytes:    mockdingtalk.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

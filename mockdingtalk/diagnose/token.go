@@ -10,9 +10,31 @@ import (
 	"strings"
 )
 
+// maxQueryParams is how many query parameters Go's url.ParseQuery (and so
+// the fake, like any Go server) reads by default; a longer query is dropped
+// whole.
+const maxQueryParams = 10000
+
+// hintMissingToken explains an access_token the server did not get. The
+// raw query is read here pair by pair, so a token that was sent but dropped
+// by the server's parser (url.ParseQuery) is told apart from one that was
+// never sent or sent empty.
 func hintMissingToken(req Request, q query) string {
+	if n := strings.Count(req.RawQuery, "&") + 1; n > maxQueryParams {
+		if _, err := url.ParseQuery(req.RawQuery); err != nil {
+			return fmt.Sprintf("The query has %d parameters, more than the %d a Go server's query parser reads, so the whole query was dropped, access_token included; send fewer parameters (put data in the JSON body).", n, maxQueryParams)
+		}
+	}
 	if ps := q.all("access_token"); len(ps) > 0 {
+		for _, p := range ps {
+			if !p.decodeOK {
+				return fmt.Sprintf("The access_token value has a broken %%-escape (%s): a server's query parser drops the whole pair, so no token arrived; send the token as the robot's webhookUrl has it, and escape a literal %%%% as %%25.", quote(brokenEscape(p.raw)))
+			}
+		}
 		return "The access_token parameter is present but empty; put the robot's token after access_token= (an empty environment variable or template value is the usual cause)."
+	}
+	if afterSemicolon(req.RawQuery, "access_token") {
+		return "access_token follows a ';', which is not a query separator: a server's query parser drops that whole pair; separate parameters with '&'."
 	}
 	if names := q.similar("access_token", "token", "accessToken", "access-token"); len(names) > 0 {
 		return fmt.Sprintf("The query has %s but no access_token; DingTalk reads only the exact lower-case name access_token.", quoteList(names))
@@ -115,4 +137,42 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// brokenEscape returns the first '%' of s that is not followed by two hex
+// digits, with what follows it (up to two bytes).
+func brokenEscape(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			i += 2
+			continue
+		}
+		return s[i:min(i+3, len(s))]
+	}
+	return s
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// afterSemicolon reports whether a pair named name hides behind a ';' in one
+// of raw's '&'-separated parts, where url.ParseQuery drops it.
+func afterSemicolon(raw, name string) bool {
+	for _, part := range strings.Split(raw, "&") {
+		pieces := strings.Split(part, ";")
+		for _, piece := range pieces[1:] {
+			n, _, _ := strings.Cut(piece, "=")
+			if u, err := url.QueryUnescape(n); err == nil {
+				n = u
+			}
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Message types the webhook accepts.
@@ -154,14 +155,27 @@ var ErrNotJSON = errors.New("dingtalk: body is not a JSON object")
 // does: missing, "或者参数格式不正确". A repeated key counts once, the
 // last time it appears.
 //
-// It reads the body in one json.Unmarshal (which checks the whole body is
-// valid JSON first); each top-level member is handed, already checked, to
-// a field type that decodes it leniently.
+// Most bodies are well-formed, and for them one json.Unmarshal straight
+// into a Message gives exactly that answer; ParseMessage uses it when the
+// decode reports no type error and no member it reads is named twice
+// (decoding twice into one field would merge, not replace). Every other
+// body goes through a lenient decoder: one json.Unmarshal whose fields
+// take each member, already checked, and decode it leniently.
 func ParseMessage(body []byte) (*Message, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrNotJSON
 	}
+	m := new(Message)
+	if json.Unmarshal(body, m) == nil && membersReadOnce(body) {
+		return m, nil
+	}
+	return parseLenient(body)
+}
+
+// parseLenient is ParseMessage for any body: members of the wrong type are
+// left empty and a repeated member replaces the earlier one.
+func parseLenient(body []byte) (*Message, error) {
 	var raw struct {
 		MsgType    lenientString             `json:"msgtype"`
 		Text       lenientObject[Text]       `json:"text"`
@@ -188,6 +202,76 @@ func ParseMessage(body []byte) (*Message, error) {
 		At:         raw.At.v,
 		MsgUUID:    string(raw.MsgUUID),
 	}, nil
+}
+
+// messageMembers are the member names ParseMessage reads, in lower case
+// (encoding/json matches names case-insensitively).
+var messageMembers = [...]string{"msgtype", "text", "link", "markdown", "actioncard", "feedcard", "image", "at", "msguuid"}
+
+// membersReadOnce reports whether no member of body's top-level object
+// that ParseMessage reads appears twice. body must be valid JSON. A name
+// with an escape or a non-ASCII byte might fold to any member, so it
+// makes the answer false.
+func membersReadOnce(body []byte) bool {
+	var seen uint16 // bit i: messageMembers[i] was named
+	depth := 0
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			start, plain := i+1, true
+			for i++; body[i] != '"'; i++ {
+				if body[i] == '\\' {
+					plain = false
+					i++ // the escaped byte cannot end the string
+				} else if body[i] >= utf8.RuneSelf {
+					plain = false
+				}
+			}
+			if depth != 1 || !isName(body[i+1:]) {
+				continue
+			}
+			if !plain {
+				return false
+			}
+			for k, member := range messageMembers {
+				if equalFoldASCII(body[start:i], member) {
+					if seen&(1<<k) != 0 {
+						return false
+					}
+					seen |= 1 << k
+				}
+			}
+		}
+	}
+	return true
+}
+
+// isName reports whether the string that rest follows is a member name:
+// the next byte that is not white space is ':'.
+func isName(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	return len(rest) > 0 && rest[0] == ':'
+}
+
+// equalFoldASCII reports whether b equals lower (all lower case ASCII)
+// ignoring ASCII case.
+func equalFoldASCII(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // lenientObject holds a new T when the member is a JSON object and nil

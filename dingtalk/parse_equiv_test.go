@@ -1,7 +1,8 @@
-// A differential fuzz target for ParseMessage: the one-pass decoder must
-// read every body exactly as the original three-pass one did (json.Valid,
-// then one json.RawMessage per member, then one Unmarshal per object),
-// including repeated keys, nulls, wrong types and keys in another case.
+// A differential fuzz target for ParseMessage: its typed fast path and its
+// lenient decoder must read every body exactly as the original three-pass
+// decoder did (json.Valid, then one json.RawMessage per member, then one
+// Unmarshal per object), including repeated keys, nulls, wrong types and
+// keys in another case or spelled with escapes.
 package dingtalk
 
 import (
@@ -75,6 +76,13 @@ func FuzzParseMessageMatchesReference(f *testing.F) {
 		`{"msgtype":"feedCard","feedCard":{"links":[{"title":"a","messageURL":"u"},5]}}`,
 		` {"msgtype":"image","image":{"picURL":"p"}} `, `{"a":1} x`, `[]`, `null`, ``, "{\"a\":\xff}",
 		`{"msgtype":"text\u0041","text":{"content":"\ud800"}}`,
+		`{"msgtype":"text","msgtype":null,"text":{"content":"a"}}`,
+		`{"msgtype":"text","text":{"content":"a"},"Text":{"content":"b"}}`,
+		`{"msgtype":"text","te\u0078t":{"content":"a"},"text":{}}`,
+		`{"msgtype":"markdown","markdown":{"title":"t"},"MARKDOWN":{"text":"x"}}`,
+		"{\"msgtype\":\"markdown\",\"mar\u212adown\":{\"title\":\"t\"},\"markdown\":{\"text\":\"x\"}}", // a Kelvin sign folds to k
+		`{"msgtype":"text","text":{"content":"a","content":null},"at":{"atMobiles":["1"]},"at":{"isAtAll":true}}`,
+		`{"x":{"text":{"content":"nested"},"text":1},"msgtype":"text","text":{"content":"top"}}`,
 	} {
 		f.Add([]byte(seed))
 	}

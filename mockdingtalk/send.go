@@ -73,11 +73,17 @@ type sendRequest struct {
 }
 
 func (sr *sendRequest) pass(name, detail string, args ...any) {
-	sr.checks = append(sr.checks, journal.Check{Name: name, Passed: true, Detail: fmt.Sprintf(detail, args...)})
+	if len(args) > 0 {
+		detail = fmt.Sprintf(detail, args...)
+	}
+	sr.checks = append(sr.checks, journal.Check{Name: name, Passed: true, Detail: detail})
 }
 
 func (sr *sendRequest) fail(name, detail string, args ...any) {
-	sr.checks = append(sr.checks, journal.Check{Name: name, Detail: fmt.Sprintf(detail, args...)})
+	if len(args) > 0 {
+		detail = fmt.Sprintf(detail, args...)
+	}
+	sr.checks = append(sr.checks, journal.Check{Name: name, Detail: detail})
 }
 
 // first returns the first value of a query parameter, as DingTalk checks it.
@@ -114,14 +120,14 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 
 // readSend reads what every check needs: time, sender, query and body.
 func (s *Server) readSend(r *http.Request) *sendRequest {
-	sr := &sendRequest{r: r, now: s.clock.Now()}
+	sr := &sendRequest{r: r, now: s.clock.Now(), checks: make([]journal.Check, 0, maxChecks)}
 	sr.ip, sr.remote = s.sender(r)
 	// ParseQuery decodes once, so a raw '+' in sign becomes a space, as on
 	// the real service; pairs it cannot decode are skipped.
 	sr.query, _ = url.ParseQuery(r.URL.RawQuery)
 	sr.token = sr.first("access_token")
 	if r.Body != nil {
-		sr.body, _ = io.ReadAll(io.LimitReader(r.Body, dingtalk.MaxBodyBytes+1))
+		sr.body, _ = readBody(r)
 		if len(sr.body) > dingtalk.MaxBodyBytes {
 			sr.tooLarge = true
 			// Drain a bounded amount so the connection can be reused.
@@ -412,6 +418,9 @@ func (s *Server) record(sr *sendRequest, reason dingtalk.Reason, resp journal.Re
 	if e.Delivered || e.Duplicate {
 		level = slog.LevelDebug
 	}
+	if !s.log.Enabled(r.Context(), level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.Uint64("seq", e.Seq),
 		slog.String("accessToken", maskToken(sr.token)),
@@ -556,4 +565,20 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 	case <-s.done:
 		return false
 	}
+}
+
+// maxChecks is how many checks a request can go through.
+const maxChecks = 13
+
+// readBody reads up to MaxBodyBytes+1 bytes of the body, into a buffer of
+// the declared length when there is one, so the journal keeps no spare
+// capacity.
+func readBody(r *http.Request) ([]byte, error) {
+	limit := int64(dingtalk.MaxBodyBytes + 1)
+	if n := r.ContentLength; n > 0 && n < limit {
+		buf := make([]byte, n)
+		k, err := io.ReadFull(r.Body, buf)
+		return buf[:k], err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit))
 }

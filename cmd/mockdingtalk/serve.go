@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
@@ -26,12 +24,18 @@ const ZStackPrefix = "/zstack/"
 // routes returns the handler of the whole listener: zstack (when not nil)
 // under /zstack/, the fake robot (send API, admin API, inbox) everywhere else.
 func routes(fake, zstack http.Handler) http.Handler {
-	r := mux.NewRouter()
-	if zstack != nil {
-		r.PathPrefix(ZStackPrefix).Handler(zstack)
+	if zstack == nil {
+		return fake
 	}
-	r.PathPrefix("/").Handler(fake)
-	return r
+	// A prefix test, not a router: every robot send passes here, and each
+	// handler below has its own router for the rest.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, ZStackPrefix) {
+			zstack.ServeHTTP(w, r)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	})
 }
 
 // run starts the server with args and the environment (through lookupEnv),

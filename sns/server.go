@@ -143,8 +143,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.router.ServeHTTP(w, r)
 }
 
-// Close stops async jobs, waits for them and closes the store. It is safe
-// to call more than once.
+// Close stops async jobs, waits for them, closes the webhook connections
+// kept alive and closes the store. It is safe to call more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.lifeMu.Lock()
@@ -152,6 +152,7 @@ func (s *Server) Close() error {
 		s.lifeMu.Unlock()
 		s.cancel()
 		s.wg.Wait()
+		s.sender.Close()
 		s.closeErr = s.store.Close()
 	})
 	return s.closeErr

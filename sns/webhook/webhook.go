@@ -94,6 +94,11 @@ type Sender struct {
 	denyNames  []string
 	denyNets   []*net.IPNet
 	log        *slog.Logger
+	// clients[1] sends to hosts the allow list names (or to any host when
+	// there is no allow list); clients[0] to the others, dialing only
+	// addresses on the allow list. Both keep connections alive between
+	// sends, so a test-connection costs no TCP handshake.
+	clients [2]*http.Client
 }
 
 // New checks cfg and returns a Sender. It fails on a negative number or an
@@ -129,6 +134,7 @@ func New(cfg Config) (*Sender, error) {
 	if s.denyNames, s.denyNets, err = parseHostList("deny", deny); err != nil {
 		return nil, err
 	}
+	s.clients[0], s.clients[1] = s.client(false), s.client(true)
 	return s, nil
 }
 
@@ -143,6 +149,14 @@ func PrivateNetworks() []string {
 	return []string{
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
 		"172.16.0.0/12", "192.168.0.0/16", "::/128", "::1/128", "fc00::/7", "fe80::/10",
+	}
+}
+
+// Close closes the connections kept alive for later sends. The Sender
+// still works afterwards (it dials again).
+func (s *Sender) Close() {
+	for _, c := range s.clients {
+		c.CloseIdleConnections()
 	}
 }
 
@@ -387,7 +401,8 @@ func (s *Sender) client(nameAllowed bool) *http.Client {
 			RootCAs:            s.cfg.RootCAs,
 			MinVersion:         tls.VersionTLS12,
 		},
-		DisableKeepAlives:      true,
+		MaxIdleConnsPerHost:    64,
+		IdleConnTimeout:        30 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
 	return &http.Client{
@@ -407,8 +422,10 @@ func (s *Sender) attempt(ctx context.Context, signed, redacted, host string, nam
 	}
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("User-Agent", "mockdingtalk-sns/1")
-	client := s.client(nameAllowed)
-	defer client.CloseIdleConnections()
+	client := s.clients[0]
+	if nameAllowed {
+		client = s.clients[1]
+	}
 
 	rsp, err := client.Do(req)
 	if err != nil {

@@ -47,6 +47,19 @@ func bareHandler() http.Handler {
 	return mux
 }
 
+// cleanEnv is this process's environment without the binary's own
+// MOCKDINGTALK_* settings, so every run measures the defaults (the journal
+// cap above all) whatever the caller's shell exports.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MOCKDINGTALK_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // proc is a started server process.
 type proc struct {
 	name string
@@ -92,6 +105,7 @@ func startProc(ctx context.Context, name, path string, args []string, logTo io.W
 		argv[i] = strings.ReplaceAll(a, "{addr}", addr)
 	}
 	cmd := exec.Command(path, argv...)
+	cmd.Env = cleanEnv()
 	if logTo != io.Discard { // nil sends the output to /dev/null without a copying pipe
 		cmd.Stdout, cmd.Stderr = logTo, logTo
 	}

@@ -241,7 +241,17 @@ func (j *Journal) List(f Filter) []Entry {
 
 func (j *Journal) listLocked(f Filter) []Entry {
 	out := []Entry{}
-	for i := 0; i < j.n; i++ {
+	// Held entries have consecutive Seqs ending at lastSeq, so an entry's
+	// Seq gives its position: start right after f.Since.
+	first := j.lastSeq - uint64(j.n) + 1
+	i := 0
+	if f.Since >= first {
+		if f.Since >= j.lastSeq {
+			return out
+		}
+		i = int(f.Since - first + 1)
+	}
+	for ; i < j.n; i++ {
 		e := j.ring[(j.start+i)%len(j.ring)]
 		if !f.match(e) {
 			continue

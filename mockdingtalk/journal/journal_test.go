@@ -55,6 +55,21 @@ var _ = Describe("Journal", func() {
 		Expect(j.List(journal.Filter{AccessToken: "zzz"})).To(BeEmpty())
 	})
 
+	It("finds entries after a sequence number across drops and clears", func() {
+		for i := 0; i < 5; i++ {
+			j.Append(journal.Entry{})
+		}
+		Expect(seqs(j.List(journal.Filter{Since: 1}))).To(Equal([]uint64{3, 4, 5}))
+		Expect(seqs(j.List(journal.Filter{Since: 3}))).To(Equal([]uint64{4, 5}))
+		Expect(j.List(journal.Filter{Since: 5})).To(BeEmpty())
+		Expect(j.List(journal.Filter{Since: 99})).To(BeEmpty())
+		j.Clear()
+		j.Append(journal.Entry{})
+		j.Append(journal.Entry{})
+		Expect(seqs(j.List(journal.Filter{Since: 4}))).To(Equal([]uint64{6, 7}))
+		Expect(seqs(j.List(journal.Filter{Since: 6}))).To(Equal([]uint64{7}))
+	})
+
 	It("clears entries and drops but keeps numbering", func() {
 		for i := 0; i < 4; i++ {
 			j.Append(journal.Entry{})

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -39,16 +38,18 @@ type TestConnectionResult struct {
 	WebhookResp map[string]any `json:"webhookResp"`
 }
 
-// countryPrefix is the "+86-" part of ZStack's phone format.
-var countryPrefix = regexp.MustCompile(`^\+\d{1,4}-`)
+// mainlandPrefix is the "+86-" country prefix of ZStack's phone format.
+const mainlandPrefix = "+86-"
 
 // MentionNumber turns a stored phone number into the form DingTalk's
-// at.atMobiles and "@…" text expect: the bare mobile number. ZStack stores
-// "+86-13800000000"; DingTalk identifies mainland users by "13800000000",
-// so any "+<country code>-" prefix is dropped. Other forms pass unchanged
+// at.atMobiles and "@…" text expect. ZStack stores "+86-13800000000";
+// DingTalk identifies mainland China users by the bare "13800000000", so
+// that prefix is dropped. Other country prefixes ("+852-…") are kept as
+// DingTalk writes non-mainland numbers with them: dropping them would
+// mention a different, mainland number. Other forms pass unchanged
 // (trimmed).
 func MentionNumber(phone string) string {
-	return countryPrefix.ReplaceAllString(strings.TrimSpace(phone), "")
+	return strings.TrimPrefix(strings.TrimSpace(phone), mainlandPrefix)
 }
 
 // BuildTestMessage builds the test message: markdown titled "test

@@ -218,7 +218,7 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 var _ = Describe("BuildTestMessage and MentionNumber", func() {
 	It("strips any +<country>- prefix and keeps other forms", func() {
 		Expect(sns.MentionNumber("+86-13800000000")).To(Equal("13800000000"))
-		Expect(sns.MentionNumber("+852-13800000000")).To(Equal("13800000000"))
+		Expect(sns.MentionNumber("+852-61234567")).To(Equal("+852-61234567"))
 		Expect(sns.MentionNumber(" 13800000000 ")).To(Equal("13800000000"))
 		Expect(sns.MentionNumber("user-42")).To(Equal("user-42"))
 	})

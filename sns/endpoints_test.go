@@ -216,8 +216,8 @@ var _ = Describe("Endpoints", func() {
 		for _, ans := range answers {
 			Expect(ans.raw).NotTo(ContainSubstring(robotSecret[:12]))
 		}
-		Expect(a.logs.String()).NotTo(ContainSubstring(robotSecret[:12]))
-		Expect(a.logs.String()).NotTo(ContainSubstring(robotToken))
+		Expect(string(a.logs.Contents())).NotTo(ContainSubstring(robotSecret[:12]))
+		Expect(string(a.logs.Contents())).NotTo(ContainSubstring(robotToken))
 		Expect(dingtalk.MaskSecret("short")).To(Equal("…(5 chars)"))
 		Expect(dingtalk.MaskSecret("")).To(Equal(""))
 	})

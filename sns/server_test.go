@@ -37,7 +37,7 @@ var _ = Describe("Server", func() {
 		Expect(r.status).To(Equal(http.StatusServiceUnavailable))
 		Expect(errorOf(r)["code"]).To(Equal("SYS.1000"))
 		Expect(errorOf(r)["details"]).To(ContainSubstring("disk on fire"))
-		Expect(a.logs.String()).To(ContainSubstring("panic while serving a request"))
+		Expect(string(a.logs.Contents())).To(ContainSubstring("panic while serving a request"))
 	})
 
 	It("keeps endpoints and at-persons across a restart when DataDir is set", func() {

@@ -20,6 +20,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 	"go.uber.org/goleak"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
@@ -66,7 +67,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 type api struct {
 	srv     *sns.Server
 	session string
-	logs    *syncBuffer
+	logs    *gbytes.Buffer
 	// negative: the calls break openapi.yaml on purpose and the server
 	// accepts them anyway (an async job that fails later); only the
 	// answers are checked.
@@ -80,27 +81,8 @@ func (a *api) bad() *api {
 	return &c
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	GinkgoWriter.Write(p)
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func newAPI(cfg sns.Config) *api {
-	logs := &syncBuffer{}
+	logs := gbytes.NewBuffer()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -154,7 +154,7 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 		Expect(r.status).To(Equal(http.StatusOK))
 		Expect(r.raw).To(ContainSubstring(`"errcode":310000`))
 		Expect(r.obj["connected"]).To(BeTrue())
-		Expect(a.logs.String()).To(ContainSubstring("non-zero errcode"))
+		Expect(string(a.logs.Contents())).To(ContainSubstring("non-zero errcode"))
 	})
 
 	It("answers connected false for a 3xx, without following it", func() {
@@ -175,8 +175,8 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 			expectError(r, 503, "SYS.1000", strings.ReplaceAll(details, "ROBOT", rb.srv.URL))
 			Expect(r.raw).NotTo(ContainSubstring(robotToken))
 			Expect(r.raw).NotTo(ContainSubstring(robotSecret[:10]))
-			Expect(b.logs.String()).NotTo(ContainSubstring(robotToken))
-			Expect(b.logs.String()).NotTo(ContainSubstring(robotSecret[:10]))
+			Expect(string(b.logs.Contents())).NotTo(ContainSubstring(robotToken))
+			Expect(string(b.logs.Contents())).NotTo(ContainSubstring(robotSecret[:10]))
 		},
 		Entry("HTTP 500", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }, time.Second,
 			"webhook answered HTTP 500 Internal Server Error"),

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -19,10 +20,14 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/renderer/html"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
+
+// fontColor is what <font color=…> may hold: a #hex colour or a colour name.
+var fontColor = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{3,20})$`)
 
 // renderer turns untrusted message markdown into safe HTML.
 type renderer struct {
@@ -31,16 +36,20 @@ type renderer struct {
 }
 
 func newRenderer() *renderer {
-	// Plain CommonMark: no tables or other extensions, and no
-	// html.WithUnsafe, so raw HTML in a message is dropped by goldmark
-	// and dangerous link destinations are emptied.
-	md := goldmark.New()
+	// Plain CommonMark: no tables or other extensions. Raw HTML is passed
+	// on (html.WithUnsafe) only so that DingTalk's one HTML feature,
+	// <font color=…>, reaches the policy below, which drops every other
+	// tag and attribute; goldmark still empties dangerous link
+	// destinations of markdown links.
+	md := goldmark.New(goldmark.WithRendererOptions(html.WithUnsafe()))
 
 	// Only DingTalk's markdown subset survives: headings, paragraphs and
-	// line breaks, quotes, bold, italic, links, images and lists. Other
-	// tags (code, tables, rules) are stripped and their text kept.
+	// line breaks, quotes, bold, italic, links, images, lists and coloured
+	// text. Other tags (code, tables, rules, scripts) are stripped and
+	// their text kept.
 	p := bluemonday.NewPolicy()
 	p.AllowElements("h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "blockquote", "strong", "em", "b", "i", "ul", "ol", "li")
+	p.AllowAttrs("color").Matching(fontColor).OnElements("font")
 	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
 	p.AllowAttrs("href", "title").OnElements("a")
 	p.AllowAttrs("src", "alt", "title").OnElements("img")

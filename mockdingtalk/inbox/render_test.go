@@ -106,6 +106,18 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 			Expect(text(md)).To(ContainSubstring("click me"), "the link text stays, inert")
 		})
 
+		It("colours text with <font color>, as DingTalk's alert templates do, and keeps nothing else of it", func() {
+			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"状态: <font color=#FF0000>告警</font> <font color=\"green\" style=\"position:fixed\" onclick=\"window.pwned=1\">恢复</font> <font color=\"expression(alert(1))\">x</font>"}}`)
+			md := page("/").one("article .bubble.md")
+			fonts := queryAll(md, "font")
+			Expect(fonts).To(HaveLen(2))
+			Expect(attr(fonts[0], "color")).To(Equal("#FF0000"))
+			Expect(text(fonts[0])).To(Equal("告警"))
+			Expect(attr(fonts[1], "color")).To(Equal("green"))
+			Expect(fonts[1].Attr).To(HaveLen(1), "only color survives")
+			Expect(text(md)).To(ContainSubstring("x"), "a font with a bad colour keeps its text")
+		})
+
 		It("leaves out what DingTalk does not render (tables, code blocks) but keeps their text", func() {
 			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"| a | b |\n|---|---|\n| 1 | 2 |\n\n`+"```"+`\nmake test\n`+"```"+`"}}`)
 			md := page("/").one("article .bubble.md")

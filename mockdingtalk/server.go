@@ -86,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.resetRobots()
 	s.clock.startAt(cfg)
-	s.inbox = inbox.New(s.journal, s.inboxRobots)
+	s.inbox = inbox.New(s.journal, s.inboxRobots).WithLogger(s.log)
 	s.handler = s.routes()
 	return s, nil
 }

@@ -71,6 +71,19 @@ var _ = Describe("Go API", func() {
 		Expect(out).NotTo(ContainSubstring(secret))
 	})
 
+	It("logs the inbox's actions through the configured logger", func() {
+		var buf bytes.Buffer
+		s := newHandler(mockdingtalk.Config{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+		w := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/_inbox/clear", nil)
+		req.Header.Set("X-Requested-With", "inbox")
+		var mismatches contracts.Recorder
+		contracts.Default().Middleware(s, mismatches.Record, contracts.CheckRequests()).ServeHTTP(w, req)
+		Expect(mismatches.Err()).NotTo(HaveOccurred())
+		Expect(w.Code).To(Equal(http.StatusNoContent))
+		Expect(buf.String()).To(ContainSubstring(`msg="journal cleared from the inbox" component=inbox`))
+	})
+
 	It("masks secrets for logs", func() {
 		Expect(mockdingtalk.MaskSecret(secret)).To(Equal("SEC5a3e…(67 chars)"))
 		Expect(mockdingtalk.MaskSecret("tiny")).To(Equal("…(4 chars)"))

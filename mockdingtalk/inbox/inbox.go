@@ -75,6 +75,15 @@ type Inbox struct {
 	closing   chan struct{}
 }
 
+// WithLogger makes the inbox log through l (tagged component=inbox)
+// instead of slog.Default(), and returns the inbox. Call it before serving.
+func (in *Inbox) WithLogger(l *slog.Logger) *Inbox {
+	if l != nil {
+		in.log = l.With("component", "inbox")
+	}
+	return in
+}
+
 // New returns the inbox for journal j. robots is called on each render to
 // list the configured robots (it may be nil; it must be safe to call from
 // several goroutines). The handler serves "/" and everything under

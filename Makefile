@@ -14,7 +14,7 @@ lint: ## formatting and vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-fuzz: ## every fuzz target briefly (FUZZTIME=1m make fuzz for longer)
+fuzz: ## every fuzz target briefly (FUZZTIME=200000x make fuzz for longer)
 	scripts/fuzz-smoke.sh
 
 bench: ## Go benchmarks (compare runs with benchstat)

@@ -34,15 +34,11 @@ func decode[T any](r adminReply) T {
 	return v
 }
 
+// robotOut is a robot as the admin API answers it: the Robot plus its
+// webhookUrl.
 type robotOut struct {
-	AccessToken        string   `json:"accessToken"`
-	Name               string   `json:"name"`
-	Secret             string   `json:"secret"`
-	Keywords           []string `json:"keywords"`
-	IPAllowlist        []string `json:"ipAllowlist"`
-	RateLimitPerMinute *int     `json:"rateLimitPerMinute"`
-	Disabled           bool     `json:"disabled"`
-	WebhookURL         string   `json:"webhookUrl"`
+	mockdingtalk.Robot
+	WebhookURL string `json:"webhookUrl"`
 }
 
 type entriesOut struct {

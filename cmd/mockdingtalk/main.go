@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	mockdingtalk [-listen 127.0.0.1:8090] [-config mockdingtalk.yaml] [-era description|cn|legacy]
+//	mockdingtalk [serve] [-listen 127.0.0.1:8090] [-config mockdingtalk.yaml] [-era description|cn|legacy]
 //	             [-rate-limit-code 130101|410100|660026] [-unknown-token-code 300005|300001]
 //	             [-journal-cap 10000] [-log-level info] [-public-url URL] [-shutdown-timeout 10s]
 //	             [-allow-remote] [-admin-token TOKEN] [-sns-webhook-deny-private] [-data-dir DIR] [-sns-…]
@@ -19,12 +19,15 @@
 // Every flag has an environment variable: MOCKDINGTALK_ and the flag's name
 // in upper case with '_' for '-' (MOCKDINGTALK_LISTEN, MOCKDINGTALK_RATE_LIMIT_CODE, …).
 // SIGINT or SIGTERM shuts it down gracefully.
+//
+// Other commands (`mockdingtalk help` lists them):
+//
+//	mockdingtalk version            the module version and VCS revision (also -version)
+//	mockdingtalk health [-url URL]  exit 0 when the instance at URL is healthy, 1 otherwise
 package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,12 +35,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, errHelp):
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "mockdingtalk:", err)
-		os.Exit(1)
-	}
+	code := dispatch(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

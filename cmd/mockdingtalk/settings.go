@@ -241,10 +241,10 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 		values[o.flag] = fs.String(o.flag, o.def, usage)
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(output, "Usage: mockdingtalk [flags]\n\n"+
+		fmt.Fprintf(output, "Usage: mockdingtalk [serve] [flags]\n\n"+
 			"An offline stand-in for DingTalk's group-robot webhook. Every flag can also be\n"+
 			"set with the environment variable shown; flags win over variables, variables\n"+
-			"over the config file.\n\n")
+			"over the config file. `mockdingtalk help` lists the other commands.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -53,14 +53,10 @@ func healthURL(base string, lookupEnv func(string) (string, bool)) (string, erro
 		if !ok || listen == "" {
 			listen = DefaultListen
 		}
-		host, port, err := net.SplitHostPort(listen)
-		if err != nil {
+		if _, _, err := net.SplitHostPort(listen); err != nil {
 			return "", fmt.Errorf("$%s=%q is not host:port; give the address with -url", envName("listen"), listen)
 		}
-		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-			host = "127.0.0.1"
-		}
-		base = "http://" + net.JoinHostPort(host, port)
+		base = "http://" + reachableAddr(listen)
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	base := s.PublicURL
 	if base == "" {
-		base = "http://" + reachableAddr(ln.Addr())
+		base = "http://" + reachableAddr(ln.Addr().String())
 	}
 
 	fake, err := mockdingtalk.New(mockdingtalk.Config{
@@ -146,12 +146,12 @@ func eraOf(d dingtalk.Dialect) dingtalk.Era {
 	return d.Era
 }
 
-// reachableAddr is the listener's address as a client on this machine
-// reaches it: an unspecified host (0.0.0.0, ::) becomes 127.0.0.1.
-func reachableAddr(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
+// reachableAddr is a listen address (host:port) as a client on this
+// machine reaches it: an unspecified host (0.0.0.0, ::, none) becomes 127.0.0.1.
+func reachableAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return a.String()
+		return listen
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"

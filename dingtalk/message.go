@@ -39,7 +39,16 @@ type Message struct {
 	// MsgUUID makes a retry idempotent: a repeated value is acknowledged
 	// and not delivered twice.
 	MsgUUID string `json:"msgUuid,omitempty"`
+
+	ignored []string // see Ignored
 }
+
+// Ignored lists, in plain language, the values of the at object that
+// ParseMessage had to ignore because no Java binder converts them (a
+// string where a list of mobiles belongs, isAtAll "yes"). Such a body is
+// still delivered, with fewer mentions than its sender meant. It is nil
+// for a message built in Go or decoded from JSON by other means.
+func (m *Message) Ignored() []string { return m.ignored }
 
 // Text is a plain-text message.
 type Text struct {
@@ -109,51 +118,92 @@ type At struct {
 	IsAtAll       FlexBool `json:"isAtAll"`
 }
 
-// FlexBool is a boolean that also accepts "true"/"false" strings and 0/1,
-// as DingTalk's Java JSON parser does.
+// FlexBool is a boolean read as DingTalk's Java binder reads one: JSON
+// true and false, the strings "true" and "false" in any letter case, and
+// 1 and 0 (as numbers or strings). null and "" read as false.
 type FlexBool bool
 
-// UnmarshalJSON reads true, "true" and 1 (in any case or quoting) as true
-// and anything else as false; it never fails the body.
+// errNotBool is FlexBool's answer to a value a Java binder cannot convert
+// to a boolean ("yes", 2, an object); ParseMessage then reads the at object
+// leniently and notes the value it ignored.
+var errNotBool = errors.New("dingtalk: not a boolean")
+
+// UnmarshalJSON reads the values listed on FlexBool and fails on others.
 func (b *FlexBool) UnmarshalJSON(data []byte) error {
-	switch strings.ToLower(strings.Trim(string(data), `"`)) {
-	case "true", "1":
-		*b = true
-	default:
-		*b = false
+	v, ok := parseBool(data)
+	if !ok {
+		return errNotBool
 	}
+	*b = FlexBool(v)
 	return nil
 }
 
-// FlexString is a string that also accepts a JSON number ("1" or 1), as
-// clients send btnOrientation and hideAvatar both ways.
+// parseBool converts a JSON value to a boolean as fastjson's castToBoolean
+// does; ok is false for a value it would refuse.
+func parseBool(data []byte) (v, ok bool) {
+	data = bytes.TrimSpace(data)
+	if len(data) >= 2 && data[0] == '"' && data[len(data)-1] == '"' {
+		data = data[1 : len(data)-1]
+	}
+	switch {
+	case len(data) == 0, string(data) == "null", string(data) == "0", bytes.EqualFold(data, []byte("false")):
+		return false, true
+	case string(data) == "1", bytes.EqualFold(data, []byte("true")):
+		return true, true
+	}
+	return false, false
+}
+
+// FlexString is a string that also accepts a JSON number or boolean
+// ("1" or 1), as clients send btnOrientation and hideAvatar both ways.
 type FlexString string
 
-// UnmarshalJSON accepts a string or a number; anything else reads as "".
-// It never fails the body.
+// UnmarshalJSON accepts a string, a number or a boolean (read as its text);
+// anything else reads as "". It never fails the body.
 func (s *FlexString) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	*s = ""
-	if len(data) > 0 && data[0] == '"' {
-		var v string
-		if json.Unmarshal(data, &v) == nil {
-			*s = FlexString(v)
-		}
-	} else if _, err := strconv.ParseFloat(string(data), 64); err == nil {
-		*s = FlexString(data)
-	}
+	v, _ := scalarText(data)
+	*s = FlexString(v)
 	return nil
+}
+
+// scalarText is the text a Java binder reads into a String field from a
+// JSON value: a string's value, a number as written (13800000000 is
+// "13800000000"), true or false. ok is false for null, an object or an
+// array, which give "".
+func scalarText(data []byte) (string, bool) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return "", false
+	}
+	switch c := data[0]; {
+	case c == '"':
+		if plainASCII(data[1 : len(data)-1]) {
+			return string(data[1 : len(data)-1]), true
+		}
+		var v string
+		if json.Unmarshal(data, &v) != nil {
+			return "", false
+		}
+		return v, true
+	case c == 't' || c == 'f' || c == '-' || ('0' <= c && c <= '9'):
+		return string(data), true
+	}
+	return "", false
 }
 
 // ErrNotJSON is returned by ParseMessage for a body that is empty, not
 // valid JSON, or not a JSON object: DingTalk answers 40035 缺少参数 json.
 var ErrNotJSON = errors.New("dingtalk: body is not a JSON object")
 
-// ParseMessage decodes a request body. A field of the wrong JSON type (a
-// markdown given as a string, a number for a title) is left empty rather
-// than failing the whole body, so that Validate reports it as DingTalk
-// does: missing, "或者参数格式不正确". A repeated key counts once, the
-// last time it appears.
+// ParseMessage decodes a request body as DingTalk's Java binder reads it.
+// A number or boolean where a string is expected reads as its text
+// (atMobiles: [13800000000] is "13800000000", content: 12345 is "12345"),
+// and "true" or 1 where a boolean is expected as true. A value that
+// cannot be converted (an object where a string is expected, a markdown
+// given as a string) is left empty rather than failing the whole body, so
+// that Validate reports it as DingTalk does: missing, "或者参数格式不正确";
+// in the optional at object such a value is ignored and noted (see
+// Message.Ignored). A repeated key counts once, the last time it appears.
 //
 // Most bodies are well-formed, and for them one json.Unmarshal straight
 // into a Message gives exactly that answer; ParseMessage uses it when the
@@ -173,8 +223,9 @@ func ParseMessage(body []byte) (*Message, error) {
 	return parseLenient(body)
 }
 
-// parseLenient is ParseMessage for any body: members of the wrong type are
-// left empty and a repeated member replaces the earlier one.
+// parseLenient is ParseMessage for any body: scalars are converted to the
+// type expected, members of an unconvertible type are left empty and a
+// repeated member replaces the earlier one.
 func parseLenient(body []byte) (*Message, error) {
 	var raw struct {
 		MsgType    lenientString             `json:"msgtype"`
@@ -184,7 +235,7 @@ func parseLenient(body []byte) (*Message, error) {
 		ActionCard lenientObject[ActionCard] `json:"actionCard"`
 		FeedCard   lenientObject[FeedCard]   `json:"feedCard"`
 		Image      lenientObject[Image]      `json:"image"`
-		At         lenientObject[At]         `json:"at"`
+		At         lenientAt                 `json:"at"`
 		MsgUUID    lenientString             `json:"msgUuid"`
 	}
 	// The fields never fail, so any error is a syntax error.
@@ -201,6 +252,7 @@ func parseLenient(body []byte) (*Message, error) {
 		Image:      raw.Image.v,
 		At:         raw.At.v,
 		MsgUUID:    string(raw.MsgUUID),
+		ignored:    raw.At.ignored,
 	}, nil
 }
 
@@ -275,7 +327,9 @@ func equalFoldASCII(b []byte, lower string) bool {
 }
 
 // lenientObject holds a new T when the member is a JSON object and nil
-// otherwise. Fields of the wrong type inside it are left empty.
+// otherwise. Numbers and booleans inside it are read as strings (every
+// scalar field of the message objects is a string); fields of a type that
+// cannot be converted are left empty.
 type lenientObject[T any] struct{ v *T }
 
 // UnmarshalJSON never fails: it is only given valid JSON.
@@ -285,29 +339,159 @@ func (o *lenientObject[T]) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	o.v = new(T)
-	_ = json.Unmarshal(data, o.v) // only type errors are possible: data is valid JSON
+	_ = json.Unmarshal(quoteScalars(data), o.v) // only type errors are possible: data is valid JSON
 	return nil
 }
 
-// lenientString is the member's value when it is a JSON string, else "".
+// quoteScalars returns valid JSON data with every number and boolean
+// written as a JSON string of its text; null and strings are kept. It
+// returns data itself when there is nothing to change.
+func quoteScalars(data []byte) []byte {
+	var out []byte
+	last := 0 // data[:last] is already in out
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case c == '"':
+			for i++; data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case c == 't' || c == 'f' || c == '-' || ('0' <= c && c <= '9'):
+			j := i
+			for j < len(data) && !isDelim(data[j]) {
+				j++
+			}
+			out = append(out, data[last:i]...)
+			out = append(out, '"')
+			out = append(out, data[i:j]...)
+			out = append(out, '"')
+			last, i = j, j-1
+		}
+	}
+	if out == nil {
+		return data
+	}
+	return append(out, data[last:]...)
+}
+
+// isDelim reports whether c ends a JSON number or literal.
+func isDelim(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
+}
+
+// lenientAt reads the at object as a Java binder with lenient settings
+// would, noting each value it had to ignore.
+type lenientAt struct {
+	v       *At
+	ignored []string
+}
+
+// UnmarshalJSON never fails: it is only given valid JSON.
+func (a *lenientAt) UnmarshalJSON(data []byte) error {
+	a.v, a.ignored = nil, nil
+	if len(data) == 0 || string(data) == "null" {
+		return nil
+	}
+	if data[0] != '{' {
+		a.ignored = append(a.ignored, "at is "+jsonKind(data)+", not an object {atMobiles, atUserIds, isAtAll}, so it was ignored")
+		return nil
+	}
+	var raw struct {
+		AtMobiles     json.RawMessage `json:"atMobiles"`
+		AtUserIds     json.RawMessage `json:"atUserIds"`
+		AtDingtalkIds json.RawMessage `json:"atDingtalkIds"`
+		IsAtAll       json.RawMessage `json:"isAtAll"`
+	}
+	_ = json.Unmarshal(data, &raw)
+	a.v = &At{
+		AtMobiles:     a.list(raw.AtMobiles, "atMobiles"),
+		AtUserIds:     a.list(raw.AtUserIds, "atUserIds"),
+		AtDingtalkIds: a.list(raw.AtDingtalkIds, "atDingtalkIds"),
+	}
+	if raw.IsAtAll != nil {
+		v, ok := parseBool(raw.IsAtAll)
+		if !ok {
+			a.ignored = append(a.ignored, "at.isAtAll is "+jsonKind(raw.IsAtAll)+" ("+clip(raw.IsAtAll)+"), not a boolean a Java binder converts (true, false, \"true\", \"false\", 1 or 0), so it was read as false")
+		}
+		a.v.IsAtAll = FlexBool(v)
+	}
+	return nil
+}
+
+// list reads a list of strings: each number or boolean as its text, null
+// as "". A value that is not a list, and elements that are objects or
+// lists, are ignored and noted.
+func (a *lenientAt) list(data json.RawMessage, name string) []string {
+	if len(data) == 0 || string(data) == "null" {
+		return nil
+	}
+	if data[0] != '[' {
+		a.ignored = append(a.ignored, "at."+name+" is "+jsonKind(data)+" ("+clip(data)+"), not a list, so it was ignored and nobody in it is mentioned; write [\"...\"]")
+		return nil
+	}
+	var elems []json.RawMessage
+	_ = json.Unmarshal(data, &elems)
+	out := make([]string, 0, len(elems))
+	for i, el := range elems {
+		if string(el) == "null" {
+			out = append(out, "")
+			continue
+		}
+		v, ok := scalarText(el)
+		if !ok {
+			a.ignored = append(a.ignored, "at."+name+"["+strconv.Itoa(i)+"] is "+jsonKind(el)+", not a string, so it was ignored")
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// jsonKind names the JSON type of valid JSON data.
+func jsonKind(data []byte) string {
+	switch c := bytes.TrimSpace(data); {
+	case len(c) == 0:
+		return "empty"
+	case c[0] == '"':
+		return "a string"
+	case c[0] == '{':
+		return "an object"
+	case c[0] == '[':
+		return "a list"
+	case c[0] == 't' || c[0] == 'f':
+		return "a boolean"
+	case c[0] == 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// clip shortens a JSON value for a note.
+func clip(data []byte) string {
+	const max = 40
+	if len(data) <= max {
+		return string(data)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(data[cut]) {
+		cut--
+	}
+	return string(data[:cut]) + "…"
+}
+
+// lenientString is the member's value read into a Java String: a string's
+// value, a number or boolean as its text, else "".
 type lenientString string
 
 // UnmarshalJSON never fails: it is only given valid JSON.
 func (s *lenientString) UnmarshalJSON(data []byte) error {
-	*s = ""
-	if len(data) < 2 || data[0] != '"' {
-		return nil
-	}
-	if plainASCII(data[1 : len(data)-1]) {
-		// No escapes and nothing to replace: the bytes are the value (the
-		// usual "text", "markdown", a UUID), without a decoder pass.
-		*s = lenientString(data[1 : len(data)-1])
-		return nil
-	}
-	var v string
-	if json.Unmarshal(data, &v) == nil {
-		*s = lenientString(v)
-	}
+	v, _ := scalarText(data)
+	*s = lenientString(v)
 	return nil
 }
 

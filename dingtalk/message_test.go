@@ -46,6 +46,72 @@ var _ = Describe("ParseMessage", func() {
 	})
 })
 
+var _ = Describe("ParseMessage reads JSON types as DingTalk's Java binder does", func() {
+	parse := func(body string) *dingtalk.Message {
+		GinkgoHelper()
+		m, err := dingtalk.ParseMessage([]byte(body))
+		Expect(err).NotTo(HaveOccurred())
+		return m
+	}
+
+	It("reads a JavaScript client's numeric mobiles (atMobiles: [13800000000]) as their text", func() {
+		m := parse(`{"msgtype":"text","text":{"content":"hi @13800000000"},"at":{"atMobiles":[13800000000,"13900000000"]}}`)
+		Expect(m.At.AtMobiles).To(Equal([]string{"13800000000", "13900000000"}))
+		Expect(m.Ignored()).To(BeEmpty())
+		Expect(m.Validate()).To(BeNil())
+	})
+
+	DescribeTable("reads a number or boolean where a string belongs as its text",
+		func(body string, get func(*dingtalk.Message) string, want string) {
+			m := parse(body)
+			Expect(m.Validate()).To(BeNil())
+			Expect(get(m)).To(Equal(want))
+		},
+		Entry("a numeric text.content (content: 12345)", `{"msgtype":"text","text":{"content":12345}}`,
+			func(m *dingtalk.Message) string { return m.Text.Content }, "12345"),
+		Entry("a negative decimal content as written", `{"msgtype":"text","text":{"content":-1.50}}`,
+			func(m *dingtalk.Message) string { return m.Text.Content }, "-1.50"),
+		Entry("a boolean content", `{"msgtype":"text","text":{"content":true}}`,
+			func(m *dingtalk.Message) string { return m.Text.Content }, "true"),
+		Entry("a numeric markdown.title", `{"msgtype":"markdown","markdown":{"title":2024,"text":"x"}}`,
+			func(m *dingtalk.Message) string { return m.Markdown.Title }, "2024"),
+		Entry("numeric atUserIds", `{"msgtype":"text","text":{"content":"x"},"at":{"atUserIds":[1001]}}`,
+			func(m *dingtalk.Message) string { return m.At.AtUserIds[0] }, "1001"),
+		Entry("a numeric msgUuid", `{"msgtype":"text","text":{"content":"x"},"msgUuid":42}`,
+			func(m *dingtalk.Message) string { return m.MsgUUID }, "42"),
+		Entry("a numeric feedCard link title", `{"msgtype":"feedCard","feedCard":{"links":[{"title":7,"messageURL":"https://a"}]}}`,
+			func(m *dingtalk.Message) string { return m.FeedCard.Links[0].Title }, "7"),
+	)
+
+	DescribeTable("reads isAtAll as a Java binder converts it",
+		func(value string, want bool) {
+			m := parse(`{"msgtype":"text","text":{"content":"x"},"at":{"isAtAll":` + value + `}}`)
+			Expect(bool(m.At.IsAtAll)).To(Equal(want))
+			Expect(m.Ignored()).To(BeEmpty())
+		},
+		Entry("a string \"true\" (form-minded clients)", `"true"`, true),
+		Entry("\"TRUE\" in capitals", `"TRUE"`, true),
+		Entry("the number 1", `1`, true),
+		Entry("the string \"0\"", `"0"`, false),
+		Entry("an empty string", `""`, false),
+		Entry("null", `null`, false),
+	)
+
+	DescribeTable("ignores, and notes, at values no binder converts: nobody extra is mentioned",
+		func(at, note string) {
+			m := parse(`{"msgtype":"text","text":{"content":"x"},"at":` + at + `}`)
+			Expect(m.Validate()).To(BeNil(), "the message is still delivered")
+			Expect(m.Ignored()).To(ContainElement(ContainSubstring(note)))
+		},
+		Entry("atMobiles as one string instead of a list", `{"atMobiles":"13800000000"}`, "at.atMobiles is a string"),
+		Entry("atMobiles as one number", `{"atMobiles":13800000000}`, "at.atMobiles is a number"),
+		Entry("isAtAll \"yes\"", `{"isAtAll":"yes"}`, "at.isAtAll is a string"),
+		Entry("isAtAll 2", `{"isAtAll":2}`, "at.isAtAll is a number"),
+		Entry("an object inside atUserIds", `{"atUserIds":[{"id":"u1"}]}`, "at.atUserIds[0] is an object"),
+		Entry("at as a list of mobiles", `["13800000000"]`, "at is a list"),
+	)
+})
+
 var _ = Describe("Validate", func() {
 	DescribeTable("reports the first missing parameter with its 4XXYYY code",
 		func(body string, code int, param string) {
@@ -61,7 +127,8 @@ var _ = Describe("Validate", func() {
 		Entry("markdown without title (BiliBiliToolPro#183)", `{"msgtype":"markdown","markdown":{"text":"hi"}}`, 400402, "markdown->title"),
 		Entry("markdown with empty text (PrometheusAlert#63)", `{"msgtype":"markdown","markdown":{"title":"t","text":""}}`, 400403, "markdown->text"),
 		Entry("WeCom's markdown.content shape (MemoryBear PR#1637)", `{"msgtype":"markdown","markdown":{"content":"hi"}}`, 400402, "markdown->title"),
-		Entry("a number for a title counts as missing", `{"msgtype":"markdown","markdown":{"title":5,"text":"x"}}`, 400402, "markdown->title"),
+		Entry("an object for a title counts as missing (no Java binder reads it as a String)", `{"msgtype":"markdown","markdown":{"title":{"zh":"t"},"text":"x"}}`, 400402, "markdown->title"),
+		Entry("a list for text.content counts as missing", `{"msgtype":"text","text":{"content":["a","b"]}}`, 400202, "text->content"),
 		Entry("link without messageUrl", `{"msgtype":"link","link":{"title":"t","text":"x"}}`, 400304, "link->messageUrl"),
 		Entry("actionCard without buttons", `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x"}}`, 400504, "actionCard->singleTitle"),
 		Entry("actionCard with singleTitle but no singleURL", `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","singleTitle":"go"}}`, 400505, "actionCard->singleURL"),

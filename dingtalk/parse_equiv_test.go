@@ -1,8 +1,8 @@
 // A differential fuzz target for ParseMessage: its typed fast path and its
-// lenient decoder must read every body exactly as the original three-pass
-// decoder did (json.Valid, then one json.RawMessage per member, then one
-// Unmarshal per object), including repeated keys, nulls, wrong types and
-// keys in another case or spelled with escapes.
+// lenient decoder must read every body exactly as a plain three-pass
+// decoder does (json.Valid, then one json.RawMessage per member, then one
+// lenient decode per object), including repeated keys, nulls, wrong types
+// and keys in another case or spelled with escapes.
 package dingtalk
 
 import (
@@ -33,6 +33,8 @@ func parseMessageReference(body []byte) (*Message, error) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, ErrNotJSON
 	}
+	var refAt lenientAt
+	_ = refAt.UnmarshalJSON(raw.At)
 	return &Message{
 		MsgType:    refString(raw.MsgType),
 		Text:       refObject[Text](raw.Text),
@@ -41,8 +43,9 @@ func parseMessageReference(body []byte) (*Message, error) {
 		ActionCard: refObject[ActionCard](raw.ActionCard),
 		FeedCard:   refObject[FeedCard](raw.FeedCard),
 		Image:      refObject[Image](raw.Image),
-		At:         refObject[At](raw.At),
+		At:         refAt.v,
 		MsgUUID:    refString(raw.MsgUUID),
+		ignored:    refAt.ignored,
 	}, nil
 }
 
@@ -51,15 +54,12 @@ func refObject[T any](raw json.RawMessage) *T {
 		return nil
 	}
 	v := new(T)
-	_ = json.Unmarshal(raw, v)
+	_ = json.Unmarshal(quoteScalars(raw), v)
 	return v
 }
 
 func refString(raw json.RawMessage) string {
-	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
+	s, _ := scalarText(raw)
 	return s
 }
 

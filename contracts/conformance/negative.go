@@ -198,6 +198,14 @@ func NegativeChecks() []Check {
 		out = append(out, zstackNegative(m))
 	}
 	for _, m := range Mutations(schema("MarkdownMessage"), GenerateOptions{RequiredOnly: true}) {
+		if m.Kind == "wrong-type" {
+			if _, isNumber := m.Value.(int); isNumber {
+				// DingTalk's Java binder reads a number where a string is
+				// expected as its text (12345 is "12345"), so only a value
+				// no binder converts is a wrong type for the robot.
+				m.Value = map[string]any{"not": "a string"}
+			}
+		}
 		out = append(out, dingtalkNegative(m))
 	}
 	return out

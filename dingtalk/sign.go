@@ -37,40 +37,52 @@ func SignString(secret, timestamp string) string {
 const signLen = 44
 
 // appendSign appends the base64 sign of timestamp for secret to dst.
-//
-// It is HMAC-SHA256 (RFC 2104) written out over sha256.Sum256 and stack
-// buffers, because crypto/hmac allocates two digests and their pads on
-// every call and the fake verifies a sign on every request. The
-// FuzzSignMatchesCryptoHMAC target checks it against crypto/hmac.
 func appendSign(dst []byte, secret, timestamp string) []byte {
+	sum := hmacSHA256(secret, timestamp, "\n", secret)
+	return base64.StdEncoding.AppendEncode(dst, sum[:])
+}
+
+// HMACSHA256 returns the HMAC-SHA256 digest of message keyed by key: the
+// primitive Sign is built on, exported so that the fake can re-sign the
+// strings clients sign by mistake (a trailing newline, the timestamp
+// alone) with the same code that verifies.
+func HMACSHA256(key, message string) [sha256.Size]byte {
+	return hmacSHA256(key, message, "", "")
+}
+
+// hmacSHA256 is HMAC-SHA256 (RFC 2104) keyed by key over a + b + c,
+// written out over sha256.Sum256 and stack buffers, because crypto/hmac
+// allocates two digests and their pads on every call and the fake
+// verifies a sign on every request. The FuzzSignMatchesCryptoHMAC target
+// checks it against crypto/hmac.
+func hmacSHA256(key, a, b, c string) [sha256.Size]byte {
 	const blockSize = 64 // SHA-256's block size
 	var (
-		key [blockSize]byte
+		k   [blockSize]byte
 		buf [256]byte // holds the inner message unless it is unusually long
 	)
-	if len(secret) > blockSize {
-		sum := sha256.Sum256(append(buf[:0], secret...))
-		copy(key[:], sum[:])
+	if len(key) > blockSize {
+		sum := sha256.Sum256(append(buf[:0], key...))
+		copy(k[:], sum[:])
 	} else {
-		copy(key[:], secret)
+		copy(k[:], key)
 	}
-	// inner = H((key ^ ipad) || timestamp || "\n" || secret)
+	// inner = H((key ^ ipad) || a || b || c)
 	msg := buf[:blockSize]
-	for i, k := range key {
-		msg[i] = k ^ 0x36
+	for i, x := range k {
+		msg[i] = x ^ 0x36
 	}
-	msg = append(msg, timestamp...)
-	msg = append(msg, '\n')
-	msg = append(msg, secret...)
+	msg = append(msg, a...)
+	msg = append(msg, b...)
+	msg = append(msg, c...)
 	inner := sha256.Sum256(msg)
 	// outer = H((key ^ opad) || inner)
 	var outer [blockSize + sha256.Size]byte
-	for i, k := range key {
-		outer[i] = k ^ 0x5c
+	for i, x := range k {
+		outer[i] = x ^ 0x5c
 	}
 	copy(outer[blockSize:], inner[:])
-	sum := sha256.Sum256(outer[:])
-	return base64.StdEncoding.AppendEncode(dst, sum[:])
+	return sha256.Sum256(outer[:])
 }
 
 // Millis returns t as milliseconds since the Unix epoch, the unit DingTalk's

@@ -31,6 +31,11 @@ func FuzzSignMatchesCryptoHMAC(f *testing.F) {
 		if got := SignString(secret, timestamp); got != want {
 			t.Fatalf("SignString(%q, %q) = %q, crypto/hmac gives %q", secret, timestamp, got, want)
 		}
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(timestamp))
+		if got := HMACSHA256(secret, timestamp); !hmac.Equal(got[:], mac.Sum(nil)) {
+			t.Fatalf("HMACSHA256(%q, %q) differs from crypto/hmac", secret, timestamp)
+		}
 		now := time.UnixMilli(1600000000000)
 		if Verify(secret, "1600000000000", referenceSign(secret, "1600000000000"), now) != nil {
 			t.Fatalf("Verify refused crypto/hmac's sign for secret %q", secret)

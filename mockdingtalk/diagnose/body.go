@@ -356,6 +356,13 @@ func hintKeywords(req Request) string {
 	if req.Message != nil {
 		visible = req.Message.VisibleText()
 	}
+	// A body in GBK (or another declared charset) hides the keyword from a
+	// UTF-8 reader: look again in the body decoded from that charset.
+	if lt, why, ok := notUTF8(req.ContentType, req.Body); ok && lt != nil {
+		if m, err := dingtalk.ParseMessage(lt.text); err == nil && !m.MissingKeywords(kws) {
+			return fmt.Sprintf("The keyword is there, but %s: DingTalk reads the body as UTF-8 only, so the keyword check (and the group) sees garbled text. Read as %s the message does contain one of %s; encode the JSON as UTF-8 (e.g. requests: json=..., or .encode('utf-8')).", why, lt.charset, quoteList(kws))
+		}
+	}
 	for _, k := range kws {
 		if strings.Contains(strings.ToLower(visible), strings.ToLower(k)) {
 			return fmt.Sprintf("The message contains the keyword %s only in another letter case; the keyword check is a case-sensitive substring match against %s.", quote(k), quoteList(kws))

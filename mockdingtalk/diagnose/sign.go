@@ -22,12 +22,14 @@ type candidate struct{ value, note string }
 // variant is a combination of readings under which the sign verifies.
 type variant struct {
 	sign, key, ts candidate
+	// str is the string that was signed, enc how its digest was written.
+	str, enc candidate
 }
 
 // notes lists what the variant says about the client, in order.
 func (v *variant) notes() []string {
 	var out []string
-	for _, c := range []candidate{v.key, v.ts, v.sign} {
+	for _, c := range []candidate{v.key, v.ts, v.str, v.enc, v.sign} {
 		if c.note != "" {
 			out = append(out, c.note)
 		}
@@ -37,6 +39,29 @@ func (v *variant) notes() []string {
 
 // exact reports whether the request verified as sent (only the clock is off).
 func (v *variant) exact() bool { return len(v.notes()) == 0 }
+
+// stringReadings returns the strings a client may have signed for key and
+// timestamp: the right one first, then the usual mistakes.
+func stringReadings(key, ts string) []candidate {
+	return []candidate{
+		{ts + "\n" + key, ""},
+		{ts + "\n" + key + "\n", "the string signed ends in an extra newline (the shell's echo -e without -n adds one; use printf '%s\\n%s' \"$timestamp\" \"$secret\")"},
+		{ts + `\n` + key, "the string signed has a literal backslash and n between timestamp and secret instead of a newline (echo -n without -e, or '\\n' in single quotes)"},
+		{ts + key, "the string signed has no newline between timestamp and secret"},
+		{key + "\n" + ts, "secret and timestamp are swapped in the string signed (it must be timestamp + \"\\n\" + secret)"},
+		{ts, "only the timestamp was signed (that is the login-free and outgoing-robot signature); the robot webhook signs timestamp + \"\\n\" + secret"},
+		{key, "only the secret was signed, without the timestamp; sign timestamp + \"\\n\" + secret"},
+	}
+}
+
+// encodings returns the ways a client may have written the digest.
+func encodings(sum []byte) []candidate {
+	return []candidate{
+		{base64.StdEncoding.EncodeToString(sum), ""},
+		{hex.EncodeToString(sum), "the digest was hex-encoded where DingTalk wants standard base64 (44 characters ending in '=')"},
+		{strings.ToUpper(hex.EncodeToString(sum)), "the digest was hex-encoded (upper case) where DingTalk wants standard base64 (44 characters ending in '=')"},
+	}
+}
 
 // signReadings returns the ways the sent sign may have been meant.
 func signReadings(p param) []candidate {
@@ -98,16 +123,31 @@ func tsReadings(ts string) []candidate {
 }
 
 // findVariant re-checks the sign under every combination of readings and
-// returns the first that verifies, or nil. It compares with
-// dingtalk.SignString, the project's one signing function.
+// returns the first that verifies, or nil. Every digest comes from
+// package dingtalk: SignString for the right string, HMACSHA256 (the
+// primitive it is built on) for the strings clients sign by mistake.
 func findVariant(r *Robot, ts, sign param) *variant {
 	signs := signReadings(sign)
 	for _, k := range keyReadings(r) {
 		for _, t := range tsReadings(ts.value) {
 			want := dingtalk.SignString(k.value, t.value)
-			for _, s := range signs {
-				if s.value == want {
-					return &variant{sign: s, key: k, ts: t}
+			for _, sg := range signs {
+				if sg.value == want {
+					return &variant{sign: sg, key: k, ts: t}
+				}
+			}
+		}
+	}
+	// The right key and timestamp, but another string or encoding.
+	for _, str := range stringReadings(r.Secret, ts.value) {
+		sum := dingtalk.HMACSHA256(r.Secret, str.value)
+		for _, enc := range encodings(sum[:]) {
+			if str.note == "" && enc.note == "" {
+				continue // the right string in base64: tried above
+			}
+			for _, sg := range signs {
+				if sg.value == enc.value {
+					return &variant{sign: sg, key: candidate{r.Secret, ""}, ts: candidate{ts.value, ""}, str: str, enc: enc}
 				}
 			}
 		}

@@ -33,6 +33,9 @@ func hintMissingToken(req Request, q query) string {
 		}
 		return "The access_token parameter is present but empty; put the robot's token after access_token= (an empty environment variable or template value is the usual cause)."
 	}
+	if strings.HasPrefix(req.RawQuery, "?") || strings.Contains(req.RawQuery, "?access_token=") {
+		return "The URL has a second '?' before access_token (a webhook URL that already ends in '?', or already has a query, joined with \"?access_token=...\"), so the parameter is named \"?access_token\"; join with '&' when the URL has a '?' already."
+	}
 	if afterSemicolon(req.RawQuery, "access_token") {
 		return "access_token follows a ';', which is not a query separator: a server's query parser drops that whole pair; separate parameters with '&'."
 	}

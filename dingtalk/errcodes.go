@@ -43,6 +43,7 @@ func ParseEra(s string) (Era, error) {
 const (
 	CodeOK                 = 0
 	CodeSystemBusy         = -1     // doc: 系统繁忙
+	CodeUnknownPath        = 404    // 请求的URI地址不存在 (a path oapi.dingtalk.com does not serve)
 	CodeMissingParameter   = 40035  // 缺少参数 access_token / json
 	CodeNotPost            = 43002  // 需要POST请求
 	CodeBadContentType     = 43004  // 无效的HTTP HEADER Content-Type
@@ -74,6 +75,7 @@ type Reason string
 // Every reason the webhook answers for.
 const (
 	ReasonOK                 Reason = "ok"
+	ReasonUnknownPath        Reason = "unknown_path"
 	ReasonNotPost            Reason = "not_post"
 	ReasonMissingToken       Reason = "missing_access_token"
 	ReasonMissingJSON        Reason = "missing_json"
@@ -213,6 +215,7 @@ func same(code int, text string) wording { return wording{code, text, text, text
 // for each are in the reference notes; the README lists the inferred ones.
 var table = map[Reason]wording{
 	ReasonOK:             same(CodeOK, "ok"),
+	ReasonUnknownPath:    same(CodeUnknownPath, "请求的URI地址不存在"),
 	ReasonNotPost:        same(CodeNotPost, "需要POST请求"),
 	ReasonMissingToken:   same(CodeMissingParameter, "缺少参数 access_token"),
 	ReasonMissingJSON:    same(CodeMissingParameter, "缺少参数 json"),

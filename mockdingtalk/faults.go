@@ -162,7 +162,7 @@ func errmsgFor(d dingtalk.Dialect, code int) (string, bool) {
 		}
 	}
 	for _, reason := range []dingtalk.Reason{
-		dingtalk.ReasonOK, dingtalk.ReasonNotPost, dingtalk.ReasonMissingToken,
+		dingtalk.ReasonOK, dingtalk.ReasonNotPost, dingtalk.ReasonMissingToken, dingtalk.ReasonUnknownPath,
 		dingtalk.ReasonBadContentType, dingtalk.ReasonRobotDisabled,
 		dingtalk.ReasonBodyTooLarge, dingtalk.ReasonUnsupportedMsgType,
 		dingtalk.ReasonSignMismatch, dingtalk.ReasonSystemBusy, dingtalk.ReasonSystemError,

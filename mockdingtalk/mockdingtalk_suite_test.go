@@ -202,3 +202,12 @@ func failedCheck(e journal.Entry) string {
 }
 
 func intp(n int) *int { return &n }
+
+// http_header is a header with one field (none when value is empty).
+func http_header(name, value string) http.Header {
+	h := http.Header{}
+	if value != "" {
+		h.Set(name, value)
+	}
+	return h
+}

@@ -31,6 +31,7 @@ const SendPath = "/robot/send"
 
 // Names of the checks recorded in journal entries, in the order they run.
 const (
+	CheckPath        = "path"         // /robot/send (404 for other paths under /robot)
 	CheckMethod      = "method"       // POST only (43002)
 	CheckAccessToken = "access_token" // present and non-empty (40035)
 	CheckToken       = "token"        // names a robot (300005/300001)
@@ -47,10 +48,11 @@ const (
 )
 
 const (
-	maxHintHeader   = 2048           // bytes of hint sent in X-Mock-Hint
-	maxDrainBytes   = 4 << 20        // bytes of an oversized body read and discarded
-	hintHeader      = "X-Mock-Hint"  // response header carrying the hint
-	faultHeader     = "X-Mock-Fault" // response header naming the fault that answered
+	maxHintHeader   = 2048             // bytes of hint sent in X-Mock-Hint
+	maxDrainBytes   = 4 << 20          // bytes of an oversized body read and discarded
+	hintHeader      = "X-Mock-Hint"    // response header carrying the hint
+	warningHeader   = "X-Mock-Warning" // response header, once per warning on an accepted message
+	faultHeader     = "X-Mock-Fault"   // response header naming the fault that answered
 	jsonContentType = "application/json"
 )
 
@@ -70,6 +72,7 @@ type sendRequest struct {
 	rate      *diagnose.RateLimitInfo
 	fault     string
 	duplicate bool
+	warnings  []string // for an accepted message; see diagnose.Warnings
 }
 
 func (sr *sendRequest) pass(name, detail string, args ...any) {
@@ -97,7 +100,10 @@ func (sr *sendRequest) first(key string) string {
 // handleSend serves /robot/send for every method.
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	sr := s.readSend(r)
-	rej := sr.checkMethod()
+	rej := sr.checkPath()
+	if rej == nil {
+		rej = sr.checkMethod()
+	}
 	if rej == nil {
 		rej = sr.checkAccessToken()
 	}
@@ -160,6 +166,19 @@ func (s *Server) sender(r *http.Request) (netip.Addr, string) {
 	}
 	a, _ := netip.ParseAddr(host)
 	return a.Unmap(), r.RemoteAddr
+}
+
+func (sr *sendRequest) checkPath() *dingtalk.Rejection {
+	switch p := sr.r.URL.Path; classifyPath(p) {
+	case pathSend:
+		sr.pass(CheckPath, SendPath)
+	case pathMergedSlashes:
+		sr.pass(CheckPath, "%q has repeated slashes; delivered as %s (the fake's choice: front ends merge slashes)", p, SendPath)
+	default:
+		sr.fail(CheckPath, "%q is not %s", p, SendPath)
+		return dingtalk.Reject(dingtalk.ReasonUnknownPath)
+	}
+	return nil
 }
 
 func (sr *sendRequest) checkMethod() *dingtalk.Rejection {
@@ -371,12 +390,17 @@ func (s *Server) answer(w http.ResponseWriter, sr *sendRequest, rej *dingtalk.Re
 	reason, hint := dingtalk.ReasonOK, ""
 	if rej != nil {
 		reason, hint = rej.Reason, s.hint(sr, rej)
+	} else {
+		sr.warnings = diagnose.Warnings(diagnose.Accepted{Path: sr.r.URL.Path, ContentType: sr.r.Header.Get("Content-Type"), Body: sr.body, Message: sr.msg})
 	}
 	s.record(sr, reason, journal.Response{Status: http.StatusOK, ErrCode: resp.ErrCode, ErrMsg: resp.ErrMsg, Body: body}, hint, resp.ErrCode == 0)
 	h := w.Header()
 	h.Set("Content-Type", jsonContentType)
 	if hint != "" {
 		h.Set(hintHeader, headerSafe(hint))
+	}
+	for _, warning := range sr.warnings {
+		h.Add(warningHeader, headerSafe(warning))
 	}
 	if sr.fault != "" {
 		h.Set(faultHeader, sr.fault)
@@ -407,6 +431,7 @@ func (s *Server) record(sr *sendRequest, reason dingtalk.Reason, resp journal.Re
 		Response:    resp,
 		Checks:      sr.checks,
 		Hint:        hint,
+		Warnings:    sr.warnings,
 		Fault:       sr.fault,
 	})
 	if sign := sr.first("sign"); sign != "" {
@@ -447,16 +472,18 @@ func (s *Server) hint(sr *sendRequest, rej *dingtalk.Rejection) (hint string) {
 		}
 	}()
 	req := diagnose.Request{
-		Method:      sr.r.Method,
-		RawQuery:    sr.r.URL.RawQuery,
-		ContentType: sr.r.Header.Get("Content-Type"),
-		Body:        sr.body,
-		Message:     sr.msg,
-		AccessToken: sr.token,
-		KnownTokens: s.tokens(),
-		Now:         sr.now,
-		Rejection:   rej,
-		RateLimit:   sr.rate,
+		Path:            sr.r.URL.Path,
+		Method:          sr.r.Method,
+		RawQuery:        sr.r.URL.RawQuery,
+		ContentType:     sr.r.Header.Get("Content-Type"),
+		ContentEncoding: sr.r.Header.Get("Content-Encoding"),
+		Body:            sr.body,
+		Message:         sr.msg,
+		AccessToken:     sr.token,
+		KnownTokens:     s.tokens(),
+		Now:             sr.now,
+		Rejection:       rej,
+		RateLimit:       sr.rate,
 	}
 	if sr.ip.IsValid() {
 		req.RemoteIP = sr.ip.String()
@@ -568,7 +595,7 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 }
 
 // maxChecks is how many checks a request can go through.
-const maxChecks = 13
+const maxChecks = 14
 
 // readBody reads up to MaxBodyBytes+1 bytes of the body, into a buffer of
 // the declared length when there is one, so the journal keeps no spare

@@ -539,7 +539,7 @@ var _ = Describe("POST /robot/send", func() {
 			names = append(names, c.Name)
 		}
 		Expect(names).To(Equal([]string{
-			mockdingtalk.CheckMethod, mockdingtalk.CheckAccessToken, mockdingtalk.CheckToken, mockdingtalk.CheckEnabled,
+			mockdingtalk.CheckPath, mockdingtalk.CheckMethod, mockdingtalk.CheckAccessToken, mockdingtalk.CheckToken, mockdingtalk.CheckEnabled,
 			mockdingtalk.CheckContentType, mockdingtalk.CheckBodySize, mockdingtalk.CheckJSON, mockdingtalk.CheckIPAllowlist,
 			mockdingtalk.CheckSign, mockdingtalk.CheckMessage, mockdingtalk.CheckKeywords, mockdingtalk.CheckMsgUUID,
 			mockdingtalk.CheckRateLimit,

@@ -18,8 +18,12 @@ import (
 
 // Request is everything the fake knows about a rejected request.
 type Request struct {
+	// Path is the request path as received (URL-decoded, not cleaned).
+	Path                                    string
 	Method, RawQuery, ContentType, RemoteIP string
-	Body                                    []byte
+	// ContentEncoding is the Content-Encoding header as sent.
+	ContentEncoding string
+	Body            []byte
 	// Message is the parsed body; nil if it did not parse.
 	Message *dingtalk.Message
 	// AccessToken is the first access_token value as decoded.
@@ -62,6 +66,15 @@ type RateLimitInfo struct {
 // panics on any input.
 func Hint(req Request) string {
 	h := hint(req)
+	switch r := req.Rejection; {
+	case r == nil:
+	case r.Reason == dingtalk.ReasonMissingJSON, r.Reason == dingtalk.ReasonMissingParam,
+		r.Reason == dingtalk.ReasonUnsupportedMsgType, r.Reason == dingtalk.ReasonKeywordMissing:
+		// Whatever check failed, a body not in UTF-8 is worth saying.
+		if !strings.Contains(h, "UTF-8") {
+			h += encodingNote(req)
+		}
+	}
 	// A client may send the secret itself (as the sign, a parameter or in
 	// the body); hints quote what was sent, so mask it wherever it appears.
 	if req.Robot != nil && req.Robot.Secret != "" && strings.Contains(h, req.Robot.Secret) {
@@ -77,6 +90,8 @@ func hint(req Request) string {
 	}
 	q := parseQuery(req.RawQuery)
 	switch rej.Reason {
+	case dingtalk.ReasonUnknownPath:
+		return hintPath(req)
 	case dingtalk.ReasonNotPost:
 		return hintNotPost(req)
 	case dingtalk.ReasonMissingToken:
@@ -90,6 +105,9 @@ func hint(req Request) string {
 	case dingtalk.ReasonBodyTooLarge:
 		return hintBodyTooLarge(req)
 	case dingtalk.ReasonMissingJSON:
+		if h := hintCompressed(req); h != "" {
+			return h
+		}
 		return hintBadJSON(req)
 	case dingtalk.ReasonIPNotAllowed:
 		return hintIP(req)
@@ -119,6 +137,27 @@ func hintNotPost(req Request) string {
 		extra = " (opening the webhook URL in a browser sends GET)"
 	}
 	return fmt.Sprintf("DingTalk only accepts POST for /robot/send, but this request used %s%s; POST the JSON message with Content-Type: application/json.", quote(m), extra)
+}
+
+// hintPath explains errcode 404 for a path under /robot that is not the
+// send API. What DingTalk answers for these exact paths is unconfirmed;
+// the hint says so.
+func hintPath(req Request) string {
+	p := req.Path
+	merged := p
+	for strings.Contains(merged, "//") {
+		merged = strings.ReplaceAll(merged, "//", "/")
+	}
+	const choice = " (DingTalk's answer for this exact path is unconfirmed; the fake answers as oapi.dingtalk.com does for a path it does not serve: HTTP 200, errcode 404.)"
+	switch {
+	case strings.TrimRight(merged, "/") == "/robot/send":
+		return fmt.Sprintf("The path %s ends in '/', but the send API is /robot/send with no trailing slash; remove the '/' before '?' in the webhook URL.%s", quote(p), choice)
+	case strings.EqualFold(strings.TrimRight(merged, "/"), "/robot/send"):
+		return fmt.Sprintf("The path %s is not /robot/send: paths are case-sensitive; use the lower-case /robot/send.%s", quote(p), choice)
+	case strings.HasPrefix(merged, "/robot/send"):
+		return fmt.Sprintf("The path %s has something after /robot/send (a '?' written as another character, or a path appended to the webhook URL?); the send API is exactly /robot/send?access_token=...%s", quote(p), choice)
+	}
+	return fmt.Sprintf("The path %s is not DingTalk's robot send API; POST to /robot/send?access_token=<token>.%s", quote(p), choice)
 }
 
 func hintRateLimit(req Request) string {

@@ -51,6 +51,10 @@ type Entry struct {
 	Checks []Check `json:"checks"`
 	// Hint names the most likely client mistake for a rejected request.
 	Hint string `json:"hint,omitempty"`
+	// Warnings say what an accepted message does differently from what
+	// its sender most likely meant (a mention nobody receives, markdown
+	// DingTalk does not render); see package diagnose.
+	Warnings []string `json:"warnings,omitempty"`
 	// Fault is the id of the injected fault that shaped the answer, if any.
 	Fault string `json:"fault,omitempty"`
 }

@@ -342,3 +342,75 @@ func outcome(e journal.Entry) string {
 	}
 	return fmt.Sprintf("rejected: errcode %d (%s)", e.Response.ErrCode, e.Reason)
 }
+
+// HaveWarning succeeds for an entry with a warning containing substr: an
+// accepted message that will not do what its sender meant (see
+// HaveNoWarnings).
+func HaveWarning(substr string) EntryMatcher {
+	return simple(fmt.Sprintf("have a warning containing %q", substr), func(e journal.Entry) (bool, string) {
+		for _, w := range e.Warnings {
+			if strings.Contains(w, substr) {
+				return true, ""
+			}
+		}
+		return false, warningsText(e)
+	})
+}
+
+// HaveNoWarnings succeeds for an entry, or every entry of a
+// []journal.Entry, without warnings: no accepted message that will do
+// something else than its sender meant (a mention nobody receives,
+// markdown DingTalk does not render, an at object it could not read).
+// A client's test suite can end with
+//
+//	Expect(fake.Entries(journal.Filter{})).To(match.HaveNoWarnings())
+//
+// The failure message lists each entry with its warnings.
+func HaveNoWarnings() types.GomegaMatcher { return noWarnings{} }
+
+type noWarnings struct{}
+
+func (noWarnings) Match(actual any) (bool, error) {
+	entries, err := entriesOf(actual)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range entries {
+		if len(e.Warnings) > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (noWarnings) FailureMessage(actual any) string {
+	entries, _ := entriesOf(actual)
+	var b strings.Builder
+	b.WriteString("Expected no warnings, but:")
+	for _, e := range entries {
+		if len(e.Warnings) > 0 {
+			b.WriteString("\n    " + Summary(e) + "\n      " + warningsText(e))
+		}
+	}
+	return b.String()
+}
+
+func (noWarnings) NegatedFailureMessage(actual any) string {
+	return "Expected some warnings, but there were none in " + format.Object(actual, 1)
+}
+
+// entriesOf accepts one entry (value or pointer) or a slice of entries.
+func entriesOf(actual any) ([]journal.Entry, error) {
+	if e, err := toEntry(actual); err == nil {
+		return []journal.Entry{e}, nil
+	}
+	return toEntries(actual)
+}
+
+// warningsText lists an entry's warnings, or says there are none.
+func warningsText(e journal.Entry) string {
+	if len(e.Warnings) == 0 {
+		return "no warnings"
+	}
+	return "warnings:\n      - " + strings.Join(e.Warnings, "\n      - ")
+}

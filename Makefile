@@ -2,13 +2,22 @@
 # is the test command CI runs.
 GO ?= go
 
-.PHONY: run test lint bench bench-load conform fuzz
+.PHONY: run build image test e2e lint bench bench-load conform fuzz
 
 run: ## start the fake robot + SNS API + inbox on 127.0.0.1:8090
 	$(GO) run ./cmd/mockdingtalk
 
-test: ## every spec, under the race detector
-	$(GO) test -race -count=1 ./...
+build: ## a static binary in bin/mockdingtalk, stamped with its VCS revision (mockdingtalk version)
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=true -o bin/mockdingtalk ./cmd/mockdingtalk
+
+image: ## the container image mockdingtalk:<git describe> and :latest, with podman or docker (Containerfile)
+	scripts/image.sh
+
+test: ## every spec but the heavy ones in e2e/, under the race detector
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e/')
+
+e2e: ## the specs that drive external programs (container engine, node, python3, …); each skips with a message when its tool is missing
+	$(GO) test -race -count=1 ./e2e/...
 
 lint: ## formatting and vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -32,7 +32,9 @@ cp "$certs" "$ctx/ca-certificates.crt"
 echo 'mockdingtalk:x:65532:65532:mockdingtalk:/data:/sbin/nologin' >"$ctx/passwd"
 echo 'mockdingtalk:x:65532:' >"$ctx/group"
 
-args=(build --file Containerfile
+# --no-cache: the build is only COPY steps, and buildah 1.28 reuses a
+# cached LABEL step even when the build args in it changed.
+args=(build --no-cache --file Containerfile
   --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
   --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" --build-arg "LICENSES=${LICENSES:-NOASSERTION}"
   --tag "$name:$version" --tag "$name:latest")

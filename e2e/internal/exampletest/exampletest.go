@@ -36,6 +36,16 @@ var All = []Example{
 	{Dir: "shell", Tools: []string{"bash", "curl", "openssl"}, Test: []string{"./test.sh"}},
 }
 
+// Named is the example in examples/dir.
+func Named(dir string) (Example, bool) {
+	for _, e := range All {
+		if e.Dir == dir {
+			return e, true
+		}
+	}
+	return Example{}, false
+}
+
 // Missing names the first tool the example needs that is not on PATH,
 // or is empty when all are there.
 func (e Example) Missing() string {

@@ -206,6 +206,23 @@ var _ = Describe("a running container", func() {
 		Expect(c.logs()).To(And(ContainSubstring("shutting down"), ContainSubstring("msg=stopped")))
 	})
 
+	It("guards the admin API with a token from the environment, and the shell example passes with it", func() {
+		ex, ok := exampletest.Named("shell")
+		Expect(ok).To(BeTrue())
+		if tool := ex.Missing(); tool != "" {
+			Skip("examples/shell needs " + tool + " on PATH")
+		}
+		const token = "e2e-admin-token-7f3a"
+		c := startContainer([]string{"-e", "MOCKDINGTALK_ADMIN_TOKEN=" + token})
+		status, _ := send(http.MethodGet, c.base+"/_mock/robots", "", "", "")
+		Expect(status).To(Equal(http.StatusUnauthorized))
+		status, _ = send(http.MethodGet, c.base+"/_mock/robots", "", "Bearer "+token, "")
+		Expect(status).To(Equal(http.StatusOK))
+		Expect(run("exec", c.name, "/usr/local/bin/mockdingtalk", "health")).To(HavePrefix("ok "), "health needs no token")
+		Expect(ex.Run(root, c.base, 2*time.Minute, GinkgoWriter, "MOCKDINGTALK_ADMIN_TOKEN="+token)).To(Succeed())
+		Expect(c.logs()).NotTo(ContainSubstring(token), "the token is never printed")
+	})
+
 	It("passes the Python example's tests", func() {
 		ex, ok := exampletest.Named("python")
 		Expect(ok).To(BeTrue())

@@ -58,9 +58,10 @@ func (e Example) Missing() string {
 }
 
 // Run runs the example's setup and test commands in root/examples/Dir
-// against the fake at baseURL, writing their output to out; it fails with
-// the command and its exit status. Each command gets at most timeout.
-func (e Example) Run(root, baseURL string, timeout time.Duration, out io.Writer) error {
+// against the fake at baseURL, with env (NAME=value) added to the
+// environment, writing their output to out; it fails with the command and
+// its exit status. Each command gets at most timeout.
+func (e Example) Run(root, baseURL string, timeout time.Duration, out io.Writer, env ...string) error {
 	dir := filepath.Join(root, "examples", e.Dir)
 	for _, argv := range [][]string{e.Setup, e.Test} {
 		if argv == nil {
@@ -69,7 +70,7 @@ func (e Example) Run(root, baseURL string, timeout time.Duration, out io.Writer)
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "MOCKDINGTALK_URL="+baseURL)
+		cmd.Env = append(append(os.Environ(), "MOCKDINGTALK_URL="+baseURL), env...)
 		cmd.Stdout, cmd.Stderr = out, out
 		cmd.WaitDelay = 5 * time.Second
 		fmt.Fprintf(out, "examples/%s$ MOCKDINGTALK_URL=%s %s\n", e.Dir, baseURL, strings.Join(argv, " "))

@@ -38,8 +38,9 @@ args=(build --no-cache --file Containerfile
   --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
   --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" --build-arg "LICENSES=${LICENSES:-NOASSERTION}"
   --tag "$name:$version" --tag "$name:latest")
-# podman writes OCI images by default, which have no HEALTHCHECK.
-case "$engine" in podman*) args+=(--format docker) ;; esac
+# podman writes OCI images by default, which have no HEALTHCHECK; and
+# keeps an image per step unless told not to.
+case "$engine" in podman*) args+=(--format docker --layers=false) ;; esac
 echo "+ $engine ${args[*]} $ctx"
 # shellcheck disable=SC2086
 $engine "${args[@]}" "$ctx"

@@ -1,7 +1,8 @@
 // The binary's subcommands: `mockdingtalk` alone (or with flags) serves;
 // `mockdingtalk version` prints what was built; `mockdingtalk health` checks a
-// running instance, for container healthchecks where there is no curl. To add
-// one, add a line to commands.
+// running instance, for container healthchecks where there is no curl;
+// `mockdingtalk conform` checks an SNS DingTalk API against the contract. To
+// add one, add a line to commands.
 package main
 
 import (
@@ -24,6 +25,21 @@ var commands = []command{
 	{"serve", "[flags]", "run the fake robot, the SNS API and the inbox (the default: `mockdingtalk -listen …` is `mockdingtalk serve -listen …`)", run},
 	{"health", "[-url URL] [-timeout 5s]", "check a running instance's /_mock/health; exit 0 when it answers ok, 1 otherwise", runHealth},
 	{"version", "", "print the module version, VCS revision and Go version it was built with (also: -version)", runVersion},
+	{"conform", "[-target URL] [flags]", "check an SNS DingTalk API implementation against the contract's rules (docs/conformance.md); exit 1 when a must rule breaks, 2 on bad usage", runConform},
+}
+
+// exitCode is an error that sets the process's exit code; err, when not
+// nil, is printed first (a command that reported already leaves it nil).
+type exitCode struct {
+	code int
+	err  error
+}
+
+func (e *exitCode) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
 }
 
 // dispatch runs the command args name and returns the process's exit code:
@@ -47,6 +63,13 @@ func dispatch(ctx context.Context, args []string, lookupEnv func(string) (string
 		err := c.run(ctx, rest, lookupEnv, stdout, stderr)
 		if err == nil || errors.Is(err, errHelp) {
 			return 0
+		}
+		var ec *exitCode
+		if errors.As(err, &ec) {
+			if ec.err != nil {
+				fmt.Fprintf(stderr, "mockdingtalk %s: %v\n", name, ec.err)
+			}
+			return ec.code
 		}
 		prefix := "mockdingtalk " + name
 		if name == "serve" {

@@ -24,6 +24,9 @@
 //
 //	mockdingtalk version            the module version and VCS revision (also -version)
 //	mockdingtalk health [-url URL]  exit 0 when the instance at URL is healthy, 1 otherwise
+//	mockdingtalk conform [-target URL] [-strict] [-junit FILE] [-json FILE] …
+//	                                the conformance rules against an SNS DingTalk API
+//	                                (docs/conformance.md); exit 1 when a must rule breaks
 package main
 
 import (

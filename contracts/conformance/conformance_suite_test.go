@@ -1,12 +1,16 @@
-// The conformance suite: every Check as a Ginkgo spec with its labels,
-// against the target the environment names (SNS_TARGET_URL…) or, by
-// default, the in-repo implementation started in-process. Run it with
+// The conformance suite: every Rule as a Ginkgo spec labelled with its
+// family and level, against the target the environment names
+// (SNS_TARGET_URL…) or, by default, the in-repo implementation started
+// in-process. A should rule that breaks is reported as a warning (a report
+// entry) unless SNS_STRICT=true. The conform command runs the same rules
+// through the same Harness.Check. Run it with
 //
 //	go test ./contracts/conformance/ -ginkgo.label-filter='!selftest' -ginkgo.junit-report=conformance.xml
 package conformance_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,14 +43,33 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 }, NodeTimeout(time.Minute))
 
 var _ = Describe("the SNS DingTalk API", Label("conformance"), func() {
-	for _, c := range conformance.Checks() {
-		It(c.ID+": "+c.Rule, Label(c.Labels...), func(ctx SpecContext) {
-			if err := harness.Run(ctx, c); err != nil {
-				Fail(err.Error())
+	for _, r := range conformance.Rules() {
+		It(r.ID+": "+r.Text, Label(r.AllLabels()...), func(ctx SpecContext) {
+			res := harness.Check(ctx, r)
+			AddReportEntry("source", r.Source)
+			switch res.Outcome {
+			case conformance.Skip:
+				Skip(res.Message)
+			case conformance.Warn:
+				AddReportEntry("warning", res.Message+"\nevidence:\n  "+strings.Join(res.Evidence, "\n  "), ReportEntryVisibilityAlways)
+			case conformance.Fail:
+				Fail(res.Message + "\nevidence:\n  " + strings.Join(res.Evidence, "\n  "))
 			}
-		}, SpecTimeout(callTimeout()+30*time.Second))
+		}, SpecTimeout(specTimeout(r)))
 	}
 })
+
+// specTimeout bounds one rule: its calls, plus a session timeout to wait
+// for the expiry rule against a remote target.
+func specTimeout(r conformance.Rule) time.Duration {
+	d := 3*callTimeout() + 30*time.Second
+	if r.ID == "auth.expired-session" {
+		if ttl, err := time.ParseDuration(os.Getenv(conformance.EnvSessionTTL)); err == nil {
+			d += ttl
+		}
+	}
+	return d
+}
 
 func callTimeout() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv(conformance.EnvCallTimeout)); err == nil && d > 0 {

@@ -6,10 +6,13 @@
 // A Harness runs the fake DingTalk robot (package mockdingtalk) as the
 // target's webhook, calls the target, follows ZStack's async job protocol
 // (202 + location, then polling) transparently, and checks every answer
-// with package contracts. Each Check is one named rule; a failed check says
-// which rule broke and how. The Ginkgo suite in this directory runs every
-// check, against the in-repo implementation by default or against any target
-// configured by environment (see ConfigFromEnv).
+// with package contracts. Each Rule (see Rules, the one list of them) is a
+// plain function with an ID, a family, a level (must or should) and its
+// source; Check runs one and returns a Result with the evidence: what was
+// sent, what the fake robot received, what the target answered. The Ginkgo
+// suite in this directory and the binary's `mockdingtalk conform` command run
+// the same rules, against the in-repo implementation by default or against
+// any target (see ConfigFromEnv). Nothing here depends on Ginkgo or Gomega.
 package conformance
 
 import (
@@ -27,26 +30,31 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
-	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
 
 // Environment variables ConfigFromEnv reads.
 const (
-	EnvTargetURL     = "SNS_TARGET_URL"      // base URL of the target, e.g. http://10.0.0.5:8080
-	EnvAccount       = "SNS_TARGET_ACCOUNT"  // account name to log in with (default admin)
-	EnvPassword      = "SNS_TARGET_PASSWORD" // its plain password; the harness sends its SHA-512 hex
-	EnvSession       = "SNS_TARGET_SESSION"  // an existing session uuid instead of logging in
-	EnvMockListen    = "MOCK_LISTEN"         // where the fake robot listens (default 127.0.0.1:0)
-	EnvMockPublicURL = "MOCK_PUBLIC_URL"     // the fake's base URL as the target reaches it
-	EnvCallTimeout   = "SNS_CALL_TIMEOUT"    // a Go duration bounding each call, job polling included (default 60s)
+	EnvTargetURL     = "SNS_TARGET_URL"         // base URL of the target, e.g. http://10.0.0.5:8080
+	EnvAccount       = "SNS_TARGET_ACCOUNT"     // account name to log in with (default admin)
+	EnvPassword      = "SNS_TARGET_PASSWORD"    // its plain password; the harness sends its SHA-512 hex
+	EnvSession       = "SNS_TARGET_SESSION"     // an existing session uuid instead of logging in
+	EnvMockListen    = "MOCK_LISTEN"            // where the fake robot listens (default 127.0.0.1:0)
+	EnvMockPublicURL = "MOCK_PUBLIC_URL"        // the fake's base URL as the target reaches it
+	EnvCallTimeout   = "SNS_CALL_TIMEOUT"       // a Go duration bounding each call, job polling included (default 60s)
+	EnvSessionTTL    = "SNS_TARGET_SESSION_TTL" // the target's session timeout; set it to check expiry (the rule waits that long)
+	EnvLabelFilter   = "SNS_LABEL_FILTER"       // which rules to run, in Ginkgo's label-filter syntax (default all)
+	EnvStrict        = "SNS_STRICT"             // "true": a should rule that fails fails the run too
 )
 
 // DefaultCallTimeout bounds one API call, async job polling included.
@@ -74,10 +82,22 @@ type Config struct {
 	MockPublicURL string
 	// CallTimeout bounds each call, job polling included (default 60s).
 	CallTimeout time.Duration
+	// SessionTTL is the target's session timeout. For a remote target the
+	// rule auth.expired-session waits that long (plus a second) to see a
+	// session expire; zero skips that rule. In-process it is the TTL the
+	// in-repo implementation runs with (default sns.DefaultSessionTTL), and
+	// the rule moves the target's clock instead of waiting.
+	SessionTTL time.Duration
+	// LabelFilter picks rules by label, in Ginkgo's label-filter syntax
+	// ("signing || mentions", "must && !slow"); empty runs every rule.
+	LabelFilter string
+	// Strict makes a failed should rule fail the run (it is a warning
+	// otherwise).
+	Strict bool
 	// InProcess builds the in-process target when TargetURL is empty; nil
 	// means the in-repo sns.Server (synchronous, 2 s webhook timeout). The
 	// harness closes what it returns when it closes.
-	InProcess func(fake *mockdingtalk.Server) (http.Handler, io.Closer, error)
+	InProcess func(env InProcessEnv) (http.Handler, io.Closer, error)
 	// ZStackRefusal and DingTalkRefusal decide whether an answer refuses a
 	// request, per API family; nil means RefusedByZStack and
 	// RefusedByDingTalk.
@@ -86,33 +106,70 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ConfigFromEnv reads the environment variables above.
+// ConfigFromEnv reads the environment variables above and validates the
+// result.
 func ConfigFromEnv() (Config, error) {
+	cfg, err := ConfigFromLookup(os.LookupEnv)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// ConfigFromLookup reads the environment variables above through lookup
+// (os.LookupEnv, or a map in tests). It fails only on values that do not
+// parse; call Validate once every setting is in.
+func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return v
+	}
 	cfg := Config{
-		TargetURL:     strings.TrimRight(os.Getenv(EnvTargetURL), "/"),
-		Account:       os.Getenv(EnvAccount),
-		Password:      os.Getenv(EnvPassword),
-		Session:       os.Getenv(EnvSession),
-		MockListen:    os.Getenv(EnvMockListen),
-		MockPublicURL: strings.TrimRight(os.Getenv(EnvMockPublicURL), "/"),
+		TargetURL:     strings.TrimRight(get(EnvTargetURL), "/"),
+		Account:       get(EnvAccount),
+		Password:      get(EnvPassword),
+		Session:       get(EnvSession),
+		MockListen:    get(EnvMockListen),
+		MockPublicURL: strings.TrimRight(get(EnvMockPublicURL), "/"),
 	}
-	if v := os.Getenv(EnvCallTimeout); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return cfg, fmt.Errorf("conformance: %s=%q: want a positive Go duration like 90s", EnvCallTimeout, v)
+	for name, dst := range map[string]*time.Duration{EnvCallTimeout: &cfg.CallTimeout, EnvSessionTTL: &cfg.SessionTTL} {
+		if v := get(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return cfg, fmt.Errorf("conformance: %s=%q: want a positive Go duration like 90s", name, v)
+			}
+			*dst = d
 		}
-		cfg.CallTimeout = d
 	}
+	cfg.LabelFilter = get(EnvLabelFilter)
+	if v := get(EnvStrict); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, fmt.Errorf("conformance: %s=%q: want true or false", EnvStrict, v)
+		}
+		cfg.Strict = b
+	}
+	return cfg, nil
+}
+
+// Validate checks a Config the way ConfigFromEnv and the conform command
+// need: a base URL, and a fake robot the target can reach.
+func (cfg Config) Validate() error {
 	if cfg.TargetURL != "" {
 		if u, err := url.Parse(cfg.TargetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return cfg, fmt.Errorf("conformance: %s=%q: want a base URL like http://host:8080", EnvTargetURL, cfg.TargetURL)
+			return fmt.Errorf("conformance: %s=%q: want a base URL like http://host:8080", EnvTargetURL, cfg.TargetURL)
 		}
 		if cfg.MockPublicURL == "" && !isLoopback(cfg.TargetURL) && (cfg.MockListen == "" || strings.HasPrefix(cfg.MockListen, "127.")) {
-			return cfg, fmt.Errorf("conformance: %s is set, so the target must reach the fake robot: set %s (e.g. 0.0.0.0:8091) and %s (e.g. http://<this machine>:8091)",
+			return fmt.Errorf("conformance: %s is set, so the target must reach the fake robot: set %s (e.g. 0.0.0.0:8091) and %s (e.g. http://<this machine>:8091)",
 				EnvTargetURL, EnvMockListen, EnvMockPublicURL)
 		}
 	}
-	return cfg, nil
+	if cfg.LabelFilter != "" {
+		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
+			return fmt.Errorf("conformance: label filter %q: %w", cfg.LabelFilter, err)
+		}
+	}
+	return nil
 }
 
 // isLoopback reports whether a URL's host is this machine.
@@ -140,9 +197,41 @@ type Harness struct {
 	closers []func()
 	client  *http.Client
 	session string
+	loginAt time.Time // when session was logged in (zero: given by the user)
+	// clock is the in-process target's clock (nil for a remote target):
+	// auth.expired-session moves it instead of waiting.
+	clock *offsetClock
 
+	mu        sync.Mutex
+	rec       *contracts.Recorder // mismatches of the rule running now
+	ev        *evidence           // what the rule running now sent, saw and got
+	scenarios map[string]*scenario
+}
+
+// InProcessEnv is what a Config.InProcess builder gets: the fake robot and
+// the clock the target should run on (the harness moves it to expire
+// sessions).
+type InProcessEnv struct {
+	Fake *mockdingtalk.Server
+	Now  func() time.Time
+}
+
+// offsetClock is the real time plus an offset the harness can advance.
+type offsetClock struct {
 	mu  sync.Mutex
-	rec *contracts.Recorder // mismatches of the check running now
+	off time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *offsetClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off += d
 }
 
 // New starts the fake robot, the in-process target when none is
@@ -169,7 +258,7 @@ func New(ctx context.Context, cfg Config) (h *Harness, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h = &Harness{cfg: cfg, rec: &contracts.Recorder{}}
+	h = &Harness{cfg: cfg, rec: &contracts.Recorder{}, ev: &evidence{}, scenarios: map[string]*scenario{}}
 	started := h
 	defer func() {
 		if err != nil {
@@ -194,7 +283,7 @@ func New(ctx context.Context, cfg Config) (h *Harness, err error) {
 	}
 	h.session = cfg.Session
 	if h.session == "" {
-		if h.session, err = h.login(ctx); err != nil {
+		if err := h.relogin(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -223,7 +312,7 @@ func (h *Harness) startFake() error {
 	// The limits mockdingtalk.Start gives its own listener: this one may
 	// listen beyond loopback (MOCK_LISTEN) for a remote target.
 	h.fakeSrv = &http.Server{
-		Handler:           fake,
+		Handler:           front(fake),
 		ReadHeaderTimeout: mockdingtalk.ReadHeaderTimeout,
 		ReadTimeout:       mockdingtalk.ReadTimeout,
 		WriteTimeout:      mockdingtalk.WriteTimeout,
@@ -248,7 +337,11 @@ func (h *Harness) startInProcess() error {
 	if build == nil {
 		build = DefaultInProcess(false)
 	}
-	handler, closer, err := build(h.fake)
+	h.clock = &offsetClock{}
+	if h.cfg.SessionTTL == 0 {
+		h.cfg.SessionTTL = sns.DefaultSessionTTL
+	}
+	handler, closer, err := build(InProcessEnv{Fake: h.fake, Now: h.clock.Now})
 	if err != nil {
 		return fmt.Errorf("conformance: start the in-process target: %w", err)
 	}
@@ -265,13 +358,22 @@ func (h *Harness) startInProcess() error {
 
 // DefaultInProcess builds the in-repo SNS API with a short webhook timeout,
 // synchronous or with ZStack's async job protocol.
-func DefaultInProcess(async bool) func(*mockdingtalk.Server) (http.Handler, io.Closer, error) {
-	return func(*mockdingtalk.Server) (http.Handler, io.Closer, error) {
-		srv, err := sns.New(sns.Config{
-			Async:    async,
-			Outbound: webhook.Config{Timeout: InProcessWebhookTimeout},
-			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
+func DefaultInProcess(async bool) func(InProcessEnv) (http.Handler, io.Closer, error) {
+	return InProcessWith(sns.Config{Async: async})
+}
+
+// InProcessWith builds the in-repo SNS API with cfg, on the harness's clock
+// and with a short webhook timeout unless cfg sets one.
+func InProcessWith(cfg sns.Config) func(InProcessEnv) (http.Handler, io.Closer, error) {
+	return func(env InProcessEnv) (http.Handler, io.Closer, error) {
+		if cfg.Outbound.Timeout == 0 {
+			cfg.Outbound.Timeout = InProcessWebhookTimeout
+		}
+		if cfg.Now == nil {
+			cfg.Now = env.Now
+		}
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		srv, err := sns.New(cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -308,39 +410,19 @@ func (h *Harness) Target() string { return h.target }
 // Session is the session uuid the harness calls with.
 func (h *Harness) Session() string { return h.session }
 
-func (h *Harness) record(err error) {
+func (h *Harness) record(err error) { h.recorder().Record(err) }
+
+func (h *Harness) recorder() *contracts.Recorder {
 	h.mu.Lock()
-	rec := h.rec
-	h.mu.Unlock()
-	rec.Record(err)
+	defer h.mu.Unlock()
+	return h.rec
 }
 
-// Run runs one check. Its error names the rule; answers that break
-// openapi.yaml during the check fail it too, under the rule
-// schema.response-conforms.
-func (h *Harness) Run(ctx context.Context, c Check) error {
-	rec := &contracts.Recorder{}
+func (h *Harness) evidence() *evidence {
 	h.mu.Lock()
-	h.rec = rec
-	h.mu.Unlock()
-	err := c.Run(ctx, h)
-	var errs []string
-	if err != nil {
-		errs = append(errs, fmt.Sprintf("rule %s broken (%s):\n  %s", c.ID, c.Rule, indent(err.Error())))
-	}
-	for _, m := range rec.Errors() {
-		errs = append(errs, fmt.Sprintf("rule %s broken (%s):\n  %s", RuleSchema, "every answer matches openapi.yaml", indent(m.Error())))
-	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errors.New(strings.Join(errs, "\n"))
+	defer h.mu.Unlock()
+	return h.ev
 }
-
-func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
-
-// RuleSchema is the rule every answer is held to, whatever the check.
-const RuleSchema = "schema.response-conforms"
 
 // Answer is the final answer to a call: for an async API, the finished
 // job's answer.
@@ -420,6 +502,11 @@ func (h *Harness) Call(ctx context.Context, method, path string, body any, opts 
 			return nil, fmt.Errorf("encode the request: %w", err)
 		}
 	}
+	if o.auth == nil {
+		if err := h.freshSession(ctx); err != nil {
+			return nil, err
+		}
+	}
 	auth := "OAuth " + h.session
 	if o.auth != nil {
 		auth = *o.auth
@@ -483,8 +570,10 @@ func (h *Harness) do(ctx context.Context, method, target string, body []byte, au
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	h.evidence().sent(method, target, body, auth)
 	resp, err := h.client.Do(req)
 	if err != nil {
+		h.evidence().add("← no answer: %v", err)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: no answer within %s", method, redact(target), h.cfg.CallTimeout)
 		}
@@ -499,7 +588,9 @@ func (h *Harness) do(ctx context.Context, method, target string, body []byte, au
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read the answer: %w", method, redact(target), err)
 	}
-	return &Answer{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	a := &Answer{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	h.evidence().add("← %s", a.Describe())
+	return a, nil
 }
 
 // redact drops the query (which may hold an access token) from a URL.
@@ -507,6 +598,19 @@ func redact(u string) string {
 	base, _, _ := strings.Cut(u, "?")
 	return base
 }
+
+// freshSession logs in again when the harness's own session is about to
+// expire: against a remote target with Config.SessionTTL set (a short
+// timeout configured to check expiry), once three quarters of it passed.
+func (h *Harness) freshSession(ctx context.Context) error {
+	if h.loginAt.IsZero() || h.clock != nil || h.cfg.SessionTTL == 0 || time.Since(h.loginAt) < h.cfg.SessionTTL*3/4 {
+		return nil
+	}
+	return h.relogin(ctx)
+}
+
+// LogIn logs in with the configured account and returns a new session.
+func (h *Harness) LogIn(ctx context.Context) (string, error) { return h.login(ctx) }
 
 func (h *Harness) login(ctx context.Context) (string, error) {
 	body := map[string]any{"logInByAccount": map[string]any{
@@ -524,10 +628,20 @@ func (h *Harness) login(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("conformance: log in to %s as %q: %s (set %s and %s, or %s)",
 			h.target, h.cfg.Account, a.Describe(), EnvAccount, EnvPassword, EnvSession)
 	}
-	if err := h.rec.Err(); err != nil {
+	if err := h.recorder().Err(); err != nil {
 		return "", fmt.Errorf("conformance: the login answer breaks openapi.yaml: %w", err)
 	}
 	return out.Inventory.UUID, nil
+}
+
+// relogin replaces the harness's own session with a new one.
+func (h *Harness) relogin(ctx context.Context) error {
+	s, err := h.login(ctx)
+	if err != nil {
+		return err
+	}
+	h.session, h.loginAt = s, time.Now()
+	return nil
 }
 
 // Robot is a robot the harness created on the fake for one check.
@@ -550,7 +664,36 @@ func (h *Harness) NewRobot(signed bool) (Robot, error) {
 	if err != nil {
 		return Robot{}, fmt.Errorf("add a robot to the fake: %w", err)
 	}
+	h.evidence().robot(got.AccessToken)
 	return Robot{Token: got.AccessToken, Secret: got.Secret, Webhook: h.fake.WebhookURL(got.AccessToken)}, nil
+}
+
+// RedirectURL is a URL on the fake's listener that answers 307 with the
+// robot's webhook URL (its query, timestamp and sign included, carried
+// over): a client that follows it reaches the robot.
+func (r Robot) RedirectURL() string {
+	return strings.Replace(r.Webhook, mockdingtalk.SendPath, redirectPath, 1)
+}
+
+// redirectPath answers 307 to /robot/send with the same query.
+const redirectPath = "/_conformance/redirect"
+
+// front serves the fake robot, plus redirectPath.
+func front(fake http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == redirectPath {
+			loc := mockdingtalk.SendPath
+			if r.URL.RawQuery != "" {
+				loc += "?" + r.URL.RawQuery
+			}
+			w.Header().Set("Location", loc)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			_, _ = io.WriteString(w, `{"errcode":0,"errmsg":"moved"}`)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	})
 }
 
 // Entries returns what the fake robot received for a token.

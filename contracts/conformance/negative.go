@@ -16,7 +16,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
-	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 )
 
 // Mutation is one way to break a valid body.
@@ -185,38 +184,28 @@ func offPattern(pattern string) (string, bool) {
 	return "", false
 }
 
-func schema(name string) *openapi3.Schema {
+// Schema returns a component schema of openapi.yaml.
+func Schema(name string) *openapi3.Schema {
 	return contracts.Default().Doc().Components.Schemas[name].Value
 }
 
-// NegativeChecks generates one check per mutation: of the test-connection
-// body (ZStack family) and of a markdown message posted to the fake robot
-// itself (DingTalk family).
-func NegativeChecks() []Check {
-	var out []Check
-	for _, m := range Mutations(schema("TestConnectionRequest"), GenerateOptions{}) {
+// NegativeRules generates one rule per way to break a test-connection body
+// (family negative, level must, source openapi.yaml): the target must
+// refuse it in ZStack's shape.
+func NegativeRules() []Rule {
+	var out []Rule
+	for _, m := range Mutations(Schema("TestConnectionRequest"), GenerateOptions{}) {
 		out = append(out, zstackNegative(m))
-	}
-	for _, m := range Mutations(schema("MarkdownMessage"), GenerateOptions{RequiredOnly: true}) {
-		if m.Kind == "wrong-type" {
-			if _, isNumber := m.Value.(int); isNumber {
-				// DingTalk's Java binder reads a number where a string is
-				// expected as its text (12345 is "12345"), so only a value
-				// no binder converts is a wrong type for the robot.
-				m.Value = map[string]any{"not": "a string"}
-			}
-		}
-		out = append(out, dingtalkNegative(m))
 	}
 	return out
 }
 
-func zstackNegative(m Mutation) Check {
-	return Check{
+func zstackNegative(m Mutation) Rule {
+	return Rule{
 		ID:     "negative.test-connection" + m.Name(),
-		Rule:   fmt.Sprintf("a test-connection body with %s %s is refused", m.Pointer, describeKind(m)),
-		Labels: []string{LabelNegative},
-		Run: func(ctx context.Context, h *Harness) error {
+		Family: FamilyNegative, Level: Must, Source: SrcOpenAPI + " (TestConnectionRequest)",
+		Text: fmt.Sprintf("a test-connection body with %s %s is refused", m.Pointer, DescribeKind(m)),
+		Check: func(ctx context.Context, h *Harness) error {
 			robot, err := h.NewRobot(false)
 			if err != nil {
 				return err
@@ -239,37 +228,8 @@ func zstackNegative(m Mutation) Check {
 	}
 }
 
-func dingtalkNegative(m Mutation) Check {
-	return Check{
-		ID:     "negative.robot-send" + m.Name(),
-		Rule:   fmt.Sprintf("a robot message with %s %s is refused with a non-zero errcode (the fake robot itself)", m.Pointer, describeKind(m)),
-		Labels: []string{LabelNegative},
-		Run: func(ctx context.Context, h *Harness) error {
-			robot, err := h.NewRobot(true)
-			if err != nil {
-				return err
-			}
-			body := map[string]any{"msgtype": dingtalk.MsgMarkdown, "markdown": map[string]any{"title": "t", "text": "negative " + m.Name()}}
-			m.Apply(body)
-			signed, err := dingtalk.SignURL(robot.Webhook, robot.Secret, h.fake.Now())
-			if err != nil {
-				return err
-			}
-			data, _ := json.Marshal(body)
-			ctx = contracts.Negative(ctx)
-			a, err := h.do(ctx, http.MethodPost, h.local(signed), data, "")
-			if err != nil {
-				return err
-			}
-			if err := h.cfg.DingTalkRefusal(a); err != nil {
-				return fmt.Errorf("%w\n  sent: %s", err, data)
-			}
-			return nil
-		},
-	}
-}
-
-func describeKind(m Mutation) string {
+// DescribeKind says a mutation's kind in words.
+func DescribeKind(m Mutation) string {
 	switch m.Kind {
 	case "missing":
 		return "missing"

@@ -145,7 +145,18 @@ func (x *exchange) delivered() (journal.Entry, error) {
 }
 
 func entrySummary(e journal.Entry) string {
-	s := fmt.Sprintf("%s %s?%s → errcode %d", e.Method, e.Path, redactQuery(e.RawQuery), e.Response.ErrCode)
+	s := fmt.Sprintf("%s %s?%s", e.Method, e.Path, redactQuery(e.RawQuery))
+	switch {
+	case e.Fault != "" && e.Response.Status == 0:
+		s += " → no answer (injected fault " + e.Fault + ": connection dropped or held)"
+	case e.Response.Status != 0 && e.Response.Status != http.StatusOK:
+		s += fmt.Sprintf(" → HTTP %d (injected fault %s)", e.Response.Status, e.Fault)
+	default:
+		s += fmt.Sprintf(" → errcode %d", e.Response.ErrCode)
+		if e.Fault != "" {
+			s += " (injected fault " + e.Fault + ")"
+		}
+	}
 	if e.Hint != "" {
 		s += "; the fake robot's hint: " + e.Hint
 	}

@@ -46,14 +46,14 @@ var _ = Describe("the SNS DingTalk API", Label("conformance"), func() {
 	for _, r := range conformance.Rules() {
 		It(r.ID+": "+r.Text, Label(r.AllLabels()...), func(ctx SpecContext) {
 			res := harness.Check(ctx, r)
-			AddReportEntry("source", r.Source)
+			detail := res.Message + "\nsource: " + r.Source + "\nevidence:\n  " + strings.Join(res.Evidence, "\n  ")
 			switch res.Outcome {
 			case conformance.Skip:
 				Skip(res.Message)
 			case conformance.Warn:
-				AddReportEntry("warning", res.Message+"\nevidence:\n  "+strings.Join(res.Evidence, "\n  "), ReportEntryVisibilityAlways)
+				AddReportEntry("warning (should rule; SNS_STRICT=true fails it)", detail, ReportEntryVisibilityAlways)
 			case conformance.Fail:
-				Fail(res.Message + "\nevidence:\n  " + strings.Join(res.Evidence, "\n  "))
+				Fail(detail)
 			}
 		}, SpecTimeout(specTimeout(r)))
 	}

@@ -52,7 +52,7 @@ func WriteLine(w io.Writer, res Result, verbose bool) {
 // WriteSummary writes the closing line of the text report.
 func WriteSummary(w io.Writer, results []Result, strict bool) {
 	s := Summarize(results)
-	fmt.Fprintf(w, "\n%d rules: %d passed, %d failed, %d warnings (should rules; --strict makes them failures), %d skipped\n",
+	fmt.Fprintf(w, "\n%d rules: %d passed, %d failed, %d warned (should rules; --strict makes them failures), %d skipped\n",
 		len(results), s.Pass, s.Fail, s.Warn, s.Skip)
 	switch {
 	case s.Fail > 0 && strict:

@@ -216,8 +216,8 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 		f.reject(botCI, `{"msgtype":"text","text":{"content":"x"}}`, dingtalk.Reject(dingtalk.ReasonKeywordMissing), "keyword missing")
 		Eventually(count("article.entry.rejected")).WithTimeout(10 * time.Second).Should(Equal(1))
 		Eventually(func() (string, error) {
-			return tryEval[string](ctx, fmt.Sprintf(`document.querySelector('#robots a.robot[data-token=%q] .pill.bad')?.textContent ?? ''`, botCI))
-		}).WithTimeout(10 * time.Second).Should(Equal("1"))
+			return tryEval[string](ctx, fmt.Sprintf(`document.querySelector('#robots a.robot[data-token=%q] .count.bad')?.textContent ?? ''`, botCI))
+		}).WithTimeout(10 * time.Second).Should(Equal("✕ 1 rejected"))
 		Expect(eval[string](ctx, `window.samePage`)).To(Equal("yes"))
 		Expect(eval[bool](ctx, `document.getElementById('empty').hidden`)).To(BeTrue())
 	})

@@ -25,6 +25,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/diagnose"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -132,6 +133,7 @@ func (f *fixture) deliver(token, body string) journal.Entry {
 	e.Accepted, e.Delivered, e.Reason = true, true, dingtalk.ReasonOK
 	e.Response = journal.Response{Status: 200, ErrCode: ok.ErrCode, ErrMsg: ok.ErrMsg, Body: ok.AppendJSON(nil)}
 	e.Checks = []journal.Check{{Name: "access_token", Passed: true}, {Name: "json", Passed: true}, {Name: "message", Passed: true}}
+	e.Warnings = diagnose.Warnings(diagnose.Accepted{Path: e.Path, ContentType: e.Header.Get("Content-Type"), Body: e.Body, Message: e.Message})
 	return f.j.Append(e)
 }
 

@@ -150,6 +150,9 @@ type msgView struct {
 	Image      *target
 	Mentions   []mention
 	AtAll      bool
+	// AtAllUnwritten: isAtAll is set but the text does not write @所有人
+	// (or @all); the chat shows "@所有人" after the text, as DingTalk does.
+	AtAllUnwritten bool
 	// Empty: the msgtype's object is missing (a rejected request).
 	Empty bool
 	// Unsupported: a msgtype the webhook does not deliver.
@@ -190,15 +193,18 @@ func (rd *renderer) message(m *dingtalk.Message) *msgView {
 			v.Empty = true
 			break
 		}
-		v.Segments, v.Mentions, v.AtAll = mentions(m.Text.Content, m.At)
+		v.Segments, v.Mentions, v.AtAll, _ = mentions(m.Text.Content, m.At)
+		v.AtAllUnwritten = v.AtAll && !atAllWritten(m.Text.Content)
 	case dingtalk.MsgMarkdown:
 		if m.Markdown == nil {
 			v.Empty = true
 			break
 		}
 		v.Title = m.Markdown.Title
-		v.HTML = rd.markdown(m.Markdown.Text)
-		_, v.Mentions, v.AtAll = mentions(m.Markdown.Text, m.At)
+		var names []string
+		_, v.Mentions, v.AtAll, names = mentions(m.Markdown.Text, m.At)
+		v.HTML = highlightMentions(rd.markdown(m.Markdown.Text), names)
+		v.AtAllUnwritten = v.AtAll && !atAllWritten(m.Markdown.Text)
 	case dingtalk.MsgLink:
 		if m.Link == nil {
 			v.Empty = true
@@ -248,8 +254,9 @@ func (rd *renderer) message(m *dingtalk.Message) *msgView {
 // mentions splits text content into plain runs and the @-mentions DingTalk
 // highlights: "@<mobile>", "@<userId>" or "@<dingtalkId>" listed in at, and
 // "@all" / "@所有人" when isAtAll. It also lists everyone notified and
-// whether the text names them.
-func mentions(content string, at *dingtalk.At) ([]segment, []mention, bool) {
+// whether the text names them, and returns the names it highlights
+// (without '@', longest first).
+func mentions(content string, at *dingtalk.At) ([]segment, []mention, bool, []string) {
 	var names []string
 	atAll := false
 	if at != nil {
@@ -264,7 +271,8 @@ func mentions(content string, at *dingtalk.At) ([]segment, []mention, bool) {
 	}
 	var ms []mention
 	if atAll {
-		ms = append(ms, mention{Name: "@all", Written: strings.Contains(content, "@all") || strings.Contains(content, "@所有人")})
+		// Shown either way: the chat adds @所有人 when the text lacks it.
+		ms = append(ms, mention{Name: "@所有人", Written: true})
 	}
 	for _, n := range names {
 		ms = append(ms, mention{Name: "@" + n, Written: strings.Contains(content, "@"+n)})
@@ -305,7 +313,56 @@ func mentions(content string, at *dingtalk.At) ([]segment, []mention, bool) {
 	if plain < len(content) {
 		segs = append(segs, segment{Text: content[plain:]})
 	}
-	return segs, ms, atAll
+	return segs, ms, atAll, match
+}
+
+// atAllWritten reports whether content writes the @everyone mention.
+func atAllWritten(content string) bool {
+	return strings.Contains(content, "@所有人") || strings.Contains(content, "@all")
+}
+
+// mentionAt returns the first of names that rest starts with, or "".
+func mentionAt(rest string, names []string) string {
+	for _, n := range names {
+		if n != "" && strings.HasPrefix(rest, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// highlightMentions marks each "@<name>" in the text of sanitized HTML
+// as a mention, as DingTalk highlights them in markdown as in text.
+// Tags and their attributes are left alone; names (longest first) are
+// matched in their HTML-escaped form and the markup added is fixed, so
+// the result is as safe as the input.
+func highlightMentions(h template.HTML, names []string) template.HTML {
+	if len(names) == 0 || !strings.Contains(string(h), "@") {
+		return h
+	}
+	esc := make([]string, len(names))
+	for i, n := range names {
+		esc[i] = template.HTMLEscapeString(n)
+	}
+	src := string(h)
+	var b strings.Builder
+	inTag := false
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '<':
+			inTag = true
+		case c == '>':
+			inTag = false
+		case c == '@' && !inTag:
+			if n := mentionAt(src[i+1:], esc); n != "" {
+				b.WriteString(`<span class="at">@` + n + `</span>`)
+				i += len(n)
+				continue
+			}
+		}
+		b.WriteByte(src[i])
+	}
+	return template.HTML(b.String()) // only fixed markup was added to safe HTML
 }
 
 // robotView is a robot as the page header and sidebar show it.
@@ -379,6 +436,9 @@ type entryView struct {
 	Reject *rejectView
 	Raw    rawView
 	Fault  string
+	// Warnings: the message was accepted, but will not do what its sender
+	// most likely meant (journal.Entry.Warnings).
+	Warnings []string
 }
 
 // rejectView is why the fake refused a request.
@@ -406,7 +466,7 @@ type rawView struct {
 type headerLine struct{ Name, Value string }
 
 func (in *Inbox) entryView(idx robotIndex, e *journal.Entry) entryView {
-	v := entryView{Seq: e.Seq, Robot: idx.get(e.AccessToken), Fault: e.Fault}
+	v := entryView{Seq: e.Seq, Robot: idx.get(e.AccessToken), Fault: e.Fault, Warnings: e.Warnings}
 	if !e.Time.IsZero() {
 		v.Clock = e.Time.Format("15:04:05")
 		v.Stamp = e.Time.Format("2006-01-02 15:04:05.000 MST")

@@ -32,6 +32,38 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		return parseDOM(body)
 	}
 
+	Describe("mentions and warnings as a client's mistakes show them", func() {
+		It("highlights @mobile in a markdown message as in a text message", func() {
+			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"disk","text":"### disk full\n@13800000000 please look, not @19900000000"},"at":{"atMobiles":["13800000000"]}}`)
+			d := page("/")
+			Expect(texts(d.all("article .bubble.md span.at"))).To(Equal([]string{"@13800000000"}),
+				"only the mobile listed in at.atMobiles is a mention")
+			Expect(d.all("article .bubble.md h3")).To(HaveLen(1), "the markdown still renders")
+		})
+
+		It("shows @所有人 after the text when isAtAll is set but the text does not write it, as DingTalk shows it", func() {
+			f.deliver(token, `{"msgtype":"text","text":{"content":"release frozen"},"at":{"isAtAll":true}}`)
+			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"## frozen"},"at":{"isAtAll":"true"}}`)
+			d := page("/")
+			Expect(texts(d.all("article .bubble.text span.at"))).To(Equal([]string{"@所有人"}))
+			Expect(texts(d.all("article .bubble.md span.at"))).To(Equal([]string{"@所有人"}))
+		})
+
+		It("does not add @所有人 twice when the text writes it", func() {
+			f.deliver(token, `{"msgtype":"text","text":{"content":"@所有人 release frozen"},"at":{"isAtAll":true}}`)
+			Expect(texts(page("/").all("article .bubble.text span.at"))).To(Equal([]string{"@所有人"}))
+		})
+
+		It("shows a delivered message's warnings, visibly but quieter than a rejection", func() {
+			f.deliver(token, `{"msgtype":"text","text":{"content":"disk full @13800000000"},"at":{"atMobiles":"13800000000"}}`)
+			d := page("/")
+			Expect(d.all("article.delivered")).To(HaveLen(1))
+			Expect(d.all("article .reject")).To(BeEmpty(), "not shown as a rejection")
+			Expect(texts(d.all("article .meta .tag.soft-warn"))).To(Equal([]string{"2 warnings"}))
+			Expect(texts(d.all("article ul.warnings li"))).To(ContainElement(ContainSubstring("at.atMobiles is a string")))
+		})
+	})
+
 	Describe("text", func() {
 		It("highlights @-mentions listed in at.atMobiles / atUserIds and written in the text", func() {
 			f.deliver(token, `{"msgtype":"text","text":{"content":"disk full on db-1 @13800000000 @ops-lead @19900000000"},
@@ -47,7 +79,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 			f.deliver(token, `{"msgtype":"text","text":{"content":"release frozen @all"},"at":{"isAtAll":true,"atMobiles":["15000000000"]}}`)
 			d := page("/")
 			Expect(texts(d.all("article .bubble.text span.at"))).To(Equal([]string{"@all"}))
-			Expect(texts(d.all("article .mentions .at"))).To(Equal([]string{"@all", "@15000000000"}))
+			Expect(texts(d.all("article .mentions .at"))).To(Equal([]string{"@所有人", "@15000000000"}))
 			Expect(d.all("article .mentions .at.unwritten")).To(HaveLen(1), "15000000000 is notified but not written in the text")
 		})
 

@@ -81,16 +81,51 @@
     robotsNav.innerHTML = await res.text();
   }
 
-  function connect() {
-    if (!window.EventSource) return;
-    const es = new EventSource('_inbox/events');
-    es.addEventListener('open', () => { live.dataset.state = 'live'; live.textContent = 'Live'; });
-    es.addEventListener('error', () => {
-      live.dataset.state = 'offline';
-      live.textContent = es.readyState === EventSource.CLOSED ? 'Offline' : 'Reconnecting…';
-    });
-    es.addEventListener('change', refresh);
-    es.addEventListener('robots', refresh);
+  function setLive(state, text) {
+    live.dataset.state = state;
+    live.textContent = text;
+  }
+
+  // The event stream is read with fetch() rather than EventSource: a
+  // headless browser waiting for the page to go idle (chromium
+  // --virtual-time-budget, prerenderers) counts an open EventSource as a
+  // load that never ends, but not a streamed fetch body. The server speaks
+  // plain server-sent events; this reads "retry:" and "event:" lines and
+  // reconnects after the retry delay when the stream ends.
+  async function connect() {
+    if (!window.fetch || !window.ReadableStream || !window.TextDecoder) return;
+    let retry = 2000;
+    for (;;) {
+      try {
+        const res = await fetch('_inbox/events', { cache: 'no-store', headers: { Accept: 'text/event-stream' } });
+        if (res.status === 204) { setLive('offline', 'Offline'); return; } // the server is closing
+        if (!res.ok || !res.body) throw new Error('events: HTTP ' + res.status);
+        setLive('live', 'Live');
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+          let end;
+          while ((end = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, end);
+            buf = buf.slice(end + 2);
+            let name = 'message';
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event:')) name = line.slice(6).trim();
+              else if (line.startsWith('retry:')) retry = Number(line.slice(6)) || retry;
+            }
+            if (name === 'change' || name === 'robots') refresh();
+          }
+        }
+      } catch (err) {
+        console.warn('inbox: event stream', err);
+      }
+      setLive('offline', 'Reconnecting…');
+      await new Promise((resolve) => setTimeout(resolve, retry));
+    }
   }
 
   // Clear without leaving the page; the form still works without script.

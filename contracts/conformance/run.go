@@ -89,7 +89,11 @@ func (e *evidence) add(format string, args ...any) {
 }
 
 func (e *evidence) sent(method, target string, body []byte, auth string) {
-	line := fmt.Sprintf("→ %s %s", method, redact(target))
+	shown := target
+	if base, query, ok := strings.Cut(target, "?"); ok {
+		shown = base + "?" + redactQuery(query)
+	}
+	line := fmt.Sprintf("→ %s %s", method, shown)
 	if auth == "" {
 		line += " (no Authorization)"
 	} else if !strings.HasPrefix(auth, "OAuth ") {

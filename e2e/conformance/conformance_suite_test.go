@@ -100,7 +100,7 @@ var _ = Describe("mockdingtalk conform against the Python implementation", func(
 	It("passes it, synchronous (the async job rule skipped)", func() {
 		code, r := conform(startPython())
 		Expect(code).To(Equal(0), "%+v", r.Results)
-		Expect(r.Summary.Fail + r.Summary.Warn).To(BeZero(), "%+v", r.Results)
+		Expect(r.Summary.Fail+r.Summary.Warn).To(BeZero(), "%+v", r.Results)
 		Expect(r.outcomes()).To(HaveKeyWithValue("async.job-protocol", "skip"))
 		Expect(r.outcomes()).To(HaveKeyWithValue("auth.expired-session", "pass"))
 		Expect(r.Summary.Skip).To(Equal(1))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
 
@@ -34,18 +35,42 @@ const (
 // adminRoutes registers the admin API on r (a subrouter for AdminPrefix).
 func (s *Server) adminRoutes(r *mux.Router) {
 	r.Path("/health").Handler(methods{http.MethodGet: s.adminHealth})
-	r.Path("/robots").Handler(methods{http.MethodGet: s.adminListRobots, http.MethodPost: s.adminAddRobot})
-	r.Path("/robots/{accessToken}").Handler(methods{
-		http.MethodGet: s.adminGetRobot, http.MethodPut: s.adminPutRobot, http.MethodDelete: s.adminDeleteRobot})
+	r.Path("/robots").Handler(noQuery(methods{http.MethodGet: s.adminListRobots, http.MethodPost: s.adminAddRobot}))
+	r.Path("/robots/{accessToken}").Handler(noQuery(methods{
+		http.MethodGet: s.adminGetRobot, http.MethodPut: s.adminPutRobot, http.MethodDelete: s.adminDeleteRobot}))
 	r.Path("/messages").Handler(methods{http.MethodGet: s.adminListMessages, http.MethodDelete: s.adminClearMessages})
 	r.Path("/messages/wait").Handler(methods{http.MethodGet: s.adminWaitMessages})
-	r.Path("/faults").Handler(methods{
-		http.MethodGet: s.adminListFaults, http.MethodPost: s.adminAddFault, http.MethodDelete: s.adminClearFaults})
-	r.Path("/faults/{id}").Handler(methods{http.MethodGet: s.adminGetFault, http.MethodDelete: s.adminDeleteFault})
-	r.Path("/clock").Handler(methods{http.MethodGet: s.adminGetClock, http.MethodPut: s.adminPutClock})
-	r.Path("/reset").Handler(methods{http.MethodPost: s.adminReset})
+	r.Path("/faults").Handler(noQuery(methods{
+		http.MethodGet: s.adminListFaults, http.MethodPost: s.adminAddFault, http.MethodDelete: s.adminClearFaults}))
+	r.Path("/faults/{id}").Handler(noQuery(methods{http.MethodGet: s.adminGetFault, http.MethodDelete: s.adminDeleteFault}))
+	r.Path("/clock").Handler(noQuery(methods{http.MethodGet: s.adminGetClock, http.MethodPut: s.adminPutClock}))
+	r.Path("/reset").Handler(noQuery(methods{http.MethodPost: s.adminReset}))
 	r.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no admin endpoint at %s", r.URL.Path)
+	})
+}
+
+// parsableQuery answers 400 for a query Go cannot parse whole (a broken
+// %-escape, a ';' separator, more than 10,000 parameters) instead of
+// letting the handler see an empty one.
+func parsableQuery(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			writeError(w, http.StatusBadRequest, "the query cannot be parsed (%v); nothing was done", err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// noQuery wraps an endpoint that takes no query parameters: any is a 400.
+func noQuery(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k := range r.URL.Query() {
+			writeError(w, http.StatusBadRequest, "unknown query parameter %q: %s takes none", k, r.URL.Path)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -98,6 +123,8 @@ func writeErr(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "%s", msg)
 	case errors.Is(err, ErrRobotExists):
 		writeError(w, http.StatusConflict, "%s", msg)
+	case errors.Is(err, ErrFull):
+		writeError(w, http.StatusInsufficientStorage, "%s", msg)
 	default:
 		writeError(w, http.StatusInternalServerError, "%s", msg)
 	}
@@ -204,8 +231,31 @@ func checkQuery(w http.ResponseWriter, q url.Values, known ...string) bool {
 	return true
 }
 
+// healthJSON is the answer of GET /_mock/health: liveness, and what the
+// fake refused to stay within its bounds and keep to its user's tools.
+type healthJSON struct {
+	Status  string      `json:"status"`
+	Refused refusedJSON `json:"refused"`
+	// Forgotten counts msgUuids and signs a robot forgot early (or never
+	// remembered) because all robots together remember at most 250,000.
+	Forgotten uint64 `json:"forgotten"`
+}
+
+// refusedJSON counts refusals since start: requests the guard refused
+// (host, crossSite, contentType), robots and faults over their bounds,
+// and inbox streams over theirs.
+type refusedJSON struct {
+	guard.Counts
+	Robots  uint64 `json:"robots"`
+	Faults  uint64 `json:"faults"`
+	Streams uint64 `json:"streams"`
+}
+
 func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, healthJSON{Status: "ok", Refused: refusedJSON{
+		Counts: s.guard.Counts(), Robots: s.refusedRobots.Load(), Faults: s.refusedFaults.Load(),
+		Streams: s.inbox.RefusedStreams(),
+	}, Forgotten: s.remembered.forgotten.Load()})
 }
 
 // robotJSON is a robot on the wire. WebhookURL is output only; on input it
@@ -520,8 +570,9 @@ func (s *Server) adminGetClock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.clockOut())
 }
 
-// maxClockMs bounds millisecond values so durations cannot overflow
-// (about 100 years).
+// maxClockMs bounds how far the fake's clock may be from real time (about
+// 100 years), so no duration overflows: Go's time.Duration saturates at
+// about 292 years, which would silently put the clock somewhere else.
 const maxClockMs = 100 * 366 * 24 * 3600 * 1000
 
 func (s *Server) adminPutClock(w http.ResponseWriter, r *http.Request) {
@@ -534,6 +585,18 @@ func (s *Server) adminPutClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.clockOut())
+}
+
+// inClockRange reports an error when t is more than maxClockMs from the
+// real time.
+func inClockRange(field string, t time.Time) error {
+	real := time.Now()
+	lo, hi := real.Add(-maxClockMs*time.Millisecond), real.Add(maxClockMs*time.Millisecond)
+	if t.Before(lo) || t.After(hi) {
+		return fmt.Errorf("%s: %s is more than 100 years from now; the fake's clock stays between %s and %s",
+			field, t.UTC().Format(time.RFC3339), lo.UTC().Format("2006-01-02"), hi.UTC().Format("2006-01-02"))
+	}
+	return nil
 }
 
 func (s *Server) applyClock(in clockPut) error {
@@ -556,10 +619,16 @@ func (s *Server) applyClock(in clockPut) error {
 		if err != nil {
 			return fmt.Errorf("now=%q: want an RFC 3339 time like 2024-05-01T12:00:00Z", *in.Now)
 		}
+		if err := inClockRange("now", t); err != nil {
+			return err
+		}
 		s.clock.set(t, in.Frozen == nil || *in.Frozen)
 	case in.NowMillis != nil:
-		if *in.NowMillis < 0 || *in.NowMillis > 4*maxClockMs {
+		if *in.NowMillis < 0 {
 			return fmt.Errorf("nowMillis=%d: want milliseconds since 1970 (0 or more)", *in.NowMillis)
+		}
+		if err := inClockRange("nowMillis", time.UnixMilli(*in.NowMillis)); err != nil {
+			return err
 		}
 		s.clock.set(time.UnixMilli(*in.NowMillis), in.Frozen == nil || *in.Frozen)
 	case in.OffsetMs != nil:
@@ -570,6 +639,9 @@ func (s *Server) applyClock(in clockPut) error {
 	case in.AdvanceMs != nil:
 		if *in.AdvanceMs > maxClockMs || *in.AdvanceMs < -maxClockMs {
 			return fmt.Errorf("advanceMs=%d: out of range (at most ±100 years)", *in.AdvanceMs)
+		}
+		if err := inClockRange("advanceMs", s.Now().Add(time.Duration(*in.AdvanceMs)*time.Millisecond)); err != nil {
+			return err
 		}
 		s.Advance(time.Duration(*in.AdvanceMs) * time.Millisecond)
 	case !*in.Real:

@@ -1,8 +1,11 @@
-// The admin token: when Config.AdminToken is set, the admin API (but its
-// health check) and the inbox answer 401 unless the request carries the
-// token, so a fake reachable beyond loopback cannot be reconfigured, read
-// or cleared by anyone who can reach it. The send API stays open, as
-// DingTalk's is.
+// Who may use the admin API and the inbox. The guard (package guard)
+// refuses what a web page could send: a Host that is not the server's (DNS
+// rebinding), a cross-site state-changing request, and, on the admin API, a
+// state-changing body that is not JSON. When Config.AdminToken is set, the
+// admin API (but its health check) and the inbox also answer 401 unless the
+// request carries the token, so a fake reachable beyond loopback cannot be
+// reconfigured, read or cleared by anyone who can reach it. The send API
+// stays open, as DingTalk's is.
 package mockdingtalk
 
 import (
@@ -14,6 +17,27 @@ import (
 // AdminTokenHeader is the header that may carry Config.AdminToken (as may
 // "Authorization: Bearer <token>" and HTTP Basic's password).
 const AdminTokenHeader = "X-Mock-Admin-Token"
+
+// guardAdmin wraps the admin API in the guard: 403 for a foreign Host or a
+// cross-site request, 415 for a state-changing body that is not JSON.
+// /_mock/health answers anyone, as with the admin token.
+func (s *Server) guardAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != AdminPrefix+"/health" {
+			ref := s.guard.Check(r)
+			if ref == nil {
+				ref = s.guard.JSONOnly(r)
+			}
+			if ref != nil {
+				s.log.Warn("admin request refused", "method", r.Method, "path", r.URL.Path, "host", r.Host,
+					"origin", r.Header.Get("Origin"), "remote", r.RemoteAddr, "why", ref.Message)
+				writeError(w, ref.Status, "%s", ref.Message)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
 
 // requireAdminToken wraps h so that it runs only for requests carrying
 // the admin token (every request when none is configured).

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
 
@@ -32,6 +33,20 @@ const (
 	MaxKeywords = 10
 	// maxTokenLen bounds an access token's length (real ones are 64).
 	maxTokenLen = 512
+	// MaxRobotFieldBytes bounds a robot's name, secret and each keyword.
+	MaxRobotFieldBytes = 1024
+	// MaxIPAllowlist is how many entries a robot's IP allowlist may have.
+	MaxIPAllowlist = 100
+	// MaxRateLimitPerMinute is the highest finite rate limit (0 turns the
+	// limit off); the window keeps one timestamp per message.
+	MaxRateLimitPerMinute = 10000
+	// DefaultMaxRobots and DefaultMaxFaults bound how many robots and
+	// faults a server holds when Config.MaxRobots / MaxFaults are 0.
+	DefaultMaxRobots = 1000
+	DefaultMaxFaults = 1000
+	// MaxFaultBodyBytesTotal bounds the bytes of all active faults' bodies
+	// and texts together.
+	MaxFaultBodyBytesTotal = 16 << 20
 )
 
 // Config is how a Server starts, and what Reset returns it to.
@@ -70,6 +85,21 @@ type Config struct {
 	// usable). Other requests get 401 with a JSON error. The send API never
 	// needs it. Set it whenever the server is reachable beyond loopback.
 	AdminToken string
+	// AllowedHosts are Host names, besides the defaults, under which the
+	// admin API and the inbox answer: a name ("mock.example.com"), a
+	// "*.suffix" pattern, or "*" for any. The defaults are IP literals,
+	// localhost and *.localhost, names without a dot (container service
+	// names) and PublicURL's host. Any other Host is refused with 403, so
+	// a web page cannot reach the fake through DNS rebinding (see package
+	// guard). The send API answers under any Host, as DingTalk's does.
+	AllowedHosts []string
+	// MaxRobots bounds how many robots the server holds (0 means
+	// DefaultMaxRobots); adding one more fails with ErrFull (admin API:
+	// 507). MaxFaults does the same for active faults (0 means
+	// DefaultMaxFaults); their bodies together are also bounded by
+	// MaxFaultBodyBytesTotal. Refusals are counted in /_mock/health.
+	MaxRobots int
+	MaxFaults int
 }
 
 // Option changes a Config; NewTestServer takes Options.
@@ -107,6 +137,11 @@ func WithFrozenClock(t time.Time) Option { return func(c *Config) { c.FreezeAt =
 
 // WithAdminToken requires token on the admin API and the inbox.
 func WithAdminToken(token string) Option { return func(c *Config) { c.AdminToken = token } }
+
+// WithAllowedHosts adds Host names the admin API and the inbox answer under.
+func WithAllowedHosts(hosts ...string) Option {
+	return func(c *Config) { c.AllowedHosts = append(c.AllowedHosts, hosts...) }
+}
 
 // Robot is one custom robot and its security settings. DingTalk lets the
 // settings be combined; each one that is set is checked.
@@ -200,12 +235,23 @@ func (r Robot) normalize(field string) (Robot, []netip.Prefix, error) {
 	} else if err := checkToken(r.AccessToken); err != nil {
 		return Robot{}, nil, invalid(field+"accessToken", "%s", err)
 	}
+	for _, f := range []struct{ name, v string }{{"name", r.Name}, {"secret", r.Secret}} {
+		if len(f.v) > MaxRobotFieldBytes {
+			return Robot{}, nil, invalid(field+f.name, "at most %d bytes (got %d)", MaxRobotFieldBytes, len(f.v))
+		}
+	}
+	if len(r.IPAllowlist) > MaxIPAllowlist {
+		return Robot{}, nil, invalid(field+"ipAllowlist", "at most %d entries are allowed (got %d)", MaxIPAllowlist, len(r.IPAllowlist))
+	}
 	if len(r.Keywords) > MaxKeywords {
 		return Robot{}, nil, invalid(field+"keywords", "at most %d keywords are allowed (got %d)", MaxKeywords, len(r.Keywords))
 	}
 	for i, k := range r.Keywords {
 		if strings.TrimSpace(k) == "" {
 			return Robot{}, nil, invalid(fmt.Sprintf("%skeywords[%d]", field, i), "a keyword must be a non-blank string")
+		}
+		if len(k) > MaxRobotFieldBytes {
+			return Robot{}, nil, invalid(fmt.Sprintf("%skeywords[%d]", field, i), "at most %d bytes (got %d)", MaxRobotFieldBytes, len(k))
 		}
 	}
 	allow := make([]netip.Prefix, 0, len(r.IPAllowlist))
@@ -219,8 +265,8 @@ func (r Robot) normalize(field string) (Robot, []netip.Prefix, error) {
 	if r.RateLimitPerMinute == nil {
 		n := DefaultRateLimitPerMinute
 		r.RateLimitPerMinute = &n
-	} else if *r.RateLimitPerMinute < 0 {
-		return Robot{}, nil, invalid(field+"rateLimitPerMinute", "must be 0 (no limit) or more (got %d)", *r.RateLimitPerMinute)
+	} else if n := *r.RateLimitPerMinute; n < 0 || n > MaxRateLimitPerMinute {
+		return Robot{}, nil, invalid(field+"rateLimitPerMinute", "must be 0 (no limit) or from 1 to %d (got %d)", MaxRateLimitPerMinute, n)
 	}
 	return r, allow, nil
 }
@@ -275,6 +321,9 @@ func (c Config) validate() error {
 	if err := c.Dialect.Validate(); err != nil {
 		return invalid("dialect", "%s", strings.TrimPrefix(err.Error(), "dingtalk: "))
 	}
+	if c.MaxRobots < 0 || c.MaxFaults < 0 {
+		return invalid("maxRobots", "MaxRobots and MaxFaults must be 0 (the defaults) or more")
+	}
 	if c.JournalCap < 0 {
 		return invalid("journalCap", "must be 0 (the default, %d) or more (got %d)", journal.DefaultCap, c.JournalCap)
 	}
@@ -282,6 +331,17 @@ func (c Config) validate() error {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII {
 			return invalid("adminToken", "may hold only printable ASCII without spaces, to fit in a header")
 		}
+	}
+	if !c.FreezeAt.IsZero() {
+		if err := inClockRange("freezeAt", c.FreezeAt); err != nil {
+			return invalid("freezeAt", "%s", strings.TrimPrefix(err.Error(), "freezeAt: "))
+		}
+	}
+	if c.ClockOffset > maxClockMs*time.Millisecond || c.ClockOffset < -maxClockMs*time.Millisecond {
+		return invalid("clockOffset", "%s is out of range (at most ±100 years)", c.ClockOffset)
+	}
+	if _, err := guard.New(c.AllowedHosts...); err != nil {
+		return invalid("allowedHosts", "%s", strings.TrimPrefix(err.Error(), "allowed host "))
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

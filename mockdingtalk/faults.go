@@ -179,16 +179,29 @@ type faultSet struct {
 	mu     sync.Mutex
 	nextID int // never reset, so a stale id never names a newer fault
 	list   []*activeFault
+	bytes  int // of every active fault's Body, ErrMsg and ContentType
 }
+
+// size is what a fault counts against MaxFaultBodyBytesTotal.
+func (f Fault) size() int { return len(f.Body) + len(f.ErrMsg) + len(f.ContentType) }
 
 type activeFault struct {
 	f   Fault
 	rng *rand.Rand
 }
 
-func (fs *faultSet) add(f Fault) Fault {
+// add activates f, unless that would hold more than max faults or
+// MaxFaultBodyBytesTotal bytes (ErrFull).
+func (fs *faultSet) add(f Fault, max int) (Fault, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	switch {
+	case len(fs.list) >= max:
+		return Fault{}, fmt.Errorf("%w: %d faults are active, the limit (Config.MaxFaults); remove some or clear them", ErrFull, len(fs.list))
+	case fs.bytes+f.size() > MaxFaultBodyBytesTotal:
+		return Fault{}, fmt.Errorf("%w: the active faults' bodies would take %d bytes, over the %d allowed; remove some or clear them", ErrFull, fs.bytes+f.size(), MaxFaultBodyBytesTotal)
+	}
+	fs.bytes += f.size()
 	fs.nextID++
 	f.ID = "f" + strconv.Itoa(fs.nextID)
 	f.Remaining = f.Times
@@ -196,7 +209,7 @@ func (fs *faultSet) add(f Fault) Fault {
 		f.Remaining = -1
 	}
 	fs.list = append(fs.list, &activeFault{f: f, rng: rand.New(rand.NewPCG(f.Seed, f.Seed))})
-	return f
+	return f, nil
 }
 
 func (fs *faultSet) all() []Fault {
@@ -225,6 +238,7 @@ func (fs *faultSet) remove(id string) bool {
 	defer fs.mu.Unlock()
 	for i, a := range fs.list {
 		if a.f.ID == id {
+			fs.bytes -= a.f.size()
 			fs.list = append(fs.list[:i], fs.list[i+1:]...)
 			return true
 		}
@@ -235,7 +249,7 @@ func (fs *faultSet) remove(id string) bool {
 func (fs *faultSet) clear() {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.list = nil
+	fs.list, fs.bytes = nil, 0
 }
 
 // pick returns the fault that fires for a send with this token, if any,
@@ -255,6 +269,7 @@ func (fs *faultSet) pick(token string) (Fault, bool) {
 		if a.f.Times > 0 {
 			a.f.Remaining--
 			if a.f.Remaining <= 0 {
+				fs.bytes -= a.f.size()
 				fs.list = append(fs.list[:i], fs.list[i+1:]...)
 			}
 		}
@@ -264,13 +279,21 @@ func (fs *faultSet) pick(token string) (Fault, bool) {
 }
 
 // AddFault injects a fault and returns it with its ID and Remaining set.
-// Invalid settings give a *ValidationError.
+// Invalid settings give a *ValidationError; a fault over the server's
+// bounds (Config.MaxFaults, MaxFaultBodyBytesTotal) gives ErrFull.
 func (s *Server) AddFault(f Fault) (Fault, error) {
 	f, err := f.validate(s.cfg.Dialect)
 	if err != nil {
 		return Fault{}, err
 	}
-	f = s.faults.add(f)
+	max := s.cfg.MaxFaults
+	if max == 0 {
+		max = DefaultMaxFaults
+	}
+	if f, err = s.faults.add(f, max); err != nil {
+		s.refusedFaults.Add(1)
+		return Fault{}, err
+	}
 	s.log.Debug("fault added", "id", f.ID, "kind", f.Kind, "accessToken", maskToken(f.AccessToken))
 	return f, nil
 }

@@ -5,9 +5,12 @@ package mockdingtalk
 
 import (
 	"errors"
+	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,12 +20,21 @@ var (
 	ErrRobotNotFound = errors.New("mockdingtalk: no robot has that access token")
 	ErrRobotExists   = errors.New("mockdingtalk: a robot with that access token already exists")
 	ErrFaultNotFound = errors.New("mockdingtalk: no fault has that id")
+	// ErrFull is returned when adding a robot or a fault would go over the
+	// server's bounds (Config.MaxRobots, MaxFaults); the admin API answers
+	// it with 507 Insufficient Storage. Remove some, or Reset.
+	ErrFull = errors.New("mockdingtalk: full")
 )
 
 // Bounds of the per-robot memory.
 const (
 	maxUUIDsPerRobot = 10000 // msgUuids remembered for de-duplication
 	maxSignsPerRobot = 1000  // signs remembered for the "reused sign" hint
+	// maxRememberedTotal bounds the msgUuids and signs remembered across
+	// all robots (about 60 bytes each, whatever their length, since only a
+	// hash is kept). Once it is reached, a robot forgets its own oldest to
+	// remember a new one, or remembers nothing if it has none.
+	maxRememberedTotal = 250000
 )
 
 // robotEntry is an immutable snapshot of a robot's settings plus a pointer
@@ -41,11 +53,20 @@ type robotState struct {
 	signs *recent[time.Time] // sign → when first received
 }
 
-func newRobotState() *robotState {
+func newRobotState(b *budget) *robotState {
 	return &robotState{
-		uuids: newRecent[time.Time](maxUUIDsPerRobot),
-		signs: newRecent[time.Time](maxSignsPerRobot),
+		uuids: newRecent[time.Time](maxUUIDsPerRobot, b),
+		signs: newRecent[time.Time](maxSignsPerRobot, b),
 	}
+}
+
+// release gives the state's remembered keys back to the shared budget
+// (the robot is gone).
+func (st *robotState) release() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.uuids.release()
+	st.signs.release()
 }
 
 // seenSign reports when sign was first received by this robot.
@@ -62,37 +83,72 @@ func (st *robotState) noteSign(sign string, at time.Time) {
 	st.signs.add(sign, at)
 }
 
-// recent is a map that remembers at most max keys, forgetting the oldest
-// first. It is not safe for concurrent use.
-type recent[V any] struct {
-	max   int
-	m     map[string]V
-	order []string // ring of keys in insertion order
-	next  int      // once full, the ring slot to overwrite next
+// budget is how many keys all robots' recent maps may hold together.
+type budget struct {
+	max       int64
+	used      atomic.Int64
+	forgotten atomic.Uint64 // keys forgotten early or never remembered because of the budget
 }
 
-func newRecent[V any](max int) *recent[V] {
-	return &recent[V]{max: max, m: make(map[string]V)}
+func (b *budget) take() bool {
+	if b.used.Add(1) > b.max {
+		b.used.Add(-1)
+		return false
+	}
+	return true
+}
+
+// recent is a map that remembers at most max keys, forgetting the oldest
+// first, and keeps only a hash of each key, so its size does not depend on
+// the keys' length. Its entries count against a budget shared by all
+// robots. It is not safe for concurrent use.
+type recent[V any] struct {
+	max    int
+	budget *budget
+	seed   maphash.Seed
+	m      map[uint64]V
+	order  []uint64 // keys in insertion order, from head
+	head   int
+}
+
+func newRecent[V any](max int, b *budget) *recent[V] {
+	return &recent[V]{max: max, budget: b, seed: maphash.MakeSeed(), m: make(map[uint64]V)}
 }
 
 func (r *recent[V]) get(k string) (V, bool) {
-	v, ok := r.m[k]
+	v, ok := r.m[maphash.String(r.seed, k)]
 	return v, ok
 }
 
 // add stores k → v unless k is already present.
 func (r *recent[V]) add(k string, v V) {
-	if _, ok := r.m[k]; ok {
+	h := maphash.String(r.seed, k)
+	if _, ok := r.m[h]; ok {
 		return
 	}
-	if len(r.order) < r.max {
-		r.order = append(r.order, k)
-	} else {
-		delete(r.m, r.order[r.next])
-		r.order[r.next] = k
-		r.next = (r.next + 1) % r.max
+	if len(r.m) >= r.max || !r.budget.take() {
+		if len(r.m) == 0 {
+			r.budget.forgotten.Add(1)
+			return
+		}
+		if len(r.m) < r.max {
+			r.budget.forgotten.Add(1) // forgotten early, for lack of budget
+		}
+		delete(r.m, r.order[r.head])
+		r.head++
 	}
-	r.m[k] = v
+	r.order = append(r.order, h)
+	r.m[h] = v
+	if r.head > len(r.order)/2 { // drop the forgotten prefix now and then
+		r.order = append(r.order[:0], r.order[r.head:]...)
+		r.head = 0
+	}
+}
+
+// release returns every key to the budget and forgets them.
+func (r *recent[V]) release() {
+	r.budget.used.Add(-int64(len(r.m)))
+	r.m, r.order, r.head = map[uint64]V{}, nil, 0
 }
 
 // AddRobot adds a robot and returns it as stored: with a generated access
@@ -108,8 +164,13 @@ func (s *Server) AddRobot(r Robot) (Robot, error) {
 	if _, ok := s.robots[r.AccessToken]; ok {
 		return Robot{}, ErrRobotExists
 	}
-	s.robots[r.AccessToken] = &robotEntry{robot: r, allow: allow, state: newRobotState()}
+	if len(s.robots) >= s.maxRobots() {
+		s.refusedRobots.Add(1)
+		return Robot{}, fmt.Errorf("%w: the fake already has %d robots, its limit (Config.MaxRobots); remove some or reset", ErrFull, len(s.robots))
+	}
+	s.robots[r.AccessToken] = &robotEntry{robot: r, allow: allow, state: newRobotState(&s.remembered)}
 	s.order = append(s.order, r.AccessToken)
+	s.robotsChangedLocked()
 	return r.clone(), nil
 }
 
@@ -133,6 +194,7 @@ func (s *Server) UpdateRobot(token string, r Robot) (Robot, error) {
 		return Robot{}, ErrRobotNotFound
 	}
 	s.robots[token] = &robotEntry{robot: r, allow: allow, state: old.state}
+	s.robotsChangedLocked()
 	return r.clone(), nil
 }
 
@@ -141,9 +203,11 @@ func (s *Server) UpdateRobot(token string, r Robot) (Robot, error) {
 func (s *Server) RemoveRobot(token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.robots[token]; !ok {
+	e, ok := s.robots[token]
+	if !ok {
 		return ErrRobotNotFound
 	}
+	e.state.release()
 	delete(s.robots, token)
 	for i, t := range s.order {
 		if t == token {
@@ -151,6 +215,7 @@ func (s *Server) RemoveRobot(token string) error {
 			break
 		}
 	}
+	s.robotsChangedLocked()
 	return nil
 }
 
@@ -198,14 +263,41 @@ func (s *Server) tokens() []string {
 	return append([]string(nil), s.order...)
 }
 
+// maxRobots is Config.MaxRobots or its default.
+func (s *Server) maxRobots() int {
+	if s.cfg.MaxRobots > 0 {
+		return s.cfg.MaxRobots
+	}
+	return DefaultMaxRobots
+}
+
+// RobotsChanged returns a channel that is closed at the next change of the
+// robot list (a robot added, updated or removed, or Reset). Take a new one
+// after each change.
+func (s *Server) RobotsChanged() <-chan struct{} {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.robotsChanged
+}
+
+// robotsChangedLocked wakes RobotsChanged's waiters; s.mu is held.
+func (s *Server) robotsChangedLocked() {
+	close(s.robotsChanged)
+	s.robotsChanged = make(chan struct{})
+}
+
 // resetRobots restores the start-up robots with fresh state.
 func (s *Server) resetRobots() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, e := range s.robots {
+		e.state.release()
+	}
 	s.robots = make(map[string]*robotEntry, len(s.startRobots))
 	s.order = s.order[:0]
 	for _, e := range s.startRobots {
-		s.robots[e.robot.AccessToken] = &robotEntry{robot: e.robot, allow: e.allow, state: newRobotState()}
+		s.robots[e.robot.AccessToken] = &robotEntry{robot: e.robot, allow: e.allow, state: newRobotState(&s.remembered)}
 		s.order = append(s.order, e.robot.AccessToken)
 	}
+	s.robotsChangedLocked()
 }

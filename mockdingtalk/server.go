@@ -19,10 +19,12 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -37,11 +39,19 @@ type Server struct {
 	clock       *clock
 	faults      *faultSet
 	inbox       *inbox.Inbox
+	guard       *guard.Policy
 	handler     http.Handler
 
 	mu     sync.RWMutex
 	robots map[string]*robotEntry
 	order  []string
+	// robotsChanged is closed and replaced whenever the robot list
+	// changes (guarded by mu), so the inbox's streams need not poll it.
+	robotsChanged chan struct{}
+
+	remembered    budget // msgUuids and signs remembered by all robots
+	refusedRobots atomic.Uint64
+	refusedFaults atomic.Uint64
 
 	life      context.Context // ends at Close: releases hung and waiting handlers
 	stop      context.CancelFunc
@@ -67,11 +77,14 @@ func New(cfg Config) (*Server, error) {
 		clock:   newClock(),
 		faults:  &faultSet{},
 	}
+	s.remembered.max = maxRememberedTotal
+	s.robotsChanged = make(chan struct{})
 	s.life, s.stop = context.WithCancel(context.Background())
 	s.done = s.life.Done()
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	var err error
 	seen := make(map[string]bool, len(cfg.Robots))
 	for i, r := range cfg.Robots {
 		nr, allow, err := r.normalize(robotField(i))
@@ -86,7 +99,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.resetRobots()
 	s.clock.startAt(cfg)
-	s.inbox = inbox.New(s.journal, s.inboxRobots).WithLogger(s.log)
+	hosts := append([]string{}, cfg.AllowedHosts...)
+	if cfg.PublicURL != "" {
+		hosts = append(hosts, cfg.PublicURL)
+	}
+	if s.guard, err = guard.New(hosts...); err != nil {
+		return nil, invalid("allowedHosts", "%s", err)
+	}
+	s.inbox = inbox.New(s.journal, s.inboxRobots).WithLogger(s.log).WithGuard(s.guard).
+		WithRobotsChanged(s.RobotsChanged)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -135,7 +156,8 @@ const (
 )
 
 // routes builds the router: the send API, the admin API and the inbox
-// (the last two behind the admin token, when one is configured).
+// (the last two behind the guard against cross-site use and the admin
+// token, when one is configured; the inbox applies the guard itself).
 func (s *Server) routes() http.Handler {
 	// SkipClean: gorilla/mux would answer "//robot/send" (a base URL
 	// ending in '/') with a 301 to the clean path, which clients follow as
@@ -146,7 +168,7 @@ func (s *Server) routes() http.Handler {
 	r.MatcherFunc(isRobotPath).HandlerFunc(s.handleSend)
 	admin := r.PathPrefix(AdminPrefix).Subrouter()
 	s.adminRoutes(admin)
-	admin.Use(s.requireAdminToken)
+	admin.Use(s.guardAdmin, s.requireAdminToken, parsableQuery)
 	r.PathPrefix("/").Handler(s.requireAdminToken(s.inbox))
 	return r
 }

@@ -1,23 +1,46 @@
 // The inbox's live updates: a server-sent-event stream that says "change"
 // whenever the journal changes and "robots" when the robot list does. The
 // page answers each event by fetching the rendered entries it lacks, so
-// events carry only sequence numbers, never message content.
+// events carry only sequence numbers, never message content. Streams wait
+// on change signals; none of them polls or re-reads the robot list, so an
+// idle stream costs nothing however many robots there are.
 package inbox
 
 import (
 	"fmt"
-	"hash/fnv"
 	"net/http"
-	"strconv"
 	"time"
 )
 
-// How often a stream looks for robot-list changes (robots are not in the
-// journal, so nothing signals them) and sends a keep-alive comment.
-const (
-	robotPollInterval = 2 * time.Second
-	keepAliveInterval = 20 * time.Second
-)
+// keepAliveInterval is how often a stream sends a keep-alive comment.
+const keepAliveInterval = 20 * time.Second
+
+// DefaultMaxStreams is how many live-event streams an inbox serves at once
+// unless WithMaxStreams says otherwise; one more is answered 503.
+const DefaultMaxStreams = 100
+
+// WithRobotsChanged gives the inbox the robot list's change signal: changed
+// returns a channel that is closed at the list's next change. Without it,
+// streams send no "robots" events (the page shows new robots on reload).
+// Call it before serving.
+func (in *Inbox) WithRobotsChanged(changed func() <-chan struct{}) *Inbox {
+	in.robotsChanged = changed
+	return in
+}
+
+// WithMaxStreams sets how many live-event streams may be open at once
+// (n < 1 means DefaultMaxStreams). Call it before serving.
+func (in *Inbox) WithMaxStreams(n int) *Inbox {
+	if n < 1 {
+		n = DefaultMaxStreams
+	}
+	in.maxStreams = int64(n)
+	return in
+}
+
+// RefusedStreams is how many live-event streams were refused because the
+// limit was reached.
+func (in *Inbox) RefusedStreams() uint64 { return in.refusedStreams.Load() }
 
 // serveEvents streams events until the client goes away or the inbox is
 // closed. It never outlives the request.
@@ -29,6 +52,15 @@ func (in *Inbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
+	if in.streams.Add(1) > in.maxStreams {
+		in.streams.Add(-1)
+		in.refusedStreams.Add(1)
+		w.Header().Set("Retry-After", "60")
+		plainError(w, http.StatusServiceUnavailable, fmt.Sprintf(
+			"inbox: %d live streams are open, the limit; close some inbox tabs (the page still works on reload)", in.maxStreams))
+		return
+	}
+	defer in.streams.Add(-1)
 	rc := http.NewResponseController(w)
 	// A server-wide WriteTimeout would cut the stream; lift it for this
 	// response (ErrNotSupported is fine: then there is none to lift).
@@ -41,8 +73,6 @@ func (in *Inbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 
 	ctx := r.Context()
-	robotsTick := time.NewTicker(robotPollInterval)
-	defer robotsTick.Stop()
 	keepAlive := time.NewTicker(keepAliveInterval)
 	defer keepAlive.Stop()
 
@@ -57,7 +87,11 @@ func (in *Inbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 	// between the two is missed. The first event lets a reconnecting page
 	// catch up on what it missed.
 	changed := in.journal.Changed()
-	fingerprint := in.robotsFingerprint()
+	var robots <-chan struct{} // nil: never ready
+	if in.robotsChanged != nil {
+		robots = in.robotsChanged()
+	}
+	gen := 0
 	if !send("retry: 2000\nevent: change\ndata: %d\n\n", in.journal.LastSeq()) {
 		return
 	}
@@ -72,12 +106,11 @@ func (in *Inbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 			if !send("event: change\ndata: %d\n\n", in.journal.LastSeq()) {
 				return
 			}
-		case <-robotsTick.C:
-			if f := in.robotsFingerprint(); f != fingerprint {
-				fingerprint = f
-				if !send("event: robots\ndata: %s\n\n", strconv.FormatUint(f, 16)) {
-					return
-				}
+		case <-robots:
+			robots = in.robotsChanged()
+			gen++
+			if !send("event: robots\ndata: %d\n\n", gen) {
+				return
 			}
 		case <-keepAlive.C:
 			if !send(": keep-alive\n\n") {
@@ -85,18 +118,4 @@ func (in *Inbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-}
-
-// robotsFingerprint changes whenever anything the page shows of the robot
-// list changes.
-func (in *Inbox) robotsFingerprint() uint64 {
-	h := fnv.New64a()
-	for _, r := range in.robots() {
-		for _, s := range []string{r.AccessToken, r.Name, r.WebhookURL, r.Secret} {
-			_, _ = h.Write([]byte(s))
-			_, _ = h.Write([]byte{0})
-		}
-		_, _ = h.Write([]byte{1})
-	}
-	return h.Sum64()
 }

@@ -17,8 +17,13 @@
 //	GET  /_inbox/entries?since=N&robot=T  rendered entries after Seq N (HTML fragment)
 //	GET  /_inbox/robots?robot=T     the rendered robot list (HTML fragment)
 //	GET  /_inbox/events             server-sent events: "change" on each journal change,
-//	                                "robots" when the robot list changes
+//	                                "robots" when the robot list changes (at most
+//	                                DefaultMaxStreams at once; one more gets 503)
 //	POST /_inbox/clear              clears the journal (303 to / for plain forms)
+//
+// Every route refuses a Host that is not the server's (DNS rebinding) and
+// the clear refuses a cross-site request, as package guard decides.
+//
 //	GET  /_inbox/static/…           embedded CSS, JS and icons
 package inbox
 
@@ -32,9 +37,11 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
 
@@ -70,6 +77,12 @@ type Inbox struct {
 	tmpl    *template.Template
 	render  *renderer
 	log     *slog.Logger
+	guard   *guard.Policy
+
+	robotsChanged  func() <-chan struct{}
+	maxStreams     int64
+	streams        atomic.Int64
+	refusedStreams atomic.Uint64
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -84,6 +97,16 @@ func (in *Inbox) WithLogger(l *slog.Logger) *Inbox {
 	return in
 }
 
+// WithGuard makes the inbox refuse requests as g decides (a foreign Host on
+// every request, a cross-site clear) instead of by guard's defaults, and
+// returns the inbox. Call it before serving.
+func (in *Inbox) WithGuard(g *guard.Policy) *Inbox {
+	if g != nil {
+		in.guard = g
+	}
+	return in
+}
+
 // New returns the inbox for journal j. robots is called on each render to
 // list the configured robots (it may be nil; it must be safe to call from
 // several goroutines). The handler serves "/" and everything under
@@ -94,11 +117,13 @@ func New(j *journal.Journal, robots func() []Robot) *Inbox {
 		robots = func() []Robot { return nil }
 	}
 	in := &Inbox{
-		journal: j,
-		robots:  robots,
-		render:  newRenderer(),
-		log:     slog.Default().With("component", "inbox"),
-		closing: make(chan struct{}),
+		journal:    j,
+		robots:     robots,
+		render:     newRenderer(),
+		log:        slog.Default().With("component", "inbox"),
+		guard:      guard.MustDefault(),
+		maxStreams: DefaultMaxStreams,
+		closing:    make(chan struct{}),
 	}
 	in.tmpl = template.Must(template.New("inbox").ParseFS(templateFS, "templates/*.html"))
 
@@ -132,6 +157,12 @@ func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
+	if ref := in.guard.Check(r); ref != nil {
+		in.log.Warn("inbox request refused", "method", r.Method, "path", r.URL.Path, "host", r.Host,
+			"origin", r.Header.Get("Origin"), "remote", r.RemoteAddr, "why", ref.Message)
+		plainError(w, ref.Status, "inbox: "+ref.Message)
+		return
+	}
 	in.router.ServeHTTP(w, r)
 }
 
@@ -237,13 +268,10 @@ func (in *Inbox) serveRobots(w http.ResponseWriter, r *http.Request) {
 	in.execute(w, r, "robots", in.sidebar(q.robot), nil)
 }
 
-// serveClear empties the journal. Cross-site form posts are refused so that
-// another web page cannot wipe the journal of a fake running on localhost.
+// serveClear empties the journal. ServeHTTP has already refused a
+// cross-site request (the guard), so another web page cannot wipe the
+// journal of a fake running on localhost.
 func (in *Inbox) serveClear(w http.ResponseWriter, r *http.Request) {
-	if crossSite(r) {
-		plainError(w, http.StatusForbidden, "inbox: refusing a cross-site request to clear the journal")
-		return
-	}
 	in.journal.Clear()
 	in.log.Info("journal cleared from the inbox")
 	if r.Header.Get("X-Requested-With") != "" {
@@ -256,21 +284,4 @@ func (in *Inbox) serveClear(w http.ResponseWriter, r *http.Request) {
 		target += "?robot=" + url.QueryEscape(robot)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
-}
-
-// crossSite reports whether a browser says the request came from another
-// site: Sec-Fetch-Site, or else an Origin whose host is not the request's.
-func crossSite(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "cross-site", "same-site":
-		return true
-	case "same-origin", "none":
-		return false
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" || origin == "null" {
-		return origin == "null"
-	}
-	u, err := url.Parse(origin)
-	return err != nil || u.Host != r.Host
 }

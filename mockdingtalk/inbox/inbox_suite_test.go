@@ -54,14 +54,16 @@ type fixture struct {
 	mu    sync.Mutex
 	bots  []inbox.Robot
 	clock time.Time
+	// changed is closed and replaced whenever bots change.
+	changed chan struct{}
 }
 
 // newFixture starts an inbox on 127.0.0.1 and stops it when the spec (or
 // the container, from BeforeAll) ends. Besides the inbox it serves
 // generated pictures under /test-assets/ so that pages look real offline.
 func newFixture() *fixture {
-	f := &fixture{j: journal.New(1000), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC)}
-	f.in = inbox.New(f.j, f.robots)
+	f := &fixture{j: journal.New(1000), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC), changed: make(chan struct{})}
+	f.in = inbox.New(f.j, f.robots).WithRobotsChanged(f.robotsChanged)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/test-assets/", servePicture)
 	mux.Handle("/", f.in)
@@ -79,12 +81,25 @@ func (f *fixture) robots() []inbox.Robot {
 	return append([]inbox.Robot(nil), f.bots...)
 }
 
+func (f *fixture) robotsChanged() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.changed
+}
+
+// changedLocked signals a change of bots; f.mu is held.
+func (f *fixture) changedLocked() {
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
 // addRobot configures a robot; its webhook URL points at the test server.
 func (f *fixture) addRobot(name, token, secret string) inbox.Robot {
 	r := inbox.Robot{AccessToken: token, Name: name, Secret: secret,
 		WebhookURL: f.srv.URL + "/robot/send?access_token=" + url.QueryEscape(token)}
 	f.mu.Lock()
 	f.bots = append(f.bots, r)
+	f.changedLocked()
 	f.mu.Unlock()
 	return r
 }
@@ -96,6 +111,7 @@ func (f *fixture) setWebhookBase(base string) {
 	for i := range f.bots {
 		f.bots[i].WebhookURL = base + "/robot/send?access_token=" + url.QueryEscape(f.bots[i].AccessToken)
 	}
+	f.changedLocked()
 }
 
 func (f *fixture) pic(name string) string { return f.srv.URL + "/test-assets/" + name + ".png" }

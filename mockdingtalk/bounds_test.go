@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -246,6 +248,47 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 			addRobot(s, mockdingtalk.Robot{Name: "new"})
 			Eventually(lines).WithTimeout(time.Second).Should(Receive(Equal("robots")))
 		})
+	})
+})
+
+var _ = Describe("Shutdown during a delay fault", Label("hostile"), func() {
+	It("gives the held request no answer (not an empty 200), as documented", func() {
+		s, err := mockdingtalk.New(mockdingtalk.Config{})
+		Expect(err).NotTo(HaveOccurred())
+		tok := addRobot(s, mockdingtalk.Robot{})
+		_, err = s.AddFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultDelay, Delay: 10 * time.Minute})
+		Expect(err).NotTo(HaveOccurred())
+		active := make(chan struct{}, 1)
+		srv := httptest.NewUnstartedServer(s)
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateActive {
+				select {
+				case active <- struct{}{}:
+				default:
+				}
+			}
+		}
+		srv.Start()
+		DeferCleanup(srv.Close)
+		type result struct {
+			status int
+			err    error
+		}
+		got := make(chan result, 1)
+		go func() {
+			res, err := http.Post(srv.URL+"/robot/send?access_token="+tok, "application/json", strings.NewReader(`{"msgtype":"text","text":{"content":"x"}}`))
+			if err != nil {
+				got <- result{err: err}
+				return
+			}
+			res.Body.Close()
+			got <- result{status: res.StatusCode}
+		}()
+		Eventually(active).Should(Receive())
+		s.Close() // what SIGTERM does in the binary (RegisterOnShutdown)
+		var r result
+		Eventually(got).WithTimeout(10 * time.Second).Should(Receive(&r))
+		Expect(r.err).To(HaveOccurred(), "the connection is closed without an answer (got HTTP %d)", r.status)
 	})
 })
 

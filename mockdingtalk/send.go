@@ -116,6 +116,11 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 			}
 			if !s.wait(r.Context(), f.Delay) {
 				s.record(sr, ReasonFault, journal.Response{}, "", false)
+				if r.Context().Err() == nil {
+					// The server is closing: no answer, as for a hang
+					// (net/http would otherwise send an empty 200).
+					dropConnection(w, r)
+				}
 				return
 			}
 		}

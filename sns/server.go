@@ -94,8 +94,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	var st store.Store
 	if cfg.DataDir != "" {
-		if st, err = store.OpenBolt(cfg.DataDir); err != nil {
-			return nil, fmt.Errorf("sns: %w", err)
+		if st, err = store.OpenBolt(cfg.DataDir, cfg.Logger); err != nil {
+			return nil, err // "store: …" says where it comes from
 		}
 	} else {
 		st = store.NewMemory()

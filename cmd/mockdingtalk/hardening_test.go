@@ -11,7 +11,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -166,5 +168,40 @@ var _ = Describe("a crash", Label("crash"), Ordered, func() {
 			Expect(body).To(ContainSubstring(`"uuid":"`+uuid+`"`), "acknowledged endpoint %s survived", uuid)
 		}
 		Expect(body).NotTo(ContainSubstring("SECx\""), "secrets stay masked after the restart")
+	})
+
+	It("refuses to start on a damaged data file: exit 1, the file named with what to do, no panic text", func() {
+		dataDir := GinkgoT().TempDir()
+		first, base := launch(dataDir)
+		session := login(base, "admin", "password")
+		for i := range 200 { // about 400 KB: many pages, all in use
+			status, _ := zstack(http.MethodPost, base+"/zstack/v1/sns/application-endpoints/ding-talk", session,
+				`{"params":{"name":"ep-`+strconv.Itoa(i)+`","description":"`+strings.Repeat("d", 2000)+`","url":"http://127.0.0.1:1/robot/send?access_token=t"}}`)
+			Expect(status).To(Equal(http.StatusOK))
+		}
+		first.Terminate()
+		Eventually(first, 10*time.Second).Should(gexec.Exit(0))
+		file := filepath.Join(dataDir, "sns.db")
+		info, err := os.Stat(file)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.Truncate(file, info.Size()/2+100)).To(Succeed())
+
+		cmd := exec.Command(binary, "-listen", "127.0.0.1:0", "-data-dir", dataDir)
+		second, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(second, 20*time.Second).Should(gexec.Exit(1))
+		stderr := string(second.Err.Contents())
+		Expect(stderr).To(ContainSubstring(file + " cannot be read safely"))
+		Expect(stderr).To(ContainSubstring("move it aside"))
+		Expect(stderr).NotTo(ContainSubstring("panic"))
+		Expect(stderr).NotTo(ContainSubstring("goroutine "))
+
+		By("starting fresh once the file is moved aside, saying so")
+		Expect(os.Rename(file, file+".corrupt")).To(Succeed())
+		cmd = exec.Command(binary, "-listen", "127.0.0.1:0", "-data-dir", dataDir)
+		third, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { third.Kill().Wait(10 * time.Second) })
+		Eventually(third.Err, 20*time.Second).Should(gbytes.Say("no data file yet; starting with an empty store"))
 	})
 })

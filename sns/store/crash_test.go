@@ -21,7 +21,7 @@ const crashChildEnv = "SNS_STORE_CRASH_CHILD_DIR"
 // crashChild runs in the child process: it stores one endpoint, prints
 // "stored" once PutEndpoint returned, and waits to be killed.
 func crashChild(dir string) {
-	st, err := store.OpenBolt(dir)
+	st, err := store.OpenBolt(dir, nil)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(2)
@@ -51,7 +51,7 @@ var _ = Describe("the bbolt store under kill -9", func() {
 		Expect(cmd.Process.Signal(syscall.SIGKILL)).To(Succeed())
 		Expect(cmd.Wait()).To(HaveOccurred(), "the child died of SIGKILL")
 
-		st, err := store.OpenBolt(dir)
+		st, err := store.OpenBolt(dir, nil)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(st.Close)
 		ep, err := st.Endpoint("crash")

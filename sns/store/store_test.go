@@ -84,7 +84,7 @@ var _ = DescribeTable("a Store",
 	},
 	Entry("in memory", func() store.Store { return store.NewMemory() }),
 	Entry("in bbolt", func() store.Store {
-		st, err := store.OpenBolt(GinkgoT().TempDir())
+		st, err := store.OpenBolt(GinkgoT().TempDir(), nil)
 		Expect(err).NotTo(HaveOccurred())
 		return st
 	}),
@@ -93,12 +93,12 @@ var _ = DescribeTable("a Store",
 var _ = Describe("the bbolt store", func() {
 	It("keeps what it acknowledged across a reopen", func() {
 		dir := GinkgoT().TempDir()
-		st, err := store.OpenBolt(dir)
+		st, err := store.OpenBolt(dir, nil)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.PutEndpoint(endpoint("a", t0), person("p", "a", "+86-13800000000"))).To(Succeed())
 		Expect(st.Close()).To(Succeed())
 
-		st, err = store.OpenBolt(dir)
+		st, err = store.OpenBolt(dir, nil)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(st.Close)
 		ep, err := st.Endpoint("a")
@@ -111,7 +111,7 @@ var _ = Describe("the bbolt store", func() {
 	})
 
 	It("fails clearly when the directory cannot be created", func() {
-		_, err := store.OpenBolt("/proc/definitely/not/here")
+		_, err := store.OpenBolt("/proc/definitely/not/here", nil)
 		Expect(err).To(MatchError(ContainSubstring("create data dir")))
 	})
 })

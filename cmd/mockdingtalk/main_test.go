@@ -105,7 +105,7 @@ var _ = Describe("with no arguments (but a free port)", func() {
 		Expect(answer).To(Equal(`{"errcode":0,"errmsg":"ok"}`))
 
 		health, _ := get(in.base + "/_mock/health")
-		Expect(health).To(MatchJSON(`{"status":"ok"}`))
+		Expect(health).To(ContainSubstring(`"status":"ok"`))
 	})
 
 	It("logs rejections with their hint and never the secret", func() {

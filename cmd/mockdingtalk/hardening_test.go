@@ -75,6 +75,27 @@ var _ = Describe("hostile callers", Label("hostile"), func() {
 		Expect(string(in.stderr.Contents())).NotTo(ContainSubstring("without -admin-token"))
 	})
 
+	It("answers the admin API under the Host names $MOCKDINGTALK_ALLOWED_HOSTS adds, and refuses others (DNS rebinding)", func() {
+		in := start([]string{"-listen", "127.0.0.1:0"}, map[string]string{"MOCKDINGTALK_ALLOWED_HOSTS": "mock.ci.acme.com, *.svc.cluster.local"})
+		for host, want := range map[string]int{
+			"mock.ci.acme.com:8090": http.StatusOK, "mockdingtalk.ns.svc.cluster.local": http.StatusOK,
+			"mockdingtalk:8090": http.StatusOK, "localhost": http.StatusOK,
+			"rebind.attacker.com:8090": http.StatusForbidden,
+		} {
+			req, err := http.NewRequest(http.MethodGet, in.base+"/_mock/robots", nil)
+			Expect(err).NotTo(HaveOccurred())
+			req.Host = host
+			res, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			Expect(res.StatusCode).To(Equal(want), host)
+			if want == http.StatusForbidden {
+				Expect(string(body)).NotTo(ContainSubstring(DefaultSecret))
+			}
+		}
+	})
+
 	It("warns when listening remotely without an admin token or the SNS deny preset", func() {
 		in := start([]string{"-listen", "0.0.0.0:0", "-allow-remote"}, nil)
 		Eventually(in.stderr).Should(gbytes.Say("without -admin-token"))

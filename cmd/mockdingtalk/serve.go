@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		FreezeAt:          s.FreezeAt,
 		ClockOffset:       s.ClockOffset,
 		AdminToken:        s.AdminToken,
+		AllowedHosts:      s.AllowedHosts,
 	})
 	if err != nil {
 		return s.explain(err)

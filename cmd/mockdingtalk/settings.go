@@ -22,6 +22,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
@@ -63,6 +64,9 @@ type settings struct {
 	AllowRemote bool
 	// AdminToken, when set, guards the admin API and the inbox.
 	AdminToken string
+	// AllowedHosts are extra Host names the admin API and the inbox answer
+	// under (see mockdingtalk.Config.AllowedHosts).
+	AllowedHosts []string
 	// SNS is the configuration of ZStack's SNS API on the same listener
 	// (its Logger and PublicURL are filled in by run).
 	SNS sns.Config
@@ -156,6 +160,12 @@ var options = []option{
 		func(s *settings, v string) error { return setBool(&s.AllowRemote, v) }},
 	{"admin-token", "adminToken", "token the admin API and the inbox require (Authorization: Bearer, X-Mock-Admin-Token, or a browser's Basic password); prefer the environment variable, which ps does not show (empty: none)", "",
 		func(s *settings, v string) error { s.AdminToken = strings.TrimSpace(v); return nil }},
+	{"allowed-hosts", "allowedHosts", "comma-separated Host names (name, *.suffix, or * for any) the admin API and the inbox also answer under, besides IP addresses, localhost, names without a dot and -public-url's host; others get 403 (DNS rebinding)", "",
+		func(s *settings, v string) error {
+			s.AllowedHosts = splitList(v)
+			_, err := guard.New(s.AllowedHosts...)
+			return err
+		}},
 	{"sns-webhook-deny-private", "snsWebhookDenyPrivate", "refuse SNS webhook URLs that reach loopback, private, link-local or unique-local addresses (through names and redirects too)", "false",
 		func(s *settings, v string) error { return setBool(&s.SNS.Outbound.DenyPrivate, v) }},
 	{"shutdown-timeout", "shutdownTimeout", "how long a shutdown waits for requests in flight", DefaultShutdownTimeout.String(),
@@ -329,6 +339,7 @@ type fileConfig struct {
 	SNSWebhookDenyPrivate bool          `yaml:"snsWebhookDenyPrivate"`
 	AllowRemote           bool          `yaml:"allowRemote"`
 	AdminToken            string        `yaml:"adminToken"`
+	AllowedHosts          string        `yaml:"allowedHosts"`
 	Accounts              []fileAccount `yaml:"accounts"`
 	TrustForwardedFor     bool          `yaml:"trustForwardedFor"`
 	Clock                 *fileClock    `yaml:"clock"`
@@ -364,7 +375,7 @@ type fileAccount struct {
 
 // knownKeys lists the YAML keys of each config struct, for error messages.
 var knownKeys = map[string]string{
-	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, trustForwardedFor, clock, robots, accounts",
+	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, allowedHosts, trustForwardedFor, clock, robots, accounts",
 	"fileAccount": "name, password, passwordSHA512",
 	"fileClock":   "frozenAt, offset",
 	"fileRobot":   "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",

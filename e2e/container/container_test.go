@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -221,6 +222,31 @@ var _ = Describe("a running container", func() {
 		Expect(run("exec", c.name, "/usr/local/bin/mockdingtalk", "health")).To(HavePrefix("ok "), "health needs no token")
 		Expect(ex.Run(root, c.base, 2*time.Minute, GinkgoWriter, "MOCKDINGTALK_ADMIN_TOKEN="+token)).To(Succeed())
 		Expect(c.logs()).NotTo(ContainSubstring(token), "the token is never printed")
+	})
+
+	It("runs the conformance suite from the image against another container, and catches a broken target", func() {
+		// The conform container shares the target's network namespace, so
+		// each reaches the other on loopback: the target's SNS API at
+		// 127.0.0.1:8090, conform's fake robot (the target's webhook) on
+		// the port conform picks.
+		conform := func(target *container, args ...string) (string, error) {
+			return runErr(append([]string{"run", "--rm", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
+				"--network", "container:" + target.name, image, "conform", "--target", "http://127.0.0.1:8090"}, args...)...)
+		}
+		good := startContainer(nil)
+		out, err := conform(good)
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(MatchRegexp(`\d+ rules: \d+ passed, 0 failed`))
+		Expect(out).To(ContainSubstring("OK: the target keeps every must rule"))
+
+		// A target that refuses to send to private addresses cannot reach
+		// its webhook, conform's fake robot on loopback: rules must fail.
+		broken := startContainer(nil, "-sns-webhook-deny-private")
+		out, err = conform(broken)
+		var exit *exec.ExitError
+		Expect(errors.As(err, &exit)).To(BeTrue(), "conform must fail against a target that cannot send:\n%s", out)
+		Expect(exit.ExitCode()).To(Equal(1), out)
+		Expect(out).To(MatchRegexp(`(?m)^FAIL\s+must\s`))
 	})
 
 	It("passes the Python example's tests", func() {

@@ -471,17 +471,18 @@ func jsonKind(data []byte) string {
 	return "a number"
 }
 
-// clip shortens a JSON value for a note.
+// clip shortens a JSON value for a note, on one line.
 func clip(data []byte) string {
 	const max = 40
-	if len(data) <= max {
-		return string(data)
+	s := strings.Join(strings.Fields(string(data)), " ") // JSON white space only: strings hold no raw control bytes
+	if len(s) <= max {
+		return s
 	}
 	cut := max
-	for cut > 0 && !utf8.RuneStart(data[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return string(data[:cut]) + "…"
+	return s[:cut] + "…"
 }
 
 // lenientString is the member's value read into a Java String: a string's

@@ -210,7 +210,7 @@ var _ = Describe("warnings on accepted messages that will not do what the sender
 		Entry("@mobile written in the text but not listed in atMobiles (shown, nobody notified)",
 			`{"msgtype":"text","text":{"content":"disk full, @13800000000 please look"}}`, "at.atMobiles does not list 13800000000"),
 		Entry("a mobile in atMobiles but no @mobile in the text (notified, no mention shown)",
-			`{"msgtype":"text","text":{"content":"disk full"},"at":{"atMobiles":["13800000000"]}}`, "does not write @13800000000"),
+			`{"msgtype":"text","text":{"content":"disk full"},"at":{"atMobiles":["13800000000"]}}`, `does not write "@13800000000"`),
 		Entry("@mobile in a markdown text without atMobiles",
 			`{"msgtype":"markdown","markdown":{"title":"t","text":"### disk\n@13800000000"}}`, "markdown.text writes @13800000000"),
 		Entry("a markdown table", `{"msgtype":"markdown","markdown":{"title":"t","text":"| host | disk |\n|---|---|\n| db1 | 91% |"}}`, "a table"),

@@ -1,5 +1,6 @@
-// Fuzz target: Hint never panics and never returns an empty or multi-line
-// hint, whatever the request looks like.
+// Fuzz targets: Hint never panics and never returns an empty or multi-line
+// hint, and Warnings never panics and is deterministic, whatever the
+// request looks like.
 package diagnose_test
 
 import (
@@ -38,6 +39,34 @@ func FuzzHint(f *testing.F) {
 			if strings.ContainsAny(h, "\r\n") {
 				t.Fatalf("hint for %q spans lines: %q", r, h)
 			}
+		}
+	})
+}
+
+// FuzzWarnings: Warnings never panics, gives single-line warnings, at most
+// ten of them, and gives the same answer twice (it is a pure function, so
+// the journal can derive it on read).
+func FuzzWarnings(f *testing.F) {
+	f.Add("/robot/send", "application/json", []byte(`{"msgtype":"text","text":{"content":"@13800000000"},"at":{"atMobiles":"13800000000"}}`))
+	f.Add("//robot/send", "application/json;charset=GBK", []byte("{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"t\",\"text\":\"| a |\\n|---|\\n```\\n<div>\"}}"))
+	f.Add("/robot/send", "application/json", []byte("{\"msgtype\":\"text\",\"text\":{\"content\":\"\xb8\xe6\xbe\xaf\"},\"at\":{\"isAtAll\":\"yes\",\"atUserIds\":[{}]}}"))
+	f.Fuzz(func(t *testing.T, path, contentType string, body []byte) {
+		req := diagnose.Accepted{Path: path, ContentType: contentType, Body: body}
+		if m, err := dingtalk.ParseMessage(body); err == nil {
+			req.Message = m
+		}
+		got := diagnose.Warnings(req)
+		if len(got) > 10 {
+			t.Fatalf("%d warnings", len(got))
+		}
+		for _, w := range got {
+			if w == "" || strings.ContainsAny(w, "\r\n") {
+				t.Fatalf("empty or multi-line warning %q", w)
+			}
+		}
+		again := diagnose.Warnings(req)
+		if strings.Join(got, "\x00") != strings.Join(again, "\x00") {
+			t.Fatalf("not deterministic: %q then %q", got, again)
 		}
 	})
 }

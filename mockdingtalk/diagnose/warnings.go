@@ -96,7 +96,8 @@ func mentionWarnings(out []string, where, text string, at *dingtalk.At) []string
 	}{{"at.atMobiles", mobiles}, {"at.atUserIds", ids}} {
 		for i, id := range list.ids {
 			if id = strings.TrimSpace(id); id != "" && !strings.Contains(text, "@"+id) && !slices.Contains(list.ids[:i], id) {
-				out = append(out, fmt.Sprintf("%s lists %s but %s does not write @%s: DingTalk notifies them, but the message shows no mention (write @%s in the text, as DingTalk's examples do).", list.name, quote(id), where, id, id))
+				at := quote("@" + id)
+				out = append(out, fmt.Sprintf("%s lists %s but %s does not write %s: DingTalk notifies them, but the message shows no mention (write %s in the text, as DingTalk's examples do).", list.name, quote(id), where, at, at))
 			}
 		}
 	}

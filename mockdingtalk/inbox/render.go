@@ -21,6 +21,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/renderer/html"
+	xhtml "golang.org/x/net/html"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -332,10 +333,10 @@ func mentionAt(rest string, names []string) string {
 }
 
 // highlightMentions marks each "@<name>" in the text of sanitized HTML
-// as a mention, as DingTalk highlights them in markdown as in text.
-// Tags and their attributes are left alone; names (longest first) are
-// matched in their HTML-escaped form and the markup added is fixed, so
-// the result is as safe as the input.
+// as a mention, as DingTalk highlights them in markdown as in text. An
+// HTML tokenizer separates text from tags, so attributes are never
+// touched; names (longest first) are matched in their HTML-escaped form
+// and the markup added is fixed, so the result is as safe as the input.
 func highlightMentions(h template.HTML, names []string) template.HTML {
 	if len(names) == 0 || !strings.Contains(string(h), "@") {
 		return h
@@ -344,25 +345,33 @@ func highlightMentions(h template.HTML, names []string) template.HTML {
 	for i, n := range names {
 		esc[i] = template.HTMLEscapeString(n)
 	}
-	src := string(h)
 	var b strings.Builder
-	inTag := false
-	for i := 0; i < len(src); i++ {
-		switch c := src[i]; {
-		case c == '<':
-			inTag = true
-		case c == '>':
-			inTag = false
-		case c == '@' && !inTag:
-			if n := mentionAt(src[i+1:], esc); n != "" {
+	z := xhtml.NewTokenizer(strings.NewReader(string(h)))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return template.HTML(b.String()) // only fixed markup was added to safe HTML
+		case xhtml.TextToken:
+			markMentions(&b, string(z.Raw()), esc)
+		default:
+			b.Write(z.Raw())
+		}
+	}
+}
+
+// markMentions writes text (raw, still HTML-escaped) to b with each
+// "@<name>" wrapped in a mention span.
+func markMentions(b *strings.Builder, text string, names []string) {
+	for i := 0; i < len(text); i++ {
+		if text[i] == '@' {
+			if n := mentionAt(text[i+1:], names); n != "" {
 				b.WriteString(`<span class="at">@` + n + `</span>`)
 				i += len(n)
 				continue
 			}
 		}
-		b.WriteByte(src[i])
+		b.WriteByte(text[i])
 	}
-	return template.HTML(b.String()) // only fixed markup was added to safe HTML
 }
 
 // robotView is a robot as the page header and sidebar show it.

@@ -41,6 +41,15 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 			Expect(d.all("article .bubble.md h3")).To(HaveLen(1), "the markdown still renders")
 		})
 
+		It("highlights a mention only in text, never inside a link's URL or title", func() {
+			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"[profile @13800000000](https://a.example/u/@13800000000 \"by @13800000000\")"},"at":{"atMobiles":["13800000000"]}}`)
+			d := page("/")
+			a := d.one("article .bubble.md a")
+			Expect(attr(a, "href")).To(Equal("https://a.example/u/@13800000000"))
+			Expect(attr(a, "title")).To(Equal("by @13800000000"))
+			Expect(texts(d.all("article .bubble.md span.at"))).To(Equal([]string{"@13800000000"}))
+		})
+
 		It("shows @所有人 after the text when isAtAll is set but the text does not write it, as DingTalk shows it", func() {
 			f.deliver(token, `{"msgtype":"text","text":{"content":"release frozen"},"at":{"isAtAll":true}}`)
 			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"## frozen"},"at":{"isAtAll":"true"}}`)

@@ -84,6 +84,9 @@ func mentionWarnings(out []string, where, text string, at *dingtalk.At) []string
 	// Written @<digits> with no matching entry: shown, nobody notified.
 	if !all && strings.IndexByte(text, '@') >= 0 {
 		for _, mobile := range writtenMobiles(text) {
+			if len(out) > maxWarnings {
+				return out // capped anyway: a hostile body must not cost more
+			}
 			if !slices.Contains(mobiles, mobile) && !slices.Contains(ids, mobile) {
 				out = append(out, fmt.Sprintf("%s writes @%s but at.atMobiles does not list %s: DingTalk shows the text, but nobody is notified for that mention (add %q to at.atMobiles).", where, mobile, mobile, mobile))
 			}
@@ -94,8 +97,16 @@ func mentionWarnings(out []string, where, text string, at *dingtalk.At) []string
 		name string
 		ids  []string
 	}{{"at.atMobiles", mobiles}, {"at.atUserIds", ids}} {
-		for i, id := range list.ids {
-			if id = strings.TrimSpace(id); id != "" && !strings.Contains(text, "@"+id) && !slices.Contains(list.ids[:i], id) {
+		seen := make(map[string]bool, len(list.ids))
+		for _, id := range list.ids {
+			if len(out) > maxWarnings {
+				return out
+			}
+			if id = strings.TrimSpace(id); id == "" || seen[id] {
+				continue
+			}
+			seen[id] = true
+			if !strings.Contains(text, "@"+id) {
 				at := quote("@" + id)
 				out = append(out, fmt.Sprintf("%s lists %s but %s does not write %s: DingTalk notifies them, but the message shows no mention (write %s in the text, as DingTalk's examples do).", list.name, quote(id), where, at, at))
 			}
@@ -122,6 +133,9 @@ func writtenMobiles(text string) []string {
 		}
 		if j-i-1 >= 5 && (j == len(text) || !isWordByte(text[j])) && !slices.Contains(out, text[i+1:j]) {
 			out = append(out, text[i+1:j])
+			if len(out) > maxWarnings {
+				break
+			}
 		}
 	}
 	return out

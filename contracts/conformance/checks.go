@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -91,6 +92,7 @@ type exchange struct {
 	answer  *Answer
 	result  TestConnectionResult
 	entries []journal.Entry
+	elapsed time.Duration // from the call to its final answer (job polling included)
 }
 
 // testConnection creates a robot, calls test-connection with params (url,
@@ -119,7 +121,9 @@ func testConnectionTo(ctx context.Context, h *Harness, robot Robot, id string, p
 	if s, ok := p["testMsg"].(string); ok {
 		x.msg = s
 	}
+	start := time.Now()
 	a, err := h.Call(ctx, http.MethodPost, PathTestConnection, map[string]any{"params": p, "systemTags": []string{}, "userTags": []string{}})
+	x.elapsed = time.Since(start)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -33,6 +34,22 @@ func errorRules() []Rule {
 		failureRule("errors.http-500", pathHTTPError),
 		failureRule("errors.dropped-connection", pathDropped),
 		failureRule("errors.slow-webhook", pathTimeout, LabelSlow),
+		{
+			ID: "errors.webhook-timeout-bounded", Family: FamilyErrors, Level: Should, Labels: []string{LabelSlow},
+			Source: "safer than ZStack, whose webhook read timeout is 300 s: a caller (and a UI) should not hang that long",
+			Text:   fmt.Sprintf("with a webhook that never answers, the target answers within %s", DefaultWebhookWait),
+			Check: func(ctx context.Context, h *Harness) error {
+				x, err := h.through(ctx, pathTimeout)
+				if err != nil {
+					return err
+				}
+				if x.elapsed > h.cfg.WebhookWait {
+					return fmt.Errorf("the target took %s to give up on a silent webhook; expected at most %s (a bounded webhook timeout)",
+						x.elapsed.Round(time.Millisecond), h.cfg.WebhookWait)
+				}
+				return nil
+			},
+		},
 		{
 			ID: "errors.missing-testMsg-refused", Family: FamilyErrors, Level: Must, Source: SrcZStackValid,
 			Text: "a test-connection without testMsg is refused with ZStack's SYS.1007, and no webhook is called",

@@ -5,6 +5,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -44,6 +45,11 @@ func mentionRules() []Rule {
 			}),
 		},
 		{
+			ID: "mentions.endpoint-at-persons", Family: FamilyMentions, Level: Should, Source: SrcDTAt + "; " + SrcZStackPick,
+			Text:  "testing a stored endpoint mentions its at-persons: at.atMobiles (without +86-) and @<number> in the text",
+			Check: checkEndpointMentions,
+		},
+		{
 			ID: "mentions.none", Family: FamilyMentions, Level: Must, Source: "ZStack DingTalkMessage (at.isAtAll false, no atMobiles)",
 			Text: "without atAll or phone numbers, nobody is @-mentioned",
 			Check: mentionCheck(map[string]any{"atAll": false}, func(m *dingtalk.Message, _ string) error {
@@ -73,4 +79,44 @@ func mentionCheck(params map[string]any, check func(m *dingtalk.Message, text st
 		}
 		return check(e.Message, e.Message.Body())
 	}
+}
+
+// checkEndpointMentions stores an endpoint with two at-persons (one given at
+// creation, one added after) and tests it by uuid.
+func checkEndpointMentions(ctx context.Context, h *Harness) error {
+	robot, err := h.NewRobot(false)
+	if err != nil {
+		return err
+	}
+	uuid, err := h.createEndpoint(ctx, map[string]any{"url": robot.Webhook, "atAll": false, "atPersonPhoneNumbers": []string{"+86-13700000001"}})
+	if err != nil {
+		return err
+	}
+	defer h.deleteEndpoint(ctx, uuid)
+	if a, err := h.addAtPerson(ctx, uuid, "+86-13700000002", false); err != nil {
+		return err
+	} else if a.Status != http.StatusOK {
+		return fmt.Errorf("adding an at-person failed: %s", a.Describe())
+	}
+	x, err := testConnectionTo(ctx, h, robot, "endpoint-mentions", map[string]any{"url": nil, "endpointUuid": uuid})
+	if err != nil {
+		return err
+	}
+	e, err := x.delivered()
+	if err != nil {
+		return err
+	}
+	if e.Message == nil {
+		return fmt.Errorf("the webhook request body is not a DingTalk message: %s", snippet(e.Body))
+	}
+	m, text := e.Message, e.Message.Body()
+	for _, n := range []string{"13700000001", "13700000002"} {
+		if m.At == nil || !slices.Contains(m.At.AtMobiles, n) {
+			return fmt.Errorf("at.atMobiles lacks the stored at-person %s (at: %s)", n, atJSON(m))
+		}
+		if !strings.Contains(text, "@"+n) {
+			return fmt.Errorf("the text %q lacks @%s of the stored at-person", text, n)
+		}
+	}
+	return nil
 }

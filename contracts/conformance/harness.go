@@ -60,6 +60,10 @@ const (
 // DefaultCallTimeout bounds one API call, async job polling included.
 const DefaultCallTimeout = 60 * time.Second
 
+// DefaultWebhookWait is how long a target should wait at most for a silent
+// webhook before it answers (ZStack's own read timeout is 300 s).
+const DefaultWebhookWait = 30 * time.Second
+
 // InProcessWebhookTimeout is the outbound timeout of the in-process SNS
 // API, short so the slow-webhook check ends quickly.
 const InProcessWebhookTimeout = 2 * time.Second
@@ -94,6 +98,10 @@ type Config struct {
 	// Strict makes a failed should rule fail the run (it is a warning
 	// otherwise).
 	Strict bool
+	// WebhookWait is how long the target should take at most to give up on
+	// a webhook that never answers (the should rule
+	// errors.webhook-timeout-bounded); zero means DefaultWebhookWait.
+	WebhookWait time.Duration
 	// InProcess builds the in-process target when TargetURL is empty; nil
 	// means the in-repo sns.Server (synchronous, 2 s webhook timeout). The
 	// harness closes what it returns when it closes.
@@ -239,6 +247,9 @@ func (c *offsetClock) advance(d time.Duration) {
 func New(ctx context.Context, cfg Config) (h *Harness, err error) {
 	if cfg.CallTimeout == 0 {
 		cfg.CallTimeout = DefaultCallTimeout
+	}
+	if cfg.WebhookWait == 0 {
+		cfg.WebhookWait = DefaultWebhookWait
 	}
 	if cfg.Account == "" {
 		cfg.Account = "admin"

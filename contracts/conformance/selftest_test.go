@@ -201,7 +201,8 @@ func noAuthCheck(keep func(*http.Request) bool) variant {
 	}
 }
 
-// proxy passes the API's webhook calls (test-connection's url) through a
+// proxy passes the API's webhook calls (test-connection's url, stored
+// endpoints' urls) through a
 // proxy that may spoil them, send them again, or follow redirects.
 type proxy struct {
 	spoil  func(q url.Values, body []byte, secret string) (string, []byte)
@@ -250,9 +251,15 @@ func (p proxy) variant(api http.Handler, fake *mockdingtalk.Server) http.Handler
 		_, _ = w.Write(data)
 	}))
 	DeferCleanup(srv.Close)
-	return rewriteParams(func(p map[string]any) {
-		if u, ok := p["url"].(string); ok {
-			p["url"] = strings.Replace(u, fake.URL(), srv.URL, 1)
+	// Test-connection's url, and the url of endpoints as they are stored.
+	storesURL := func(r *http.Request) bool {
+		return isTestConnection(r) || r.Method == http.MethodPost && r.URL.Path == conformance.PathEndpoints
+	}
+	return rewriteBody(storesURL, func(body map[string]any) {
+		if p, ok := body["params"].(map[string]any); ok {
+			if u, ok := p["url"].(string); ok {
+				p["url"] = strings.Replace(u, fake.URL(), srv.URL, 1)
+			}
 		}
 	})(api, fake)
 }
@@ -302,6 +309,12 @@ type brokenVariant struct {
 	name    string
 	build   build
 	catches map[string]string
+}
+
+// variantConfig changes the harness's configuration for the variants it
+// names.
+var variantConfig = map[string]func(*conformance.Config){
+	"a webhook timeout longer than the harness's bound (3 s against 2 s)": func(c *conformance.Config) { c.WebhookWait = 2 * time.Second },
 }
 
 var variants = []brokenVariant{
@@ -361,6 +374,19 @@ var variants = []brokenVariant{
 		map[string]string{"mentions.at-all": "at.isAtAll is not true although atAll was true"}},
 	{"phone numbers ignored", inProcess(rewriteParams(func(p map[string]any) { delete(p, "atPersonPhoneNumbers") })),
 		map[string]string{"mentions.at-persons": "at.atMobiles lacks 13800000000"}},
+	{"atMobiles dropped from the message", inProcess(proxy{spoil: func(q url.Values, body []byte, _ string) (string, []byte) {
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil {
+			if at, ok := m["at"].(map[string]any); ok {
+				delete(at, "atMobiles")
+			}
+			body, _ = json.Marshal(m)
+		}
+		return q.Encode(), body
+	}}.variant), map[string]string{
+		"mentions.at-persons":          "at.atMobiles lacks 13800000000",
+		"mentions.endpoint-at-persons": "at.atMobiles lacks the stored at-person 13700000001",
+	}},
 	{"everyone mentioned", inProcess(rewriteParams(func(p map[string]any) { p["atAll"] = true })),
 		map[string]string{"mentions.none": "someone is @-mentioned"}},
 	{"errcode swallowed", inProcess(successAnswer(func(a map[string]any) { a["webhookResp"] = map[string]any{"errcode": 0, "errmsg": "ok"} })),
@@ -452,6 +478,8 @@ var variants = []brokenVariant{
 	})), map[string]string{"async.job-protocol": "is not an absolute http(s) URL"}},
 	{"refusals answered as not connected", inProcess(refusalsAsNotConnected),
 		map[string]string{"negative.*": "it was accepted"}},
+	{"a webhook timeout longer than the harness's bound (3 s against 2 s)", wrapped(sns.Config{Outbound: webhook.Config{Timeout: 3 * time.Second}}, nil),
+		map[string]string{"errors.webhook-timeout-bounded": "to give up on a silent webhook; expected at most 2s"}},
 }
 
 // caught lists the rules a variant must fail.
@@ -483,8 +511,14 @@ func (v brokenVariant) detail(id string) string {
 	return ""
 }
 
-func startHarness(ctx context.Context, b build) *conformance.Harness {
-	h, err := conformance.New(ctx, conformance.Config{InProcess: b})
+func startHarness(ctx context.Context, b build, configure ...func(*conformance.Config)) *conformance.Harness {
+	cfg := conformance.Config{InProcess: b}
+	for _, f := range configure {
+		if f != nil {
+			f(&cfg)
+		}
+	}
+	h, err := conformance.New(ctx, cfg)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(h.Close)
 	return h
@@ -512,7 +546,7 @@ var _ = Describe("the conformance harness", Label("selftest"), func() {
 		It("fails the variant with "+v.name+", naming the broken rules", func(ctx SpecContext) {
 			rules := v.caught()
 			Expect(rules).NotTo(BeEmpty(), "the variant names no existing rule")
-			h := startHarness(ctx, v.build)
+			h := startHarness(ctx, v.build, variantConfig[v.name])
 			for _, r := range rules {
 				res := h.Check(ctx, r)
 				Expect(res.Outcome).To(BeElementOf(conformance.Fail, conformance.Warn), "rule %s passed against the broken variant", r.ID)
@@ -554,7 +588,8 @@ var _ = Describe("the conformance harness", Label("selftest"), func() {
 	It("keeps docs/conformance.md's rule table in step with the rules", func() {
 		doc, err := readDoc()
 		Expect(err).NotTo(HaveOccurred())
-		Expect(doc).To(ContainSubstring(conformance.RulesMarkdown()), "regenerate the table: go run ./cmd/mockdingtalk conform --list-markdown")
+		Expect(strings.Contains(doc, conformance.RulesMarkdown())).To(BeTrue(),
+			"docs/conformance.md's rule table is out of date: paste the output of `go run ./cmd/mockdingtalk conform -list-markdown` over it")
 	})
 
 	It("refuses a remote target the fake robot cannot be reached from", func() {

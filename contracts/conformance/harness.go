@@ -106,10 +106,9 @@ type Config struct {
 	// means the in-repo sns.Server (synchronous, 2 s webhook timeout). The
 	// harness closes what it returns when it closes.
 	InProcess func(env InProcessEnv) (http.Handler, io.Closer, error)
-	// ZStackRefusal and DingTalkRefusal decide whether an answer refuses a
-	// request, per API family; nil means RefusedByZStack and
-	// RefusedByDingTalk.
-	ZStackRefusal, DingTalkRefusal Refusal
+	// ZStackRefusal decides whether an answer of the target refuses a
+	// request; nil means RefusedByZStack.
+	ZStackRefusal Refusal
 	// Logger receives the harness's logs (nil discards them).
 	Logger *slog.Logger
 }
@@ -262,9 +261,6 @@ func New(ctx context.Context, cfg Config) (h *Harness, err error) {
 	}
 	if cfg.ZStackRefusal == nil {
 		cfg.ZStackRefusal = RefusedByZStack
-	}
-	if cfg.DingTalkRefusal == nil {
-		cfg.DingTalkRefusal = RefusedByDingTalk
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -584,14 +580,14 @@ func (h *Harness) do(ctx context.Context, method, target string, body []byte, au
 	h.evidence().sent(method, target, body, auth)
 	resp, err := h.client.Do(req)
 	if err != nil {
-		h.evidence().add("← no answer: %v", err)
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s %s: no answer within %s", method, redact(target), h.cfg.CallTimeout)
-		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // its text repeats the URL, query (tokens) included
 		}
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no answer within %s", h.cfg.CallTimeout)
+		}
+		h.evidence().add("← %v", err)
 		return nil, fmt.Errorf("%s %s: %w", method, redact(target), err)
 	}
 	defer resp.Body.Close()

@@ -1,6 +1,6 @@
 // Running rules: Check runs one rule and returns its Result (pass, fail,
-// warn or skip, with the evidence), RunAll runs every rule a label filter
-// picks. The Ginkgo suite and the conform command both go through Check.
+// warn or skip, with the evidence); Selected picks rules with a label
+// filter. The Ginkgo suite and the conform command both go through Check.
 package conformance
 
 import (
@@ -218,32 +218,6 @@ func Selected(filter string) ([]Rule, error) {
 	for _, r := range all {
 		if match(r.AllLabels()) {
 			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-// RunAll starts a harness for cfg, runs every rule cfg.LabelFilter picks,
-// in order, and calls each (may be nil) with every result as it comes.
-func RunAll(ctx context.Context, cfg Config, each func(Result)) ([]Result, error) {
-	rules, err := Selected(cfg.LabelFilter)
-	if err != nil {
-		return nil, err
-	}
-	h, err := New(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer h.Close()
-	out := make([]Result, 0, len(rules))
-	for _, r := range rules {
-		if ctx.Err() != nil {
-			return out, ctx.Err()
-		}
-		res := h.Check(ctx, r)
-		out = append(out, res)
-		if each != nil {
-			each(res)
 		}
 	}
 	return out, nil

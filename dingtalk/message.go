@@ -212,6 +212,14 @@ var ErrNotJSON = errors.New("dingtalk: body is not a JSON object")
 // body goes through a lenient decoder: one json.Unmarshal whose fields
 // take each member, already checked, and decode it leniently.
 func ParseMessage(body []byte) (*Message, error) {
+	if m, ok := parseSimple(body); ok {
+		return m, nil
+	}
+	return parseGeneral(body)
+}
+
+// parseGeneral is ParseMessage without the fast path of parseSimple.
+func parseGeneral(body []byte) (*Message, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrNotJSON

@@ -99,3 +99,35 @@ func FuzzParseMessageMatchesReference(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSimpleMatchesParseMessage checks ParseMessage's fast path:
+// whatever body it accepts, it reads exactly as the general decoder does.
+func FuzzParseSimpleMatchesParseMessage(f *testing.F) {
+	for _, seed := range []string{
+		`{"msgtype":"text","text":{"content":"hi"},"at":{"isAtAll":false}}`,
+		` {"msgtype" : "markdown" , "markdown":{"title":"t","text":"# a\n\"b\"\\/"}} `,
+		`{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":"u","picUrl":"p"},"msgUuid":"id"}`,
+		`{"msgtype":"text","text":{"content":"告警：磁盘"},"at":{"atMobiles":["138"],"atUserIds":[],"atDingtalkIds":["a","b"],"isAtAll":true}}`,
+		`{"msgtype":"text","text":{"content":"a","content":"b"}}`,
+		`{"msgtype":"text","msgtype":"text"}`, `{}`, `{"text":{}}`, `{"msgtype":"text"} x`,
+		"{\"msgtype\":\"te\xffxt\"}", `{"msgtype":"\u0074ext"}`, `{"msgtype":"a\tb"}`,
+		`{"at":{"isAtAll":"true"}}`, `{"at":{"atMobiles":null}}`, `{"Text":{"content":"x"}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, ok := parseSimple(body)
+		if !ok {
+			return
+		}
+		want, err := parseGeneral(body)
+		if err != nil {
+			t.Fatalf("%q: fast path accepted what the general decoder refuses (%v)", body, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Fatalf("%q: fast path %s, general decoder %s", body, g, w)
+		}
+	})
+}

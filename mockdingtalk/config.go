@@ -57,6 +57,10 @@ type Config struct {
 	// JournalCap is how many requests the journal keeps (oldest dropped
 	// first); 0 means journal.DefaultCap (10,000).
 	JournalCap int
+	// JournalMaxBytes bounds the journal in bytes as well (oldest dropped
+	// first); 0 means journal.DefaultMaxBytes (32 MiB), which keeps the
+	// process under about 150 MB whatever senders send.
+	JournalMaxBytes int64
 	// Robots exist from the start (and again after Reset). A robot without
 	// an AccessToken gets a generated one, fixed for the server's life.
 	Robots []Robot
@@ -117,6 +121,9 @@ func WithEra(era dingtalk.Era) Option { return func(c *Config) { c.Dialect.Era =
 
 // WithJournalCap sets how many requests the journal keeps.
 func WithJournalCap(n int) Option { return func(c *Config) { c.JournalCap = n } }
+
+// WithJournalMaxBytes sets how many bytes of requests the journal keeps.
+func WithJournalMaxBytes(n int64) Option { return func(c *Config) { c.JournalMaxBytes = n } }
 
 // WithRobots adds robots that exist from the start.
 func WithRobots(robots ...Robot) Option {
@@ -326,6 +333,9 @@ func (c Config) validate() error {
 	}
 	if c.JournalCap < 0 {
 		return invalid("journalCap", "must be 0 (the default, %d) or more (got %d)", journal.DefaultCap, c.JournalCap)
+	}
+	if c.JournalMaxBytes < 0 {
+		return invalid("journalMaxBytes", "must be 0 (the default, %d) or more (got %d)", journal.DefaultMaxBytes, c.JournalMaxBytes)
 	}
 	for _, r := range c.AdminToken {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII {

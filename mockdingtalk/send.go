@@ -15,9 +15,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,49 +57,66 @@ const (
 )
 
 // sendRequest is one request to /robot/send as it goes through the checks.
+// It is pooled: its body buffer is reused from request to request.
 type sendRequest struct {
 	r         *http.Request
 	now       time.Time
 	ip        netip.Addr // sender address; invalid if unparseable
 	remote    string     // as recorded in the journal
 	body      []byte
+	buf       []byte // the body's buffer, kept for the next request
 	tooLarge  bool
-	query     url.Values
-	token     string
+	query     sendQuery
 	robot     *robotEntry // nil until the token check passes
 	msg       *dingtalk.Message
-	checks    []journal.Check
+	trail     journal.Trail
 	rate      *diagnose.RateLimitInfo
 	fault     string
 	duplicate bool
 	warnings  []string // for an accepted message; see diagnose.Warnings
+	answer    [128]byte // scratch for the answer body
 }
 
-func (sr *sendRequest) pass(name, detail string, args ...any) {
+var sendRequests = sync.Pool{New: func() any { return new(sendRequest) }}
+
+// maxPooledBody is the largest body buffer a pooled request keeps.
+const maxPooledBody = 64 << 10
+
+// release returns sr to the pool.
+func (sr *sendRequest) release() {
+	buf := sr.buf
+	if cap(buf) > maxPooledBody {
+		buf = nil
+	}
+	*sr = sendRequest{buf: buf[:0]}
+	sendRequests.Put(sr)
+}
+
+// step records one check's outcome in the trail (see expandChecks).
+func (sr *sendRequest) step(check, form uint8) {
+	t := &sr.trail
+	t.Steps[t.N] = check<<2 | form
+	t.N++
+}
+
+// passWith records a passed check whose detail cannot be rebuilt later.
+func (sr *sendRequest) passWith(check uint8, detail string) {
+	sr.step(check, formStored)
+	sr.trail.Details = append(sr.trail.Details, detail)
+}
+
+func (sr *sendRequest) fail(check uint8, detail string, args ...any) {
 	if len(args) > 0 {
 		detail = fmt.Sprintf(detail, args...)
 	}
-	sr.checks = append(sr.checks, journal.Check{Name: name, Passed: true, Detail: detail})
-}
-
-func (sr *sendRequest) fail(name, detail string, args ...any) {
-	if len(args) > 0 {
-		detail = fmt.Sprintf(detail, args...)
-	}
-	sr.checks = append(sr.checks, journal.Check{Name: name, Detail: detail})
-}
-
-// first returns the first value of a query parameter, as DingTalk checks it.
-func (sr *sendRequest) first(key string) string {
-	if v := sr.query[key]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
+	sr.step(check, formFailed)
+	sr.trail.Details = append(sr.trail.Details, detail)
 }
 
 // handleSend serves /robot/send for every method.
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	sr := s.readSend(r)
+	defer sr.release()
 	rej := sr.checkPath()
 	if rej == nil {
 		rej = sr.checkMethod()
@@ -108,7 +125,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		rej = sr.checkAccessToken()
 	}
 	if rej == nil {
-		if f, ok := s.faults.pick(sr.token); ok {
+		if f, ok := s.faults.pick(sr.query.token); ok {
 			sr.fault = f.ID
 			if f.Kind != FaultDelay {
 				s.applyFault(w, sr, f)
@@ -131,14 +148,14 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 
 // readSend reads what every check needs: time, sender, query and body.
 func (s *Server) readSend(r *http.Request) *sendRequest {
-	sr := &sendRequest{r: r, now: s.clock.Now(), checks: make([]journal.Check, 0, maxChecks)}
+	sr := sendRequests.Get().(*sendRequest)
+	sr.r, sr.now = r, s.clock.Now()
 	sr.ip, sr.remote = s.sender(r)
-	// ParseQuery decodes once, so a raw '+' in sign becomes a space, as on
-	// the real service; pairs it cannot decode are skipped.
-	sr.query, _ = url.ParseQuery(r.URL.RawQuery)
-	sr.token = sr.first("access_token")
+	// Decoded as url.ParseQuery does, so a raw '+' in sign becomes a space,
+	// as on the real service; pairs it cannot decode are skipped.
+	sr.query = parseSendQuery(r.URL.RawQuery)
 	if r.Body != nil {
-		sr.body, _ = readBody(r)
+		sr.body, _ = sr.readBody(r)
 		if len(sr.body) > dingtalk.MaxBodyBytes {
 			sr.tooLarge = true
 			// Drain a bounded amount so the connection can be reused.
@@ -148,6 +165,7 @@ func (s *Server) readSend(r *http.Request) *sendRequest {
 	if !sr.tooLarge {
 		sr.msg, _ = dingtalk.ParseMessage(sr.body)
 	}
+	sr.trail.Parsed = sr.msg != nil
 	return sr
 }
 
@@ -176,11 +194,11 @@ func (s *Server) sender(r *http.Request) (netip.Addr, string) {
 func (sr *sendRequest) checkPath() *dingtalk.Rejection {
 	switch p := sr.r.URL.Path; classifyPath(p) {
 	case pathSend:
-		sr.pass(CheckPath, SendPath)
+		sr.step(stepPath, formPass)
 	case pathMergedSlashes:
-		sr.pass(CheckPath, "%q has repeated slashes; delivered as %s (the fake's choice: front ends merge slashes)", p, SendPath)
+		sr.step(stepPath, formAlt)
 	default:
-		sr.fail(CheckPath, "%q is not %s", p, SendPath)
+		sr.fail(stepPath, "%q is not %s", p, SendPath)
 		return dingtalk.Reject(dingtalk.ReasonUnknownPath)
 	}
 	return nil
@@ -188,100 +206,123 @@ func (sr *sendRequest) checkPath() *dingtalk.Rejection {
 
 func (sr *sendRequest) checkMethod() *dingtalk.Rejection {
 	if sr.r.Method != http.MethodPost {
-		sr.fail(CheckMethod, "%s is not POST", sr.r.Method)
+		sr.fail(stepMethod, "%s is not POST", sr.r.Method)
 		return dingtalk.Reject(dingtalk.ReasonNotPost)
 	}
-	sr.pass(CheckMethod, "POST")
+	sr.step(stepMethod, formPass)
 	return nil
 }
 
 func (sr *sendRequest) checkAccessToken() *dingtalk.Rejection {
-	if _, ok := sr.query["access_token"]; !ok {
-		sr.fail(CheckAccessToken, "no access_token query parameter")
+	if !sr.query.hasToken {
+		sr.fail(stepAccessToken, "no access_token query parameter")
 		return dingtalk.Reject(dingtalk.ReasonMissingToken)
 	}
-	if sr.token == "" {
-		sr.fail(CheckAccessToken, "access_token is empty")
+	if sr.query.token == "" {
+		sr.fail(stepAccessToken, "access_token is empty")
 		return dingtalk.Reject(dingtalk.ReasonMissingToken)
 	}
-	sr.pass(CheckAccessToken, "present")
+	sr.step(stepAccessToken, formPass)
 	return nil
 }
 
 // runChecks runs every check after the access token's presence, in order,
 // and stops at the first rejection.
 func (s *Server) runChecks(sr *sendRequest) *dingtalk.Rejection {
-	sr.robot = s.robotEntry(sr.token)
+	sr.robot = s.robotEntry(sr.query.token)
 	if sr.robot == nil {
-		sr.fail(CheckToken, "no robot has this access token")
+		sr.fail(stepToken, "no robot has this access token")
 		return dingtalk.Reject(dingtalk.ReasonTokenNotExist)
 	}
-	robot := sr.robot.robot
-	sr.pass(CheckToken, "robot %q", robot.Name)
+	robot := &sr.robot.robot
+	sr.trail.Name = robot.Name
+	sr.step(stepToken, formPass)
 	if robot.Disabled {
-		sr.fail(CheckEnabled, "the robot is disabled")
+		sr.fail(stepEnabled, "the robot is disabled")
 		return dingtalk.Reject(dingtalk.ReasonRobotDisabled)
 	}
-	sr.pass(CheckEnabled, "enabled")
-	for _, check := range []func(*sendRequest) *dingtalk.Rejection{
-		checkContentType, checkBodySize, checkJSON, checkIPAllowlist, checkSign,
-		checkMessage, checkKeywords,
-	} {
-		if rej := check(sr); rej != nil {
-			return rej
-		}
+	sr.step(stepEnabled, formPass)
+	if rej := checkContentType(sr); rej != nil {
+		return rej
+	}
+	if rej := checkBodySize(sr); rej != nil {
+		return rej
+	}
+	if rej := checkJSON(sr); rej != nil {
+		return rej
+	}
+	if rej := checkIPAllowlist(sr); rej != nil {
+		return rej
+	}
+	if rej := checkSign(sr); rej != nil {
+		return rej
+	}
+	if rej := checkMessage(sr); rej != nil {
+		return rej
+	}
+	if rej := checkKeywords(sr); rej != nil {
+		return rej
 	}
 	return sr.admit()
 }
 
 func checkContentType(sr *sendRequest) *dingtalk.Rejection {
 	ct := sr.r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if (err == nil || errors.Is(err, mime.ErrInvalidMediaParameter)) && mt == jsonContentType {
-		sr.pass(CheckContentType, "%s", ct)
+	if isJSONContentType(ct) {
+		sr.step(stepContentType, formPass)
 		return nil
 	}
 	if ct == "" {
-		sr.fail(CheckContentType, "no Content-Type header; want application/json")
+		sr.fail(stepContentType, "no Content-Type header; want application/json")
 	} else {
-		sr.fail(CheckContentType, "Content-Type %q is not application/json", ct)
+		sr.fail(stepContentType, "Content-Type %q is not application/json", ct)
 	}
 	return dingtalk.Reject(dingtalk.ReasonBadContentType)
 }
 
+// isJSONContentType reports a media type of application/json, with or
+// without parameters (even invalid ones), as mime.ParseMediaType reads it.
+func isJSONContentType(ct string) bool {
+	if ct == jsonContentType {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return (err == nil || errors.Is(err, mime.ErrInvalidMediaParameter)) && mt == jsonContentType
+}
+
 func checkBodySize(sr *sendRequest) *dingtalk.Rejection {
 	if sr.tooLarge {
-		sr.fail(CheckBodySize, "body is over %d bytes", dingtalk.MaxBodyBytes)
+		sr.fail(stepBodySize, "body is over %d bytes", dingtalk.MaxBodyBytes)
 		return dingtalk.Reject(dingtalk.ReasonBodyTooLarge)
 	}
-	sr.pass(CheckBodySize, "%d bytes", len(sr.body))
+	sr.step(stepBodySize, formPass)
 	return nil
 }
 
 func checkJSON(sr *sendRequest) *dingtalk.Rejection {
 	if sr.msg == nil {
 		if len(sr.body) == 0 {
-			sr.fail(CheckJSON, "body is empty")
+			sr.fail(stepJSON, "body is empty")
 		} else {
-			sr.fail(CheckJSON, "body is not a valid JSON object")
+			sr.fail(stepJSON, "body is not a valid JSON object")
 		}
 		return dingtalk.Reject(dingtalk.ReasonMissingJSON)
 	}
-	sr.pass(CheckJSON, "a JSON object")
+	sr.step(stepJSON, formPass)
 	return nil
 }
 
 func checkIPAllowlist(sr *sendRequest) *dingtalk.Rejection {
 	allow := sr.robot.allow
 	if len(allow) == 0 {
-		sr.pass(CheckIPAllowlist, "no allowlist set")
+		sr.step(stepIPAllowlist, formPass)
 		return nil
 	}
 	ip := sr.ip
 	if ip.Is4() {
 		for _, p := range allow {
 			if p.Contains(ip) {
-				sr.pass(CheckIPAllowlist, "sender %s is in %s", ip, p)
+				sr.passWith(stepIPAllowlist, "sender "+ip.String()+" is in "+p.String())
 				return nil
 			}
 		}
@@ -289,11 +330,11 @@ func checkIPAllowlist(sr *sendRequest) *dingtalk.Rejection {
 	list := strings.Join(sr.robot.robot.IPAllowlist, ", ")
 	switch {
 	case !ip.IsValid():
-		sr.fail(CheckIPAllowlist, "sender address %q is not an IP address", sr.remote)
+		sr.fail(stepIPAllowlist, "sender address %q is not an IP address", sr.remote)
 	case !ip.Is4():
-		sr.fail(CheckIPAllowlist, "sender %s is IPv6, which never matches the allowlist (%s)", ip, list)
+		sr.fail(stepIPAllowlist, "sender %s is IPv6, which never matches the allowlist (%s)", ip, list)
 	default:
-		sr.fail(CheckIPAllowlist, "sender %s is not in the allowlist (%s)", ip, list)
+		sr.fail(stepIPAllowlist, "sender %s is not in the allowlist (%s)", ip, list)
 	}
 	ipText := ""
 	if ip.IsValid() {
@@ -305,27 +346,32 @@ func checkIPAllowlist(sr *sendRequest) *dingtalk.Rejection {
 func checkSign(sr *sendRequest) *dingtalk.Rejection {
 	secret := sr.robot.robot.Secret
 	if secret == "" {
-		sr.pass(CheckSign, "signing is not enabled for this robot")
+		sr.step(stepSign, formPass)
 		return nil
 	}
-	ts, sign := sr.first("timestamp"), sr.first("sign")
+	ts, sign := sr.query.timestamp, sr.query.sign
 	switch err := dingtalk.Verify(secret, ts, sign, sr.now); {
 	case err == nil:
-		sr.pass(CheckSign, "timestamp %s is within ±1h and the sign matches", ts)
+		if len(sr.r.URL.RawQuery) > journal.MaxQueryBytes {
+			// The journal keeps only the start of the query: keep the detail.
+			sr.passWith(stepSign, signedDetail(ts))
+		} else {
+			sr.step(stepSign, formAlt)
+		}
 		return nil
 	case errors.Is(err, dingtalk.ErrTimestampExpired):
-		sr.fail(CheckSign, "timestamp %q is not a millisecond time within ±1h of the fake's clock (%d)", ts, dingtalk.Millis(sr.now))
+		sr.fail(stepSign, "timestamp %q is not a millisecond time within ±1h of the fake's clock (%d)", ts, dingtalk.Millis(sr.now))
 		return dingtalk.Reject(dingtalk.ReasonTimestampExpired)
 	default:
 		switch {
 		case ts == "" && sign == "":
-			sr.fail(CheckSign, "no timestamp and sign parameters, but the robot has a secret")
+			sr.fail(stepSign, "no timestamp and sign parameters, but the robot has a secret")
 		case ts == "":
-			sr.fail(CheckSign, "no timestamp parameter")
+			sr.fail(stepSign, "no timestamp parameter")
 		case sign == "":
-			sr.fail(CheckSign, "no sign parameter")
+			sr.fail(stepSign, "no sign parameter")
 		default:
-			sr.fail(CheckSign, "sign %q does not match the secret for timestamp %s", sign, ts)
+			sr.fail(stepSign, "sign %q does not match the secret for timestamp %s", sign, ts)
 		}
 		return dingtalk.Reject(dingtalk.ReasonSignMismatch)
 	}
@@ -333,24 +379,24 @@ func checkSign(sr *sendRequest) *dingtalk.Rejection {
 
 func checkMessage(sr *sendRequest) *dingtalk.Rejection {
 	if rej := sr.msg.Validate(); rej != nil {
-		sr.fail(CheckMessage, "%s", rej.Error())
+		sr.fail(stepMessage, rej.Error())
 		return rej
 	}
-	sr.pass(CheckMessage, "msgtype %s", sr.msg.MsgType)
+	sr.step(stepMessage, formPass)
 	return nil
 }
 
 func checkKeywords(sr *sendRequest) *dingtalk.Rejection {
 	kw := sr.robot.robot.Keywords
 	if len(kw) == 0 {
-		sr.pass(CheckKeywords, "no keywords set")
+		sr.step(stepKeywords, formPass)
 		return nil
 	}
 	if sr.msg.MissingKeywords(kw) {
-		sr.fail(CheckKeywords, "none of %q appears in the message's visible text", kw)
+		sr.fail(stepKeywords, "none of %q appears in the message's visible text", kw)
 		return dingtalk.Reject(dingtalk.ReasonKeywordMissing)
 	}
-	sr.pass(CheckKeywords, "a keyword appears in the message")
+	sr.step(stepKeywords, formAlt)
 	return nil
 }
 
@@ -362,24 +408,25 @@ func (sr *sendRequest) admit() *dingtalk.Rejection {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if uuid == "" {
-		sr.pass(CheckMsgUUID, "no msgUuid")
+		sr.step(stepMsgUUID, formPass)
 	} else if at, dup := st.uuids.get(uuid); dup {
-		sr.fail(CheckMsgUUID, "msgUuid %q was delivered at %s; acknowledged and not delivered again", uuid, at.Format(time.RFC3339Nano))
+		sr.fail(stepMsgUUID, "msgUuid %q was delivered at %s; acknowledged and not delivered again", uuid, at.Format(time.RFC3339Nano))
 		sr.duplicate = true
 		return nil
 	} else {
-		sr.pass(CheckMsgUUID, "msgUuid %q is new", uuid)
+		sr.step(stepMsgUUID, formAlt)
 	}
 	ok, until := st.limit.admit(sr.now, limit)
 	if !ok {
 		sr.rate = &diagnose.RateLimitInfo{Limit: limit, LockedUntil: until}
-		sr.fail(CheckRateLimit, "rate limited (%d per minute); locked until %s", limit, until.Format(time.RFC3339Nano))
+		sr.fail(stepRateLimit, "rate limited (%d per minute); locked until %s", limit, until.Format(time.RFC3339Nano))
 		return dingtalk.Reject(dingtalk.ReasonRateLimited)
 	}
 	if limit == 0 {
-		sr.pass(CheckRateLimit, "no rate limit")
+		sr.step(stepRateLimit, formPass)
 	} else {
-		sr.pass(CheckRateLimit, "%d of %d in the last minute", len(st.limit.sent), limit)
+		sr.trail.A, sr.trail.B = int64(len(st.limit.sent)), int64(limit)
+		sr.step(stepRateLimit, formAlt)
 	}
 	if uuid != "" {
 		st.uuids.add(uuid, sr.now)
@@ -387,11 +434,15 @@ func (sr *sendRequest) admit() *dingtalk.Rejection {
 	return nil
 }
 
+// jsonContentTypeValue is the Content-Type header value of every answer,
+// shared so that setting it costs no allocation.
+var jsonContentTypeValue = []string{jsonContentType}
+
 // answer journals the outcome and writes DingTalk's answer for rej (nil
 // means accepted), with the hint in X-Mock-Hint.
 func (s *Server) answer(w http.ResponseWriter, sr *sendRequest, rej *dingtalk.Rejection) {
 	resp := s.cfg.Dialect.Answer(rej)
-	body := resp.AppendJSON(nil)
+	body := resp.AppendJSON(sr.answer[:0])
 	reason, hint := dingtalk.ReasonOK, ""
 	if rej != nil {
 		reason, hint = rej.Reason, s.hint(sr, rej)
@@ -400,7 +451,7 @@ func (s *Server) answer(w http.ResponseWriter, sr *sendRequest, rej *dingtalk.Re
 	}
 	s.record(sr, reason, journal.Response{Status: http.StatusOK, ErrCode: resp.ErrCode, ErrMsg: resp.ErrMsg, Body: body}, hint, resp.ErrCode == 0)
 	h := w.Header()
-	h.Set("Content-Type", jsonContentType)
+	h["Content-Type"] = jsonContentTypeValue
 	if hint != "" {
 		h.Set(hintHeader, headerSafe(hint))
 	}
@@ -416,44 +467,49 @@ func (s *Server) answer(w http.ResponseWriter, sr *sendRequest, rej *dingtalk.Re
 
 // record appends the request's journal entry, remembers its sign, and logs
 // it. It runs before the answer is written, so a client that has its
-// answer always finds the entry.
+// answer always finds the entry. The journal copies what it keeps, so
+// resp.Body may be a scratch buffer.
 func (s *Server) record(sr *sendRequest, reason dingtalk.Reason, resp journal.Response, hint string, accepted bool) {
 	r := sr.r
-	e := s.journal.Append(journal.Entry{
+	delivered := accepted && reason == dingtalk.ReasonOK && !sr.duplicate
+	seq := s.journal.Append(journal.Entry{
 		Time:        sr.now,
-		AccessToken: sr.token,
+		AccessToken: sr.query.token,
 		Method:      r.Method,
 		Path:        r.URL.Path,
 		RawQuery:    r.URL.RawQuery,
-		Header:      r.Header.Clone(),
+		Header:      r.Header,
 		Body:        sr.body,
 		RemoteAddr:  sr.remote,
-		Message:     sr.msg,
 		Accepted:    accepted,
-		Delivered:   accepted && reason == dingtalk.ReasonOK && !sr.duplicate,
+		Delivered:   delivered,
 		Duplicate:   sr.duplicate,
 		Reason:      reason,
 		Response:    resp,
-		Checks:      sr.checks,
 		Hint:        hint,
 		Warnings:    sr.warnings,
 		Fault:       sr.fault,
-	})
-	if sign := sr.first("sign"); sign != "" {
-		if rb := s.robotEntry(sr.token); rb != nil {
+		Trail:       sr.trail,
+	}).Seq
+	if sign := sr.query.sign; sign != "" {
+		rb := sr.robot
+		if rb == nil {
+			rb = s.robotEntry(sr.query.token)
+		}
+		if rb != nil {
 			rb.state.noteSign(sign, sr.now)
 		}
 	}
 	level := slog.LevelInfo
-	if e.Delivered || e.Duplicate {
+	if delivered || sr.duplicate {
 		level = slog.LevelDebug
 	}
 	if !s.log.Enabled(r.Context(), level) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.Uint64("seq", e.Seq),
-		slog.String("accessToken", maskToken(sr.token)),
+		slog.Uint64("seq", seq),
+		slog.String("accessToken", maskToken(sr.query.token)),
 		slog.String("remote", sr.remote),
 		slog.String("reason", string(reason)),
 		slog.Int("errcode", resp.ErrCode),
@@ -484,7 +540,7 @@ func (s *Server) hint(sr *sendRequest, rej *dingtalk.Rejection) (hint string) {
 		ContentEncoding: sr.r.Header.Get("Content-Encoding"),
 		Body:            sr.body,
 		Message:         sr.msg,
-		AccessToken:     sr.token,
+		AccessToken:     sr.query.token,
 		KnownTokens:     s.tokens(),
 		Now:             sr.now,
 		Rejection:       rej,
@@ -599,18 +655,32 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// maxChecks is how many checks a request can go through.
-const maxChecks = 14
-
-// readBody reads up to MaxBodyBytes+1 bytes of the body, into a buffer of
-// the declared length when there is one, so the journal keeps no spare
-// capacity.
-func readBody(r *http.Request) ([]byte, error) {
-	limit := int64(dingtalk.MaxBodyBytes + 1)
-	if n := r.ContentLength; n > 0 && n < limit {
-		buf := make([]byte, n)
-		k, err := io.ReadFull(r.Body, buf)
-		return buf[:k], err
+// readBody reads up to MaxBodyBytes+1 bytes of the body into the pooled
+// buffer (the journal copies what it keeps). The result is never nil.
+func (sr *sendRequest) readBody(r *http.Request) ([]byte, error) {
+	const limit = dingtalk.MaxBodyBytes + 1
+	buf := sr.buf
+	if buf == nil {
+		buf = make([]byte, 0, 512)
 	}
-	return io.ReadAll(io.LimitReader(r.Body, limit))
+	if n := r.ContentLength; n > 0 && n < limit && int(n) >= cap(buf) {
+		buf = make([]byte, 0, n+1) // +1: room to see the end without growing
+	}
+	var err error
+	for len(buf) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		var k int
+		k, err = r.Body.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	sr.buf = buf
+	return buf, err
 }

@@ -73,7 +73,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		journal: journal.New(cfg.JournalCap),
+		journal: journal.New(cfg.JournalCap, journal.MaxBytes(cfg.JournalMaxBytes), journal.Expand(expandEntry)),
 		clock:   newClock(),
 		faults:  &faultSet{},
 	}

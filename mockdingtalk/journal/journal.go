@@ -1,8 +1,15 @@
 // Package journal is the fake robot's bounded request journal: every request
 // to the robot API, accepted or not, with its raw bytes, what the fake made
-// of it and what it answered. The oldest entries are dropped first once the
-// cap is reached, and the drops are counted. Readers can list, wait for a
-// number of entries, or be told of each change (for live views).
+// of it and what it answered. It is bounded by count and by bytes: the
+// oldest entries are dropped first once either bound is reached, and the
+// drops are counted; an oversized query or header block is kept truncated,
+// and the entry says so. Readers can list, wait for a number of entries, or
+// be told of each change (for live views).
+//
+// Entries are stored compactly (the raw request in one buffer, the outcome
+// as small values) so that a full journal costs the garbage collector
+// little; what can be derived (the parsed message, the check details) is
+// rebuilt when an entry is read.
 package journal
 
 import (
@@ -17,8 +24,22 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 )
 
-// DefaultCap is how many entries a journal keeps unless told otherwise.
-const DefaultCap = 10000
+// Bounds of a journal unless told otherwise, and of what one entry keeps.
+const (
+	// DefaultCap is how many entries a journal keeps.
+	DefaultCap = 10000
+	// DefaultMaxBytes is how many bytes of entries a journal keeps: room
+	// for DefaultCap ordinary sends many times over, while a flood of
+	// maximal requests (huge queries, headers and bodies) cannot take the
+	// process past about 150 MB.
+	DefaultMaxBytes = 32 << 20
+	// MaxQueryBytes is how much of a raw query an entry keeps; the rest is
+	// cut and Entry.Truncated says so.
+	MaxQueryBytes = 8 << 10
+	// MaxHeaderBytes is how much of the request headers (names and values)
+	// an entry keeps; the rest is cut and Entry.Truncated says so.
+	MaxHeaderBytes = 64 << 10
+)
 
 // Entry is one request to the robot API and everything the fake did with it.
 type Entry struct {
@@ -57,6 +78,47 @@ type Entry struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Fault is the id of the injected fault that shaped the answer, if any.
 	Fault string `json:"fault,omitempty"`
+	// Truncated is set when the journal kept only part of the raw query or
+	// headers (see MaxQueryBytes, MaxHeaderBytes).
+	Truncated *Truncated `json:"truncated,omitempty"`
+	// Trail is how a writer may record Checks (and Message) compactly; the
+	// journal's Expand option rebuilds them when the entry is read. Entries
+	// read from a journal have a zero Trail.
+	Trail Trail `json:"-"`
+}
+
+func (t *Trail) zero() bool {
+	return t.N == 0 && !t.Parsed && t.A == 0 && t.B == 0 && t.Name == "" && t.Details == nil
+}
+
+// Truncated says what an entry kept only part of, and how big it was.
+type Truncated struct {
+	// RawQueryBytes is the length of the whole raw query, when RawQuery
+	// holds only its first MaxQueryBytes bytes.
+	RawQueryBytes int `json:"rawQueryBytes,omitempty"`
+	// HeaderBytes is the size of all the headers (names and values), when
+	// Header holds only some of them: whole headers in name order while
+	// they fit, then the rest of the budget of the next value.
+	HeaderBytes int `json:"headerBytes,omitempty"`
+}
+
+// Trail is the compact form of an entry's checks that a writer can store
+// instead of Check values: the steps taken, as codes the writer defines,
+// and the few values their details are built from. The journal keeps it as
+// it is and hands it to the Expand option when the entry is read.
+type Trail struct {
+	// Steps[:N] are the writer's codes, one per check run.
+	Steps [16]uint8
+	N     uint8
+	// Parsed says the body parsed as a message, so Message can be rebuilt
+	// from Body.
+	Parsed bool
+	// A and B are numbers the details need (counts, limits).
+	A, B int64
+	// Name is a text the details need (a robot's name).
+	Name string
+	// Details are the texts that cannot be rebuilt, in step order.
+	Details []string
 }
 
 // Check is the outcome of one of the robot's checks on a request.
@@ -173,59 +235,124 @@ type Filter struct {
 	Limit int
 }
 
-func (f Filter) match(e *Entry) bool {
-	return e.Seq > f.Since &&
-		(f.AccessToken == "" || e.AccessToken == f.AccessToken) &&
-		(f.Delivered == nil || e.Delivered == *f.Delivered)
+func (f Filter) match(r *record) bool {
+	return r.seq > f.Since &&
+		(f.AccessToken == "" || string(r.part(partToken)) == f.AccessToken) &&
+		(f.Delivered == nil || r.has(flagDelivered) == *f.Delivered)
+}
+
+// Option changes how New makes a journal.
+type Option func(*Journal)
+
+// MaxBytes bounds the bytes of entries the journal keeps (DefaultMaxBytes
+// when n is not positive). An entry is charged its raw bytes plus a fixed
+// overhead; one entry larger than the bound is still kept, alone.
+func MaxBytes(n int64) Option {
+	return func(j *Journal) {
+		if n > 0 {
+			j.maxBytes = n
+		}
+	}
+}
+
+// Expand sets the function that rebuilds an entry's Checks and Message
+// from its Trail when the entry is read. It runs without the journal's
+// lock and must not call the journal.
+func Expand(f func(*Entry)) Option {
+	return func(j *Journal) { j.expand = f }
 }
 
 // Journal is a bounded, concurrency-safe log of entries. Its zero value is
 // not usable; call New.
 type Journal struct {
-	mu      sync.Mutex
-	ring    []*Entry // ring[(start+i)%cap] is the i-th oldest entry
-	start   int
-	n       int
-	lastSeq uint64
-	dropped uint64
-	changed chan struct{}
+	mu        sync.Mutex
+	ring      []record // ring[(start+i)%len(ring)] is the i-th oldest entry; grows up to capacity
+	capacity  int
+	start     int
+	n         int
+	bytes     int64 // charged bytes of the held entries
+	maxBytes  int64
+	lastSeq   uint64
+	dropped   uint64
+	truncated uint64
+	changed   chan struct{}
+	watched   bool // someone holds changed: close it at the next change
+	expand    func(*Entry)
 }
 
 // New returns a journal that keeps at most capacity entries (DefaultCap
-// when capacity is not positive).
-func New(capacity int) *Journal {
+// when capacity is not positive) and at most DefaultMaxBytes of them
+// unless MaxBytes says otherwise.
+func New(capacity int, opts ...Option) *Journal {
 	if capacity <= 0 {
 		capacity = DefaultCap
 	}
-	return &Journal{ring: make([]*Entry, capacity), changed: make(chan struct{})}
+	j := &Journal{capacity: capacity, maxBytes: DefaultMaxBytes, changed: make(chan struct{})}
+	for _, o := range opts {
+		o(j)
+	}
+	return j
 }
 
 // Cap is the most entries the journal keeps.
-func (j *Journal) Cap() int { return len(j.ring) }
+func (j *Journal) Cap() int { return j.capacity }
 
-// Append records e, assigning its Seq, and drops the oldest entry if the
-// journal is full. It returns the entry as stored.
+// MaxBytes is the most bytes of entries the journal keeps.
+func (j *Journal) MaxBytes() int64 { return j.maxBytes }
+
+// Append records e, assigning its Seq, and drops the oldest entries while
+// the journal would hold more than its cap or its bytes. It keeps a copy
+// of e's raw parts (cutting an oversized query or header block), so the
+// caller may reuse e's Body, Header and Response.Body. It returns e with
+// its Seq.
 func (j *Journal) Append(e Entry) Entry {
+	rec := compact(&e)
 	j.mu.Lock()
 	j.lastSeq++
-	e.Seq = j.lastSeq
-	stored := &e
-	if j.n < len(j.ring) {
-		j.ring[(j.start+j.n)%len(j.ring)] = stored
-		j.n++
-	} else {
-		j.ring[j.start] = stored
-		j.start = (j.start + 1) % len(j.ring)
-		j.dropped++
+	rec.seq = j.lastSeq
+	if rec.trunc != (Truncated{}) {
+		j.truncated++
 	}
+	for j.n > 0 && (j.n == j.capacity || j.bytes+rec.size > j.maxBytes) {
+		j.dropOldestLocked()
+	}
+	j.pushLocked(rec)
 	j.notifyLocked()
+	e.Seq = rec.seq
 	j.mu.Unlock()
 	return e
 }
 
+func (j *Journal) dropOldestLocked() {
+	j.bytes -= j.ring[j.start].size
+	j.ring[j.start] = record{}
+	j.start = (j.start + 1) % len(j.ring)
+	j.n--
+	j.dropped++
+}
+
+// pushLocked adds rec after the newest entry, growing the ring (up to the
+// cap) when it is full.
+func (j *Journal) pushLocked(rec record) {
+	if j.n == len(j.ring) {
+		grown := make([]record, j.n, min(max(2*j.n, 64), j.capacity))
+		for i := range j.n {
+			grown[i] = j.ring[(j.start+i)%len(j.ring)]
+		}
+		j.ring, j.start = append(grown, rec), 0
+	} else {
+		j.ring[(j.start+j.n)%len(j.ring)] = rec
+	}
+	j.n++
+	j.bytes += rec.size
+}
+
 func (j *Journal) notifyLocked() {
-	close(j.changed)
-	j.changed = make(chan struct{})
+	if j.watched {
+		close(j.changed)
+		j.changed = make(chan struct{})
+		j.watched = false
+	}
 }
 
 // Changed returns a channel that is closed at the next change (an append
@@ -233,39 +360,78 @@ func (j *Journal) notifyLocked() {
 func (j *Journal) Changed() <-chan struct{} {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.watched = true
 	return j.changed
+}
+
+// Snapshot is the entries matching a filter at one moment, with the
+// journal's counters at that moment. Its entries are built one at a time
+// when asked for, so a reader can stream a large answer.
+type Snapshot struct {
+	recs []record
+	// Dropped and LastSeq are the journal's counters when the snapshot was
+	// taken.
+	Dropped, LastSeq uint64
+	expand           func(*Entry)
+}
+
+// Len is how many entries the snapshot holds.
+func (s *Snapshot) Len() int { return len(s.recs) }
+
+// Entry builds the i-th entry (oldest first).
+func (s *Snapshot) Entry(i int) Entry {
+	e := s.recs[i].entry()
+	if s.expand != nil && !e.Trail.zero() {
+		s.expand(&e)
+	}
+	e.Trail = Trail{}
+	return e
+}
+
+// Entries builds every entry.
+func (s *Snapshot) Entries() []Entry {
+	out := make([]Entry, len(s.recs))
+	for i := range s.recs {
+		out[i] = s.Entry(i)
+	}
+	return out
+}
+
+// Snapshot returns the matching entries, oldest first.
+func (j *Journal) Snapshot(f Filter) *Snapshot {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.snapshotLocked(f)
 }
 
 // List returns the matching entries, oldest first.
 func (j *Journal) List(f Filter) []Entry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.listLocked(f)
+	return j.Snapshot(f).Entries()
 }
 
-func (j *Journal) listLocked(f Filter) []Entry {
-	out := []Entry{}
+func (j *Journal) snapshotLocked(f Filter) *Snapshot {
+	s := &Snapshot{Dropped: j.dropped, LastSeq: j.lastSeq, expand: j.expand}
 	// Held entries have consecutive Seqs ending at lastSeq, so an entry's
 	// Seq gives its position: start right after f.Since.
 	first := j.lastSeq - uint64(j.n) + 1
 	i := 0
 	if f.Since >= first {
 		if f.Since >= j.lastSeq {
-			return out
+			return s
 		}
 		i = int(f.Since - first + 1)
 	}
 	for ; i < j.n; i++ {
-		e := j.ring[(j.start+i)%len(j.ring)]
-		if !f.match(e) {
+		r := &j.ring[(j.start+i)%len(j.ring)]
+		if !f.match(r) {
 			continue
 		}
-		out = append(out, *e)
-		if f.Limit > 0 && len(out) == f.Limit {
+		s.recs = append(s.recs, *r)
+		if f.Limit > 0 && len(s.recs) == f.Limit {
 			break
 		}
 	}
-	return out
+	return s
 }
 
 // Len is the number of entries held.
@@ -275,8 +441,8 @@ func (j *Journal) Len() int {
 	return j.n
 }
 
-// Dropped is how many entries were dropped because the journal was full,
-// since it was made or last cleared.
+// Dropped is how many entries were dropped because the journal was full
+// (by count or by bytes), since it was made or last cleared.
 func (j *Journal) Dropped() uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -290,25 +456,52 @@ func (j *Journal) LastSeq() uint64 {
 	return j.lastSeq
 }
 
+// Stats are a journal's counters, for a health answer.
+type Stats struct {
+	Entries   int    `json:"entries"`
+	Cap       int    `json:"cap"`
+	Bytes     int64  `json:"bytes"`
+	MaxBytes  int64  `json:"maxBytes"`
+	Dropped   uint64 `json:"dropped"`
+	Truncated uint64 `json:"truncated"`
+	LastSeq   uint64 `json:"lastSeq"`
+}
+
+// Stats returns the journal's counters. Dropped and Truncated count since
+// the journal was made or last cleared.
+func (j *Journal) Stats() Stats {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return Stats{Entries: j.n, Cap: j.capacity, Bytes: j.bytes, MaxBytes: j.maxBytes,
+		Dropped: j.dropped, Truncated: j.truncated, LastSeq: j.lastSeq}
+}
+
 // Clear removes every entry and resets the drop count. Seq keeps counting.
 func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	clear(j.ring)
-	j.start, j.n, j.dropped = 0, 0, 0
+	j.ring = nil
+	j.start, j.n, j.bytes, j.dropped, j.truncated = 0, 0, 0, 0, 0
 	j.notifyLocked()
 }
 
 // Wait blocks until at least n entries match f, then returns them (all of
 // them, ignoring f.Limit). It returns ctx's error if ctx ends first.
 func (j *Journal) Wait(ctx context.Context, f Filter, n int) ([]Entry, error) {
+	s, err := j.WaitSnapshot(ctx, f, n)
+	return s.Entries(), err
+}
+
+// WaitSnapshot is Wait returning a Snapshot.
+func (j *Journal) WaitSnapshot(ctx context.Context, f Filter, n int) (*Snapshot, error) {
 	f.Limit = 0
 	for {
 		j.mu.Lock()
-		got := j.listLocked(f)
+		got := j.snapshotLocked(f)
+		j.watched = true
 		changed := j.changed
 		j.mu.Unlock()
-		if len(got) >= n {
+		if got.Len() >= n {
 			return got, nil
 		}
 		select {

@@ -1,0 +1,85 @@
+// Reading the three query parameters the send API needs (access_token,
+// timestamp, sign) straight from the raw query, with exactly the meaning
+// url.ParseQuery gives them, but without building its map.
+package mockdingtalk
+
+import (
+	"net/url"
+	"strings"
+)
+
+// sendQuery is what the send API reads from the query: the first value
+// of each parameter, as url.ParseQuery decodes it.
+type sendQuery struct {
+	token, timestamp, sign string
+	hasToken               bool // access_token appears, even empty
+	hasTimestamp, hasSign  bool
+}
+
+// maxScannedParams is how many parameters parseSendQuery scans itself;
+// a longer query goes through url.ParseQuery, which also applies its
+// limit on the number of parameters.
+const maxScannedParams = 1000
+
+// parseSendQuery reads raw as url.ParseQuery does: pairs split on '&', a
+// pair holding ';' or a broken %-escape skipped, keys and values
+// unescaped, the first value of a key kept.
+func parseSendQuery(raw string) sendQuery {
+	var q sendQuery
+	if strings.Count(raw, "&") >= maxScannedParams {
+		values, _ := url.ParseQuery(raw)
+		q.token, q.hasToken = first(values, "access_token")
+		q.timestamp, q.hasTimestamp = first(values, "timestamp")
+		q.sign, q.hasSign = first(values, "sign")
+		return q
+	}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		key, ok := unescape(key)
+		if !ok {
+			continue
+		}
+		var dst *string
+		var seen *bool
+		switch key {
+		case "access_token":
+			dst, seen = &q.token, &q.hasToken
+		case "timestamp":
+			dst, seen = &q.timestamp, &q.hasTimestamp
+		case "sign":
+			dst, seen = &q.sign, &q.hasSign
+		default:
+			continue
+		}
+		if *seen {
+			continue
+		}
+		if value, ok = unescape(value); ok {
+			*dst, *seen = value, true
+		}
+	}
+	return q
+}
+
+// unescape is url.QueryUnescape without allocating for text that needs
+// no decoding.
+func unescape(s string) (string, bool) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, true
+	}
+	u, err := url.QueryUnescape(s)
+	return u, err == nil
+}
+
+func first(v url.Values, key string) (string, bool) {
+	vs, ok := v[key]
+	if !ok || len(vs) == 0 {
+		return "", ok
+	}
+	return vs[0], true
+}

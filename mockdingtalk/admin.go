@@ -4,6 +4,7 @@
 package mockdingtalk
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -239,6 +240,9 @@ type healthJSON struct {
 	// Forgotten counts msgUuids and signs a robot forgot early (or never
 	// remembered) because all robots together remember at most 250,000.
 	Forgotten uint64 `json:"forgotten"`
+	// Journal is what the journal holds and what it dropped or cut to
+	// stay within its bounds.
+	Journal journal.Stats `json:"journal"`
 }
 
 // refusedJSON counts refusals since start: requests the guard refused
@@ -255,7 +259,7 @@ func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, healthJSON{Status: "ok", Refused: refusedJSON{
 		Counts: s.guard.Counts(), Robots: s.refusedRobots.Load(), Faults: s.refusedFaults.Load(),
 		Streams: s.inbox.RefusedStreams(),
-	}, Forgotten: s.remembered.forgotten.Load()})
+	}, Forgotten: s.remembered.forgotten.Load(), Journal: s.journal.Stats()})
 }
 
 // robotJSON is a robot on the wire. WebhookURL is output only; on input it
@@ -349,18 +353,44 @@ func (s *Server) adminDeleteRobot(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// entriesJSON is the answer of the message endpoints.
-type entriesJSON struct {
-	Entries []journal.Entry `json:"entries"`
-	Dropped uint64          `json:"dropped"`
-	LastSeq uint64          `json:"lastSeq"`
-}
+// maxPageBytes bounds the entries of one answer of the message endpoints:
+// past it the answer ends at an entry boundary with "more": true and the
+// "nextSince" to ask for the rest with.
+const maxPageBytes = 32 << 20
 
-func (s *Server) entriesOut(entries []journal.Entry) entriesJSON {
-	if entries == nil {
-		entries = []journal.Entry{}
+// writeEntries streams a snapshot as {"entries":[…],"dropped":N,"lastSeq":N},
+// building and encoding one entry at a time, so a full journal never
+// becomes one large value in memory.
+func writeEntries(w http.ResponseWriter, status int, snap *journal.Snapshot) {
+	w.Header().Set("Content-Type", jsonContentType)
+	w.WriteHeader(status)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	_, _ = bw.WriteString(`{"entries":[`)
+	size, next, more := 0, uint64(0), false
+	for i := range snap.Len() {
+		e := snap.Entry(i)
+		b, err := json.Marshal(e)
+		if err != nil {
+			continue // an Entry always encodes; never write half of one
+		}
+		if size > 0 && size+len(b) > maxPageBytes {
+			more = true
+			break
+		}
+		if size > 0 {
+			_ = bw.WriteByte(',')
+		}
+		_, _ = bw.Write(b)
+		size += len(b) + 1
+		next = e.Seq
 	}
-	return entriesJSON{Entries: entries, Dropped: s.journal.Dropped(), LastSeq: s.journal.LastSeq()}
+	tail := strconv.AppendUint([]byte(`],"dropped":`), snap.Dropped, 10)
+	tail = strconv.AppendUint(append(tail, `,"lastSeq":`...), snap.LastSeq, 10)
+	if more {
+		tail = strconv.AppendUint(append(tail, `,"more":true,"nextSince":`...), next, 10)
+	}
+	_, _ = bw.Write(append(tail, "}\n"...))
+	_ = bw.Flush()
 }
 
 // parseFilter reads accessToken, since, limit and delivered.
@@ -400,7 +430,7 @@ func (s *Server) adminListMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.entriesOut(s.Entries(f)))
+	writeEntries(w, http.StatusOK, s.journal.Snapshot(f))
 }
 
 func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
@@ -429,12 +459,12 @@ func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	got, err := s.WaitForEntries(ctx, f, count)
+	got, err := s.waitSnapshot(ctx, f, count)
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, s.entriesOut(got))
+		writeEntries(w, http.StatusOK, got)
 	case errors.Is(err, context.DeadlineExceeded):
-		writeJSON(w, http.StatusRequestTimeout, s.entriesOut(got))
+		writeEntries(w, http.StatusRequestTimeout, got)
 	case errors.Is(err, ErrClosed):
 		writeError(w, http.StatusServiceUnavailable, "the server is closing")
 	}

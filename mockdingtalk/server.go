@@ -213,11 +213,17 @@ func (s *Server) Entries(f journal.Filter) []journal.Entry { return s.journal.Li
 // (f.Limit is ignored), or returns ctx's error with the entries so far. It
 // also gives up when the server closes.
 func (s *Server) WaitForEntries(ctx context.Context, f journal.Filter, n int) ([]journal.Entry, error) {
+	got, err := s.waitSnapshot(ctx, f, n)
+	return got.Entries(), err
+}
+
+// waitSnapshot is WaitForEntries returning a journal.Snapshot.
+func (s *Server) waitSnapshot(ctx context.Context, f journal.Filter, n int) (*journal.Snapshot, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := context.AfterFunc(s.life, func() { cancel(ErrClosed) })
 	defer stop()
-	got, err := s.journal.Wait(ctx, f, n)
+	got, err := s.journal.WaitSnapshot(ctx, f, n)
 	if err != nil {
 		if cause := context.Cause(ctx); errors.Is(cause, ErrClosed) {
 			return got, ErrClosed

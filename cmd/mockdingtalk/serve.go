@@ -64,6 +64,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	fake, err := mockdingtalk.New(mockdingtalk.Config{
 		Dialect:           s.Dialect,
 		JournalCap:        s.JournalCap,
+		JournalMaxBytes:   s.JournalMaxBytes,
 		Robots:            s.Robots,
 		Logger:            log,
 		PublicURL:         base,
@@ -115,7 +116,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		}
 	}
 	log.Info("mockdingtalk started", "listen", ln.Addr().String(), "url", base, "robots", len(s.Robots),
-		"era", string(eraOf(s.Dialect)), "journalCap", s.JournalCap, "config", s.ConfigPath)
+		"era", string(eraOf(s.Dialect)), "journalCap", s.JournalCap, "journalMaxBytes", s.JournalMaxBytes, "config", s.ConfigPath)
 	printBanner(stdout, fake, base, s)
 
 	served := make(chan error, 1)

@@ -23,6 +23,7 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
@@ -57,6 +58,7 @@ type settings struct {
 	ConfigPath      string
 	Dialect         dingtalk.Dialect
 	JournalCap      int
+	JournalMaxBytes int64
 	LogLevel        slog.Level
 	PublicURL       string
 	ShutdownTimeout time.Duration
@@ -123,6 +125,18 @@ var options = []option{
 			if s.JournalCap < 1 {
 				return fmt.Errorf("must be at least 1 (got %d)", s.JournalCap)
 			}
+			return nil
+		}},
+	{"journal-max-bytes", "journalMaxBytes", "how many bytes of requests the journal keeps (oldest dropped first); bounds its memory whatever senders send", strconv.Itoa(journal.DefaultMaxBytes),
+		func(s *settings, v string) error {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number of bytes", v)
+			}
+			if n < 1<<20 {
+				return fmt.Errorf("must be at least 1048576 (1 MiB; got %d)", n)
+			}
+			s.JournalMaxBytes = n
 			return nil
 		}},
 	{"log-level", "logLevel", "log level: debug, info, warn or error", "info",
@@ -327,6 +341,7 @@ type fileConfig struct {
 	RateLimitCode         int           `yaml:"rateLimitCode"`
 	UnknownTokenCode      int           `yaml:"unknownTokenCode"`
 	JournalCap            int           `yaml:"journalCap"`
+	JournalMaxBytes       int64         `yaml:"journalMaxBytes"`
 	LogLevel              string        `yaml:"logLevel"`
 	ShutdownTimeout       string        `yaml:"shutdownTimeout"`
 	SNSAsync              bool          `yaml:"snsAsync"`
@@ -375,7 +390,7 @@ type fileAccount struct {
 
 // knownKeys lists the YAML keys of each config struct, for error messages.
 var knownKeys = map[string]string{
-	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, allowedHosts, trustForwardedFor, clock, robots, accounts",
+	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, journalMaxBytes, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, allowedHosts, trustForwardedFor, clock, robots, accounts",
 	"fileAccount": "name, password, passwordSHA512",
 	"fileClock":   "frozenAt, offset",
 	"fileRobot":   "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",

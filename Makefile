@@ -29,7 +29,11 @@ fuzz: ## every fuzz target briefly (FUZZTIME=200000x make fuzz for longer)
 bench: ## Go benchmarks (compare runs with benchstat)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
-bench-load: ## load benchmark: the binary vs a bare net/http server, SNS round trip, 1M-send memory soak (docs/benchmarks.md)
+# wrk is the load generator; installed from Debian when missing (as root, or with sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+bench-load: ## load benchmark with wrk: the binary vs a bare net/http server, SNS round trip, 1M-send soak, abuse (docs/benchmarks.md)
+	@command -v wrk >/dev/null || { echo "bench-load: installing wrk"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	$(GO) run ./internal/loadbench $(BENCH_LOAD_ARGS)
 
 TARGET ?=

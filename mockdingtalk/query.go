@@ -66,14 +66,44 @@ func parseSendQuery(raw string) sendQuery {
 	return q
 }
 
-// unescape is url.QueryUnescape without allocating for text that needs
-// no decoding.
+// unescape is url.QueryUnescape in one pass: '+' is a space, "%XX" a
+// byte, and a '%' without two hex digits makes the text undecodable. Text
+// that needs no decoding is returned as it is, without allocating.
 func unescape(s string) (string, bool) {
 	if !strings.ContainsAny(s, "%+") {
 		return s, true
 	}
-	u, err := url.QueryUnescape(s)
-	return u, err == nil
+	var arr [128]byte
+	b := arr[:0]
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			b = append(b, ' ')
+		case '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return "", false
+			}
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b), true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 func first(v url.Values, key string) (string, bool) {

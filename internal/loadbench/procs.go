@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -67,6 +69,7 @@ type proc struct {
 	base string // http://127.0.0.1:port
 	// ready is how long after exec the process first answered a request.
 	ready  time.Duration
+	gc     *gcMeter
 	exited chan struct{} // closed once the process has been waited for
 }
 
@@ -105,11 +108,18 @@ func startProc(ctx context.Context, name, path string, args []string, logTo io.W
 		argv[i] = strings.ReplaceAll(a, "{addr}", addr)
 	}
 	cmd := exec.Command(path, argv...)
-	cmd.Env = cleanEnv()
+	// gctrace: one line per collection on stderr, from which gcMeter sums
+	// the collector's CPU time.
+	cmd.Env = append(cleanEnv(), "GODEBUG=gctrace=1")
 	if logTo != io.Discard { // nil sends the output to /dev/null without a copying pipe
-		cmd.Stdout, cmd.Stderr = logTo, logTo
+		cmd.Stdout = logTo
 	}
-	p := &proc{name: name, cmd: cmd, base: "http://" + addr}
+	p := &proc{name: name, cmd: cmd, base: "http://" + addr, gc: &gcMeter{}}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	go p.gc.read(stderr, logTo)
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -142,6 +152,65 @@ func startProc(ctx context.Context, name, path string, args []string, logTo io.W
 		case <-time.After(200 * time.Microsecond):
 		}
 	}
+}
+
+// gcMeter sums the CPU time a Go process's garbage collector reports in
+// its gctrace lines ("gc 7 @1.2s 3%: … ms clock, A+B/C/D+E ms cpu, …"):
+// A and E are the stop-the-world phases, B the mutator assists, C the
+// background marking; D, marking on otherwise idle processors, is left
+// out, as it takes no time from the program.
+type gcMeter struct {
+	mu    sync.Mutex
+	total time.Duration
+}
+
+func (g *gcMeter) cpu() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.total
+}
+
+// read consumes the process's stderr, copying every line that is not a
+// gctrace line to logTo.
+func (g *gcMeter) read(r io.Reader, logTo io.Writer) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if d, ok := gcLineCPU(line); ok {
+			g.mu.Lock()
+			g.total += d
+			g.mu.Unlock()
+			continue
+		}
+		fmt.Fprintln(logTo, line)
+	}
+}
+
+// gcLineCPU returns the GC CPU time of one gctrace line.
+func gcLineCPU(line string) (time.Duration, bool) {
+	if !strings.HasPrefix(line, "gc ") {
+		return 0, false
+	}
+	_, rest, ok := strings.Cut(line, " ms clock, ")
+	if !ok {
+		return 0, false
+	}
+	cpu, _, ok := strings.Cut(rest, " ms cpu")
+	if !ok {
+		return 0, false
+	}
+	var total float64
+	for i, f := range strings.FieldsFunc(cpu, func(r rune) bool { return r == '+' || r == '/' }) {
+		if i == 3 { // idle marking
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return 0, false
+		}
+		total += v
+	}
+	return time.Duration(total * float64(time.Millisecond)), true
 }
 
 // stop ends the process and waits briefly for it to go.

@@ -129,3 +129,16 @@ func BenchmarkMarshalEntry(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAppendFromEmpty fills a journal from empty to its cap, as a
+// freshly started fake does: growing the ring must stay amortized O(1).
+func BenchmarkAppendFromEmpty(b *testing.B) {
+	b.ReportAllocs()
+	e := benchEntry()
+	for b.Loop() {
+		j := journal.New(journal.DefaultCap)
+		for range journal.DefaultCap {
+			j.Append(e)
+		}
+	}
+}

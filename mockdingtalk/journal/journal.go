@@ -334,13 +334,16 @@ func (j *Journal) dropOldestLocked() {
 // pushLocked adds rec after the newest entry, growing the ring (up to the
 // cap) when it is full.
 func (j *Journal) pushLocked(rec record) {
-	if j.n == len(j.ring) {
+	switch {
+	case j.n == len(j.ring) && j.start == 0 && j.n < cap(j.ring):
+		j.ring = append(j.ring, rec)
+	case j.n == len(j.ring):
 		grown := make([]record, j.n, min(max(2*j.n, 64), j.capacity))
 		for i := range j.n {
 			grown[i] = j.ring[(j.start+i)%len(j.ring)]
 		}
 		j.ring, j.start = append(grown, rec), 0
-	} else {
+	default:
 		j.ring[(j.start+j.n)%len(j.ring)] = rec
 	}
 	j.n++

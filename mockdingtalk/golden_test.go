@@ -59,9 +59,12 @@ var _ = Describe("The journal's record of each request", func() {
 			{"POST", "access_token=signed&timestamp=1714564800000", "application/json", `{"msgtype":"text","text":{"content":"告警"}}`},
 			{"POST", "access_token=open", "application/json", `{"msgtype":"text","text":{"content":"` + strings.Repeat("x", 20000) + `"}}`},
 			{"POST", signed + "&pad=" + strings.Repeat("p", 100), "application/json", `{"msgtype":"text","text":{"content":"告警 4"}}`},
+			{"POST", "//robot/send?access_token=open", "application/json", `{"msgtype":"text","text":{"content":"slashes"}}`},
+			{"POST", "/robot/send/?access_token=open", "application/json", `{"msgtype":"text","text":{"content":"trailing"}}`},
+			{"POST", "access_token=open", "application/json", `{"msgtype":"text","text":{"content":"hi"},"at":{"atMobiles":["13800000000"],"isAtAll":"yes"}}`},
 		}
 		for _, c := range cases {
-			req := httptest.NewRequest(c.m, "/robot/send?"+c.q, strings.NewReader(c.body))
+			req := httptest.NewRequest(c.m, target(c.q), strings.NewReader(c.body))
 			if c.ct != "" {
 				req.Header.Set("Content-Type", c.ct)
 			}
@@ -74,3 +77,12 @@ var _ = Describe("The journal's record of each request", func() {
 		Expect(got).To(MatchJSON(want))
 	})
 })
+
+// target is the request target of a case: a query for /robot/send, or a
+// whole target when it starts with '/'.
+func target(q string) string {
+	if strings.HasPrefix(q, "/") {
+		return q
+	}
+	return "/robot/send?" + q
+}

@@ -73,7 +73,7 @@ type sendRequest struct {
 	rate      *diagnose.RateLimitInfo
 	fault     string
 	duplicate bool
-	warnings  []string // for an accepted message; see diagnose.Warnings
+	warnings  []string  // for an accepted message; see diagnose.Warnings
 	answer    [128]byte // scratch for the answer body
 }
 

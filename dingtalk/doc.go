@@ -9,6 +9,6 @@
 // outbound sender of the SNS API (package sns) both build on it, and it
 // imports neither.
 //
-// Facts and their confidence are in the project's reference notes; where a
-// behaviour was inferred rather than observed, the doc comment says so.
+// Facts, their public sources and confidence are in docs/dingtalk-behaviour.md;
+// where a behaviour was inferred rather than observed, the doc comment says so.
 package dingtalk

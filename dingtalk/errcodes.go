@@ -39,7 +39,8 @@ func ParseEra(s string) (Era, error) {
 }
 
 // Errcodes the robot webhook answers with. Codes marked "doc" come from the
-// official error table with no real response seen; see the reference notes.
+// official error table with no real response seen; docs/dingtalk-behaviour.md
+// gives the source of each.
 const (
 	CodeOK                 = 0
 	CodeSystemBusy         = -1     // doc: 系统繁忙
@@ -212,7 +213,8 @@ type wording struct {
 func same(code int, text string) wording { return wording{code, text, text, text} }
 
 // table holds every text the webhook answers with. Sources and confidence
-// for each are in the reference notes; the README lists the inferred ones.
+// for each are in docs/dingtalk-behaviour.md, which also lists the inferred
+// ones (docs/choices.md: the switches).
 var table = map[Reason]wording{
 	ReasonOK:             same(CodeOK, "ok"),
 	ReasonUnknownPath:    same(CodeUnknownPath, "请求的URI地址不存在"),

@@ -1,4 +1,4 @@
-// Specs for signing and verification: the reference's test vectors, the
+// Specs for signing and verification: the test vectors of docs/dingtalk-behaviour.md, the
 // ±1 hour window, and URL signing that replaces stale parameters.
 package dingtalk_test
 
@@ -15,7 +15,7 @@ import (
 const vectorSecret = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
 
 var _ = Describe("Signing", func() {
-	DescribeTable("matches the reference's computed vectors",
+	DescribeTable("matches the computed vectors of docs/dingtalk-behaviour.md",
 		func(secret string, ts int64, b64, encoded string) {
 			Expect(dingtalk.Sign(secret, ts)).To(Equal(b64))
 			Expect(url.QueryEscape(dingtalk.Sign(secret, ts))).To(Equal(encoded))

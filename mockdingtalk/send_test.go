@@ -276,7 +276,7 @@ var _ = Describe("POST /robot/send", func() {
 		Expect(string(rep.raw)).To(Equal(`{"errcode":400202,"errmsg":"miss param : text-\u003Econtent"}`))
 	})
 
-	Context("the sign test vectors from the reference, through HTTP", func() {
+	Context("the sign test vectors of docs/dingtalk-behaviour.md, through HTTP", func() {
 		DescribeTable("accepts the vector's timestamp and URL-encoded sign",
 			func(secret string, ts int64, encodedSign string) {
 				s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithFrozenClock(time.UnixMilli(ts)))

@@ -1,5 +1,5 @@
 // Benchmarks for one signed robot send through the fake's handler with no
-// network, as issue 6 asks: every check (the sign included), the journal on
+// network (docs/benchmarks.md): every check (the sign included), the journal on
 // at its default cap (10,000, so in the steady state every append drops the
 // oldest entry), the answer written to a reused ResponseWriter.
 // Compare runs with benchstat:

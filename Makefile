@@ -4,8 +4,12 @@ GO ?= go
 
 .PHONY: run build image test e2e lint bench bench-load conform fuzz
 
-run: ## start the fake robot + SNS API + inbox on 127.0.0.1:8090
-	$(GO) run ./cmd/mockdingtalk
+ARGS ?=
+run: ## build bin/mockdingtalk, then start the fake robot + SNS API + inbox on 127.0.0.1:8090 (make run ARGS='-era cn')
+	@echo "make run: building bin/mockdingtalk (a first build compiles every dependency and takes a minute or two) ..."
+	@$(MAKE) --no-print-directory build
+	@echo "make run: starting bin/mockdingtalk $(ARGS)"
+	bin/mockdingtalk $(ARGS)
 
 build: ## a static binary in bin/mockdingtalk, stamped with its VCS revision (mockdingtalk version)
 	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=true -o bin/mockdingtalk ./cmd/mockdingtalk

@@ -349,12 +349,29 @@ var _ = Describe("settings", func() {
 		Expect(err).To(MatchError(ContainSubstring("another mockdingtalk running?")))
 	})
 
-	It("prints usage with every variable for -h", func() {
-		out := gbytes.NewBuffer()
-		err := run(context.Background(), []string{"-h"}, env(nil), io.Discard, out)
-		Expect(err).To(MatchError(errHelp))
-		for _, o := range options {
-			Expect(string(out.Contents())).To(ContainSubstring("$" + envName(o.flag)))
-		}
+	DescribeTable("prints usage to stdout for -h and --help: every part it serves, the built-in robot, every setting",
+		func(arg string) {
+			stdout, stderr := gbytes.NewBuffer(), gbytes.NewBuffer()
+			err := run(context.Background(), []string{arg}, env(nil), stdout, stderr)
+			Expect(err).To(MatchError(errHelp))
+			Expect(stderr.Contents()).To(BeEmpty())
+			usage := string(stdout.Contents())
+			for _, part := range []string{"/robot/send", "the inbox", "/_mock/", "the admin API", "/zstack/v1/", "SNS DingTalk API",
+				DefaultAccessToken, DefaultSecret, "-journal-cap int", "-sns-session-ttl duration", "-shutdown-timeout duration",
+				"robots (", "accounts (", "clock (", "trustForwardedFor"} {
+				Expect(usage).To(ContainSubstring(part))
+			}
+			for _, o := range options {
+				Expect(usage).To(ContainSubstring("$" + envName(o.flag)))
+			}
+			Expect(usage).NotTo(ContainSubstring("(default false)"))
+		},
+		Entry("-h", "-h"),
+		Entry("--help", "--help"),
+	)
+
+	It("words a typed flag's bad value as it words a variable's, and points at -h", func() {
+		err := run(context.Background(), []string{"-journal-cap", "lots"}, env(nil), io.Discard, io.Discard)
+		Expect(err).To(MatchError(And(ContainSubstring(`flag -journal-cap: "lots" is not a whole number`), ContainSubstring("mockdingtalk -h"))))
 	})
 })

@@ -42,7 +42,7 @@ func routes(fake, zstack http.Handler) http.Handler {
 // prints the banner to stdout and logs to stderr, and serves until ctx ends;
 // then it shuts down gracefully and returns nil.
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
-	s, err := loadSettings(args, lookupEnv, stderr)
+	s, err := loadSettings(args, lookupEnv, stdout)
 	if err != nil {
 		return err
 	}

@@ -236,7 +236,12 @@ func setInt(dst *int, v string) error {
 // value (-sns-async=false); the value is checked when it is applied.
 type switchValue struct{ s string }
 
-func (v *switchValue) String() string     { return v.s }
+func (v *switchValue) String() string {
+	if v.s == "" {
+		return "false" // the zero value, so -h prints no "(default false)"
+	}
+	return v.s
+}
 func (v *switchValue) Set(s string) error { v.s = s; return nil }
 func (v *switchValue) IsBoolFlag() bool   { return true }
 
@@ -245,34 +250,44 @@ func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// errHelp is returned for -h: usage was printed, nothing else to do.
-var errHelp = flag.ErrHelp
-
 // loadSettings merges args, the environment (through lookupEnv) and the
-// config file into settings. Usage and flag errors go to output.
+// config file into settings. For -h or --help it writes the usage to output
+// and returns errHelp; flag errors are returned.
 func loadSettings(args []string, lookupEnv func(string) (string, bool), output io.Writer) (*settings, error) {
 	fs := flag.NewFlagSet("mockdingtalk", flag.ContinueOnError)
-	fs.SetOutput(output)
-	values := make(map[string]*string, len(options))
+	fs.SetOutput(io.Discard) // usage goes to output only when asked for
+	fs.Usage = func() {}
+	values := make(map[string]func() string, len(options))
 	for _, o := range options {
-		usage := o.usage + " [$" + envName(o.flag) + "]"
-		if o.def == "false" { // a switch: -sns-async alone means true
+		usage := o.usage + " [$" + envName(o.flag)
+		if o.key != "" {
+			usage += "; config: " + o.key
+		}
+		usage += "]"
+		switch kind := optionKind(o); kind {
+		case "switch": // -sns-async alone means true
 			v := &switchValue{s: o.def}
 			fs.Var(v, o.flag, usage)
-			values[o.flag] = &v.s
-			continue
+			values[o.flag] = v.String
+		case "int":
+			n, _ := strconv.Atoi(o.def)
+			v := fs.Int(o.flag, n, usage)
+			values[o.flag] = func() string { return strconv.Itoa(*v) }
+		case "duration":
+			d, _ := time.ParseDuration(o.def)
+			v := fs.Duration(o.flag, d, usage)
+			values[o.flag] = func() string { return v.String() }
+		default:
+			v := fs.String(o.flag, o.def, usage)
+			values[o.flag] = func() string { return *v }
 		}
-		values[o.flag] = fs.String(o.flag, o.def, usage)
-	}
-	fs.Usage = func() {
-		fmt.Fprintf(output, "Usage: mockdingtalk [serve] [flags]\n\n"+
-			"An offline stand-in for DingTalk's group-robot webhook. Every flag can also be\n"+
-			"set with the environment variable shown; flags win over variables, variables\n"+
-			"over the config file. `mockdingtalk help` lists the other commands.\n\n")
-		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			printServeUsage(output, fs)
+			return nil, errHelp
+		}
+		return nil, fmt.Errorf("%w (mockdingtalk -h lists the flags)", flagError(err))
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (all settings are flags, e.g. -listen 127.0.0.1:8090)", fs.Arg(0))
@@ -286,7 +301,7 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 	for _, o := range options {
 		switch v, ok := lookupEnv(envName(o.flag)); {
 		case fromFlag[o.flag]:
-			chosen[o.flag] = sourced{*values[o.flag], "flag -" + o.flag}
+			chosen[o.flag] = sourced{values[o.flag](), "flag -" + o.flag}
 		case ok:
 			chosen[o.flag] = sourced{v, "$" + envName(o.flag)}
 		}

@@ -17,8 +17,8 @@ build: ## a static binary in bin/mockdingtalk, stamped with its VCS revision (mo
 image: ## the container image mockdingtalk:<git describe> and :latest, with podman or docker (Containerfile)
 	scripts/image.sh
 
-test: ## the fast specs (every package but e2e/), under the race detector (needs a C compiler)
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e/')
+test: ## the fast specs (every package but e2e/), under the race detector (needs a C compiler); make lint runs vet
+	$(GO) test -race -count=1 -vet=off $$($(GO) list ./... | grep -v '/e2e/')
 
 e2e: ## the slow specs under e2e/: Chromium, the container, examples in other languages, the doc snippets; each skips with a message when its tool is missing
 	$(GO) test -race -count=1 ./e2e/...

@@ -1,28 +1,15 @@
-// The browser specs' suite and fixture: an inbox on a loopback test server
-// with its journal and robots, and helpers that record journal entries the
-// way the fake robot does (real bodies parsed with dingtalk.ParseMessage,
-// answers from dingtalk.Dialect). The browser specs live under e2e/ because
-// they drive Chromium and compile chromedp, which make test leaves out.
+// The browser specs' suite: the inbox in headless Chromium. They live under
+// e2e/ because they drive Chromium and compile chromedp, which make test
+// leaves out; their fixture is the inbox suite's (internal/inboxtest).
 package browser_test
 
 import (
-	"image"
-	"image/color"
-	"image/png"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
-	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
-	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+	"github.com/dingtalk-mock/mockdingtalk/internal/inboxtest"
 )
 
 func TestBrowser(t *testing.T) {
@@ -33,138 +20,9 @@ func TestBrowser(t *testing.T) {
 // secret is the signing secret of the robot the specs show.
 const secret = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
 
-// fixture is one inbox on a test server, with its journal and robots.
-type fixture struct {
-	j     *journal.Journal
-	in    *inbox.Inbox
-	srv   *httptest.Server
-	mu    sync.Mutex
-	bots  []inbox.Robot
-	clock time.Time
-}
+// fixture is an inbox on a test server with its journal and robots.
+type fixture = inboxtest.Fixture
 
-// newFixture starts an inbox on 127.0.0.1 and stops it when the spec (or
-// the container, from BeforeAll) ends. Besides the inbox it serves
-// generated pictures under /test-assets/ so that pages look real offline.
-func newFixture() *fixture {
-	f := &fixture{j: journal.New(1000), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC)}
-	f.in = inbox.New(f.j, f.robots)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/test-assets/", servePicture)
-	mux.Handle("/", f.in)
-	f.srv = httptest.NewServer(mux)
-	DeferCleanup(func() {
-		f.in.Close()
-		f.srv.Close()
-	})
-	return f
-}
-
-func (f *fixture) robots() []inbox.Robot {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]inbox.Robot(nil), f.bots...)
-}
-
-// addRobot configures a robot; its webhook URL points at the test server.
-func (f *fixture) addRobot(name, token, secret string) inbox.Robot {
-	r := inbox.Robot{AccessToken: token, Name: name, Secret: secret,
-		WebhookURL: f.srv.URL + "/robot/send?access_token=" + url.QueryEscape(token)}
-	f.mu.Lock()
-	f.bots = append(f.bots, r)
-	f.mu.Unlock()
-	return r
-}
-
-// setWebhookBase rewrites every robot's webhook URL to start with base.
-func (f *fixture) setWebhookBase(base string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := range f.bots {
-		f.bots[i].WebhookURL = base + "/robot/send?access_token=" + url.QueryEscape(f.bots[i].AccessToken)
-	}
-}
-
-func (f *fixture) pic(name string) string { return f.srv.URL + "/test-assets/" + name + ".png" }
-
-func (f *fixture) next() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.clock = f.clock.Add(37 * time.Second)
-	return f.clock
-}
-
-// request is the common part of a recorded request.
-func (f *fixture) request(token, body string) journal.Entry {
-	e := journal.Entry{
-		Time: f.next(), AccessToken: token, Method: http.MethodPost, Path: "/robot/send",
-		RawQuery:   "access_token=" + url.QueryEscape(token),
-		Header:     http.Header{"Content-Type": {"application/json;charset=utf-8"}, "User-Agent": {"alertmanager-bridge/1.4"}},
-		Body:       []byte(body),
-		RemoteAddr: "127.0.0.1:53172",
-	}
-	if m, err := dingtalk.ParseMessage(e.Body); err == nil {
-		e.Message = m
-	}
-	return e
-}
-
-// deliver records a message the fake accepted and delivered. The body must
-// be one DingTalk accepts.
-func (f *fixture) deliver(token, body string) journal.Entry {
-	GinkgoHelper()
-	e := f.request(token, body)
-	Expect(e.Message).NotTo(BeNil(), "test body is not JSON: %s", body)
-	Expect(e.Message.Validate()).To(BeNil(), "test body is not one DingTalk accepts: %s", body)
-	ok := dingtalk.Dialect{}.Answer(nil)
-	e.Accepted, e.Delivered, e.Reason = true, true, dingtalk.ReasonOK
-	e.Response = journal.Response{Status: 200, ErrCode: ok.ErrCode, ErrMsg: ok.ErrMsg, Body: ok.AppendJSON(nil)}
-	e.Checks = []journal.Check{{Name: "access_token", Passed: true}, {Name: "json", Passed: true}, {Name: "message", Passed: true}}
-	return f.j.Append(e)
-}
-
-// reject records a request the fake refused for rej, with hint.
-func (f *fixture) reject(token, body string, rej *dingtalk.Rejection, hint string, edit ...func(*journal.Entry)) journal.Entry {
-	e := f.request(token, body)
-	a := dingtalk.Dialect{}.Answer(rej)
-	e.Reason = rej.Reason
-	e.Hint = hint
-	e.Response = journal.Response{Status: 200, ErrCode: a.ErrCode, ErrMsg: a.ErrMsg, Body: a.AppendJSON(nil)}
-	e.Checks = []journal.Check{{Name: "access_token", Passed: true}, {Name: string(rej.Reason), Passed: false, Detail: hint}}
-	for _, fn := range edit {
-		fn(&e)
-	}
-	return f.j.Append(e)
-}
-
-// servePicture draws a small deterministic picture: a soft gradient with
-// a few bars, so link and feed cards show something chart-like offline.
-func servePicture(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/test-assets/"), ".png")
-	var seed byte
-	for _, c := range []byte(name) {
-		seed = seed*31 + c
-	}
-	const wd, ht = 480, 270
-	img := image.NewRGBA(image.Rect(0, 0, wd, ht))
-	hue := []color.RGBA{{22, 119, 255, 255}, {0, 166, 160, 255}, {122, 90, 248, 255}, {240, 138, 36, 255}}[int(seed)%4]
-	mix := func(c color.RGBA, t float64) color.RGBA { // t=0: c, t=1: white
-		m := func(v uint8) uint8 { return uint8(float64(v) + (255-float64(v))*t) }
-		return color.RGBA{m(c.R), m(c.G), m(c.B), 255}
-	}
-	for y := 0; y < ht; y++ {
-		for x := 0; x < wd; x++ {
-			img.Set(x, y, mix(hue, 0.05+0.45*float64(x+y)/float64(wd+ht)))
-		}
-	}
-	for i := 0; i < 7; i++ {
-		h := 40 + int(seed+byte(i*53))%150
-		for y := ht - 30 - h; y < ht-30; y++ {
-			for x := 50 + i*56; x < 50+i*56+34; x++ {
-				img.Set(x, y, mix(hue, 0.82))
-			}
-		}
-	}
-	w.Header().Set("Content-Type", "image/png")
-	_ = png.Encode(w, img)
-}
+// newFixture starts an inbox until the spec (or, from BeforeAll, the
+// container) ends.
+func newFixture() *fixture { return inboxtest.New() }

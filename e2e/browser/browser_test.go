@@ -82,9 +82,9 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 			Skip("chromium not found: " + err.Error())
 		}
 		f = newFixture()
-		f.addRobot("Prometheus Alerts", botAlerts, secret)
-		f.addRobot("CI Pipeline", botCI, "")
-		f.addRobot("Deploy Notifier", botDeploy, "")
+		f.AddRobot("Prometheus Alerts", botAlerts, secret)
+		f.AddRobot("CI Pipeline", botCI, "")
+		f.AddRobot("Deploy Notifier", botDeploy, "")
 
 		opts := []chromedp.ExecAllocatorOption{
 			chromedp.ExecPath(path),
@@ -118,13 +118,13 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 			_, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
 				Permission: &browser.PermissionDescriptor{Name: name, AllowWithoutSanitization: true},
 				Setting:    browser.PermissionSettingGranted,
-				Origin:     f.srv.URL,
+				Origin:     f.Server.URL,
 			})
 			Expect(err).NotTo(HaveOccurred())
 		}
 	}, NodeTimeout(2*time.Minute))
 
-	BeforeEach(func() { f.j.Clear() })
+	BeforeEach(func() { f.Journal.Clear() })
 
 	do := func(actions ...chromedp.Action[chromedp.Void]) {
 		GinkgoHelper()
@@ -135,7 +135,7 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 	// open loads a page of the inbox and waits until its live stream is up.
 	open := func(path string) {
 		GinkgoHelper()
-		do(chromedp.Navigate(f.srv.URL+path),
+		do(chromedp.Navigate(f.Server.URL+path),
 			chromedp.WaitVisible(chromedp.CSS("#stream")),
 			chromedp.WaitVisible(chromedp.CSS(`#live[data-state="live"]`)))
 	}
@@ -149,13 +149,13 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 	}
 
 	It("renders each message type as DingTalk shows it", func() {
-		f.deliver(botAlerts, `{"msgtype":"text","text":{"content":"db-1 disk 91% @13800000000"},"at":{"atMobiles":["13800000000"]}}`)
-		f.deliver(botAlerts, `{"msgtype":"markdown","markdown":{"title":"CPU","text":"### CPU high on web-3\n> load 12.5\n\n- **firing**\n- *since 09:30*"}}`)
-		f.deliver(botCI, `{"msgtype":"link","link":{"title":"Build #512 passed","text":"main @ 3f2a9c1","messageUrl":"https://ci.example.com/512","picUrl":"`+f.pic("build")+`"}}`)
-		f.deliver(botDeploy, `{"msgtype":"actionCard","actionCard":{"title":"Deploy?","text":"api v2.3.1 to prod","btnOrientation":"1","hideAvatar":"1","btns":[{"title":"Approve","actionURL":"https://ci.example.com/approve"},{"title":"Reject","actionURL":"https://ci.example.com/reject"}]}}`)
-		f.deliver(botDeploy, `{"msgtype":"actionCard","actionCard":{"title":"Report","text":"weekly","btns":[{"title":"Open","actionURL":"https://r.example.com/1"},{"title":"Archive","actionURL":"https://r.example.com/2"}]}}`)
-		f.deliver(botCI, `{"msgtype":"feedCard","feedCard":{"links":[{"title":"Release notes","messageURL":"https://n.example.com/1","picURL":"`+f.pic("notes")+`"},{"title":"Changelog","messageURL":"https://n.example.com/2","picURL":"`+f.pic("log")+`"}]}}`)
-		f.deliver(botCI, `{"msgtype":"image","image":{"picURL":"`+f.pic("chart")+`"}}`)
+		f.Deliver(botAlerts, `{"msgtype":"text","text":{"content":"db-1 disk 91% @13800000000"},"at":{"atMobiles":["13800000000"]}}`)
+		f.Deliver(botAlerts, `{"msgtype":"markdown","markdown":{"title":"CPU","text":"### CPU high on web-3\n> load 12.5\n\n- **firing**\n- *since 09:30*"}}`)
+		f.Deliver(botCI, `{"msgtype":"link","link":{"title":"Build #512 passed","text":"main @ 3f2a9c1","messageUrl":"https://ci.example.com/512","picUrl":"`+f.Pic("build")+`"}}`)
+		f.Deliver(botDeploy, `{"msgtype":"actionCard","actionCard":{"title":"Deploy?","text":"api v2.3.1 to prod","btnOrientation":"1","hideAvatar":"1","btns":[{"title":"Approve","actionURL":"https://ci.example.com/approve"},{"title":"Reject","actionURL":"https://ci.example.com/reject"}]}}`)
+		f.Deliver(botDeploy, `{"msgtype":"actionCard","actionCard":{"title":"Report","text":"weekly","btns":[{"title":"Open","actionURL":"https://r.example.com/1"},{"title":"Archive","actionURL":"https://r.example.com/2"}]}}`)
+		f.Deliver(botCI, `{"msgtype":"feedCard","feedCard":{"links":[{"title":"Release notes","messageURL":"https://n.example.com/1","picURL":"`+f.Pic("notes")+`"},{"title":"Changelog","messageURL":"https://n.example.com/2","picURL":"`+f.Pic("log")+`"}]}}`)
+		f.Deliver(botCI, `{"msgtype":"image","image":{"picURL":"`+f.Pic("chart")+`"}}`)
 		open("/")
 		Eventually(count("#stream article.entry")).WithTimeout(10 * time.Second).Should(Equal(7))
 
@@ -176,10 +176,10 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 	})
 
 	It("never runs script carried by a message", func() {
-		f.deliver(botAlerts, `{"msgtype":"text","text":{"content":"<script>window.pwned='text'</script><img src=x onerror=\"window.pwned='text-img'\">"}}`)
-		f.deliver(botAlerts, `{"msgtype":"markdown","markdown":{"title":"x","text":"<script>window.pwned='md'</script>\n\nhi <img src=x onerror=\"window.pwned='md-img'\">\n\n[click me](javascript:window.pwned='md-link')\n\n<a href=\"javascript:window.pwned=1\">raw</a>"}}`)
-		f.deliver(botAlerts, `{"msgtype":"link","link":{"title":"evil card","text":"x","messageUrl":"javascript:window.pwned='card'","picUrl":"javascript:window.pwned='pic'"}}`)
-		f.deliver(botAlerts, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btns":[{"title":"Evil","actionURL":"javascript:window.pwned='btn'"}]}}`)
+		f.Deliver(botAlerts, `{"msgtype":"text","text":{"content":"<script>window.pwned='text'</script><img src=x onerror=\"window.pwned='text-img'\">"}}`)
+		f.Deliver(botAlerts, `{"msgtype":"markdown","markdown":{"title":"x","text":"<script>window.pwned='md'</script>\n\nhi <img src=x onerror=\"window.pwned='md-img'\">\n\n[click me](javascript:window.pwned='md-link')\n\n<a href=\"javascript:window.pwned=1\">raw</a>"}}`)
+		f.Deliver(botAlerts, `{"msgtype":"link","link":{"title":"evil card","text":"x","messageUrl":"javascript:window.pwned='card'","picUrl":"javascript:window.pwned='pic'"}}`)
+		f.Deliver(botAlerts, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btns":[{"title":"Evil","actionURL":"javascript:window.pwned='btn'"}]}}`)
 		open("/")
 		Eventually(count("#stream article.entry")).WithTimeout(10 * time.Second).Should(Equal(4))
 		Eventually(imagesLoaded).WithTimeout(10 * time.Second).Should(BeTrue())
@@ -194,7 +194,7 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 	})
 
 	It("shows rejected requests, marked, with the raw request one click away", func() {
-		f.reject(botAlerts, `{"msgtype":"text","text":{"content":"hello"}}`, dingtalk.Reject(dingtalk.ReasonSignMismatch),
+		f.Reject(botAlerts, `{"msgtype":"text","text":{"content":"hello"}}`, dingtalk.Reject(dingtalk.ReasonSignMismatch),
 			"the robot has 加签 on but the URL has no timestamp and sign")
 		open("/")
 		Eventually(count("article.entry.rejected")).WithTimeout(10 * time.Second).Should(Equal(1))
@@ -211,9 +211,9 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 		open("/")
 		do(chromedp.Evaluate[chromedp.Void](`window.samePage = 'yes'`))
 		Expect(eval[bool](ctx, `!document.getElementById('empty').hidden`)).To(BeTrue())
-		e := f.deliver(botCI, `{"msgtype":"markdown","markdown":{"title":"live","text":"## Arrived live"}}`)
+		e := f.Deliver(botCI, `{"msgtype":"markdown","markdown":{"title":"live","text":"## Arrived live"}}`)
 		Eventually(count(fmt.Sprintf("#entry-%d h2", e.Seq))).WithTimeout(10 * time.Second).Should(Equal(1))
-		f.reject(botCI, `{"msgtype":"text","text":{"content":"x"}}`, dingtalk.Reject(dingtalk.ReasonKeywordMissing), "keyword missing")
+		f.Reject(botCI, `{"msgtype":"text","text":{"content":"x"}}`, dingtalk.Reject(dingtalk.ReasonKeywordMissing), "keyword missing")
 		Eventually(count("article.entry.rejected")).WithTimeout(10 * time.Second).Should(Equal(1))
 		Eventually(func() (string, error) {
 			return tryEval[string](ctx, fmt.Sprintf(`document.querySelector('#robots a.robot[data-token=%q] .count.bad')?.textContent ?? ''`, botCI))
@@ -223,8 +223,8 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 	})
 
 	It("filters by robot", func() {
-		f.deliver(botAlerts, `{"msgtype":"text","text":{"content":"from alerts"}}`)
-		f.deliver(botCI, `{"msgtype":"text","text":{"content":"from ci"}}`)
+		f.Deliver(botAlerts, `{"msgtype":"text","text":{"content":"from alerts"}}`)
+		f.Deliver(botCI, `{"msgtype":"text","text":{"content":"from ci"}}`)
 		open("/")
 		Eventually(count("#stream article.entry")).WithTimeout(10 * time.Second).Should(Equal(2))
 		do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#robots a.robot[data-token=%q]`, botCI)), chromedp.NodeVisible))
@@ -234,21 +234,21 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 		Expect(eval[[]string](ctx, `[...document.querySelectorAll('#stream .bubble')].map(b => b.textContent)`)).To(Equal([]string{"from ci"}))
 		Expect(eval[string](ctx, `document.getElementById('title').textContent`)).To(Equal("CI Pipeline"))
 		By("keeping other robots' new messages out, live")
-		f.deliver(botAlerts, `{"msgtype":"text","text":{"content":"alerts again"}}`)
-		e := f.deliver(botCI, `{"msgtype":"text","text":{"content":"ci again"}}`)
+		f.Deliver(botAlerts, `{"msgtype":"text","text":{"content":"alerts again"}}`)
+		e := f.Deliver(botCI, `{"msgtype":"text","text":{"content":"ci again"}}`)
 		Eventually(count(fmt.Sprintf("#entry-%d", e.Seq))).WithTimeout(10 * time.Second).Should(Equal(1))
 		Expect(eval[[]string](ctx, `[...document.querySelectorAll('#stream article.entry')].map(a => a.dataset.robot)`)).To(HaveEach(Equal(botCI)))
 	})
 
 	It("clears the journal", func() {
-		f.deliver(botAlerts, `{"msgtype":"text","text":{"content":"one"}}`)
-		f.deliver(botCI, `{"msgtype":"text","text":{"content":"two"}}`)
+		f.Deliver(botAlerts, `{"msgtype":"text","text":{"content":"one"}}`)
+		f.Deliver(botCI, `{"msgtype":"text","text":{"content":"two"}}`)
 		open("/")
 		Eventually(count("#stream article.entry")).WithTimeout(10 * time.Second).Should(Equal(2))
 		do(chromedp.Evaluate[chromedp.Void](`window.samePage = 'yes'`),
 			chromedp.Click(chromedp.CSS("#clear"), chromedp.NodeVisible))
 		Eventually(count("#stream article.entry")).WithTimeout(10 * time.Second).Should(BeZero())
-		Eventually(f.j.Len).Should(BeZero())
+		Eventually(f.Journal.Len).Should(BeZero())
 		do(chromedp.WaitVisible(chromedp.CSS("#empty")))
 		Expect(eval[string](ctx, `window.samePage`)).To(Equal("yes"))
 	})
@@ -265,7 +265,7 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 			return tryEval[string](ctx, `navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)
 		}
 		do(chromedp.Click(chromedp.CSS("#copy-webhook"), chromedp.NodeVisible))
-		Eventually(clipboard).WithTimeout(10 * time.Second).Should(Equal(f.srv.URL + "/robot/send?access_token=" + botAlerts))
+		Eventually(clipboard).WithTimeout(10 * time.Second).Should(Equal(f.Server.URL + "/robot/send?access_token=" + botAlerts))
 		Expect(eval[string](ctx, `document.getElementById('copy-webhook').textContent`)).To(Equal("Copied"))
 		do(chromedp.Click(chromedp.CSS("#copy-secret"), chromedp.NodeVisible))
 		Eventually(clipboard).WithTimeout(10 * time.Second).Should(Equal(secret))
@@ -274,8 +274,8 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 	It("looks like a DingTalk group chat (screenshot)", func() {
 		conversation(f)
 		// Show the webhook URLs as the binary would print them.
-		f.setWebhookBase("http://127.0.0.1:8090")
-		DeferCleanup(f.setWebhookBase, f.srv.URL)
+		f.SetWebhookBase("http://127.0.0.1:8090")
+		DeferCleanup(f.SetWebhookBase, f.Server.URL)
 		open("/?robot=" + botAlerts)
 		Eventually(count("#stream article.entry")).WithTimeout(10 * time.Second).Should(Equal(5))
 		Eventually(imagesLoaded).WithTimeout(10 * time.Second).Should(BeTrue())
@@ -293,7 +293,7 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 				chromedp.ScrollIntoView(chromedp.CSS("article.rejected pre.resp")),
 			}},
 			{"inbox-empty.png", "/?robot=" + botCI, []chromedp.Action[chromedp.Void]{
-				chromedp.Func(func(context.Context, *chromedp.Target) error { f.j.Clear(); return nil }),
+				chromedp.Func(func(context.Context, *chromedp.Target) error { f.Journal.Clear(); return nil }),
 				chromedp.WaitVisible(chromedp.CSS("#empty")),
 			}},
 		}
@@ -317,13 +317,13 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 
 // conversation fills the journal with a realistic morning of alerts.
 func conversation(f *fixture) {
-	f.deliver(botAlerts, `{"msgtype":"feedCard","feedCard":{"links":[{"title":"Postmortem: 05-11 database failover","messageURL":"https://wiki.example.com/pm/0511","picURL":"`+f.pic("postmortem")+`"},{"title":"On-call handbook, 2026 edition","messageURL":"https://wiki.example.com/oncall","picURL":"`+f.pic("handbook")+`"},{"title":"Capacity plan for Q3","messageURL":"https://wiki.example.com/q3","picURL":"`+f.pic("capacity")+`"}]}}`)
-	f.deliver(botCI, `{"msgtype":"link","link":{"title":"Build #512 passed on main","text":"3f2a9c1 Fix retry backoff in the webhook sender · 4m12s","messageUrl":"https://ci.example.com/runs/512","picUrl":"`+f.pic("build")+`"}}`)
-	f.deliver(botAlerts, `{"msgtype":"text","text":{"content":"【告警】db-1 磁盘使用率 91%，请尽快处理 @13800000000"},"at":{"atMobiles":["13800000000"]}}`)
-	f.deliver(botAlerts, `{"msgtype":"markdown","markdown":{"title":"CPU high on web-3","text":"### CPU high on web-3\n> **load** 12.5 for 5 minutes, threshold 8\n\n- **cluster:** prod-hz\n- **since:** *09:31*\n- **runbook:** [CPU saturation](https://wiki.example.com/runbooks/cpu)\n\n@all please hold deploys"},"at":{"isAtAll":true}}`)
-	f.reject(botAlerts, `{"msgtype":"text","text":{"content":"db-1 disk recovered"}}`, dingtalk.Reject(dingtalk.ReasonKeywordMissing),
+	f.Deliver(botAlerts, `{"msgtype":"feedCard","feedCard":{"links":[{"title":"Postmortem: 05-11 database failover","messageURL":"https://wiki.example.com/pm/0511","picURL":"`+f.Pic("postmortem")+`"},{"title":"On-call handbook, 2026 edition","messageURL":"https://wiki.example.com/oncall","picURL":"`+f.Pic("handbook")+`"},{"title":"Capacity plan for Q3","messageURL":"https://wiki.example.com/q3","picURL":"`+f.Pic("capacity")+`"}]}}`)
+	f.Deliver(botCI, `{"msgtype":"link","link":{"title":"Build #512 passed on main","text":"3f2a9c1 Fix retry backoff in the webhook sender · 4m12s","messageUrl":"https://ci.example.com/runs/512","picUrl":"`+f.Pic("build")+`"}}`)
+	f.Deliver(botAlerts, `{"msgtype":"text","text":{"content":"【告警】db-1 磁盘使用率 91%，请尽快处理 @13800000000"},"at":{"atMobiles":["13800000000"]}}`)
+	f.Deliver(botAlerts, `{"msgtype":"markdown","markdown":{"title":"CPU high on web-3","text":"### CPU high on web-3\n> **load** 12.5 for 5 minutes, threshold 8\n\n- **cluster:** prod-hz\n- **since:** *09:31*\n- **runbook:** [CPU saturation](https://wiki.example.com/runbooks/cpu)\n\n@all please hold deploys"},"at":{"isAtAll":true}}`)
+	f.Reject(botAlerts, `{"msgtype":"text","text":{"content":"db-1 disk recovered"}}`, dingtalk.Reject(dingtalk.ReasonKeywordMissing),
 		"none of the robot's keywords (告警) appears in the message")
-	f.deliver(botAlerts, `{"msgtype":"actionCard","actionCard":{"title":"Silence the alert?","text":"#### Silence *CPU high on web-3*?\nThe on-call engineer acknowledged it at 09:40.","btnOrientation":"1","btns":[{"title":"Silence 1h","actionURL":"https://alerts.example.com/silence?h=1"},{"title":"Open Grafana","actionURL":"https://grafana.example.com/d/cpu"}]}}`)
-	f.deliver(botDeploy, `{"msgtype":"actionCard","actionCard":{"title":"api v2.3.1 deployed","text":"**api v2.3.1** is live on prod-hz","singleTitle":"View release","singleURL":"https://deploy.example.com/api/2.3.1"}}`)
-	f.deliver(botCI, `{"msgtype":"image","image":{"picURL":"`+f.pic("coverage")+`"}}`)
+	f.Deliver(botAlerts, `{"msgtype":"actionCard","actionCard":{"title":"Silence the alert?","text":"#### Silence *CPU high on web-3*?\nThe on-call engineer acknowledged it at 09:40.","btnOrientation":"1","btns":[{"title":"Silence 1h","actionURL":"https://alerts.example.com/silence?h=1"},{"title":"Open Grafana","actionURL":"https://grafana.example.com/d/cpu"}]}}`)
+	f.Deliver(botDeploy, `{"msgtype":"actionCard","actionCard":{"title":"api v2.3.1 deployed","text":"**api v2.3.1** is live on prod-hz","singleTitle":"View release","singleURL":"https://deploy.example.com/api/2.3.1"}}`)
+	f.Deliver(botCI, `{"msgtype":"image","image":{"picURL":"`+f.Pic("coverage")+`"}}`)
 }

@@ -33,15 +33,15 @@ var _ = Describe("The inbox page", func() {
 
 	BeforeEach(func() {
 		f = newFixture()
-		f.addRobot("Alerts", tokenA, secret)
-		f.addRobot("CI <bot>", tokenB, "")
+		f.AddRobot("Alerts", tokenA, secret)
+		f.AddRobot("CI <bot>", tokenB, "")
 	})
 
 	It("lists every robot, with its latest message and counts", func() {
-		f.deliver(tokenA, `{"msgtype":"text","text":{"content":"first"}}`)
-		f.deliver(tokenA, `{"msgtype":"markdown","markdown":{"title":"Disk alert","text":"# disk"}}`)
-		f.reject(tokenB, `{"msgtype":"text","text":{"content":"x"}}`, rejKeyword, "keyword missing")
-		_, body := f.get("/")
+		f.Deliver(tokenA, `{"msgtype":"text","text":{"content":"first"}}`)
+		f.Deliver(tokenA, `{"msgtype":"markdown","markdown":{"title":"Disk alert","text":"# disk"}}`)
+		f.Reject(tokenB, `{"msgtype":"text","text":{"content":"x"}}`, rejKeyword, "keyword missing")
+		_, body := get(f, "/")
 		Expect(body).To(ContainSubstring("CI &lt;bot&gt;"), "robot names are escaped")
 		d := parseDOM(body)
 		robots := d.all("#robots a.robot")
@@ -58,13 +58,13 @@ var _ = Describe("The inbox page", func() {
 	})
 
 	It("filters by robot and offers its webhook URL and secret, the secret hidden", func() {
-		f.deliver(tokenA, `{"msgtype":"text","text":{"content":"from A"}}`)
-		f.deliver(tokenB, `{"msgtype":"text","text":{"content":"from B"}}`)
+		f.Deliver(tokenA, `{"msgtype":"text","text":{"content":"from A"}}`)
+		f.Deliver(tokenB, `{"msgtype":"text","text":{"content":"from B"}}`)
 		d := parseDOM(mustGet(f, "/?robot="+tokenA))
 		Expect(texts(d.all("#stream .bubble.text"))).To(Equal([]string{"from A"}))
 		Expect(text(d.one("#title"))).To(Equal("Alerts"))
 		Expect(hasClass(d.all("#robots a.robot")[1], "active")).To(BeTrue())
-		Expect(text(d.one("#webhook"))).To(Equal(f.srv.URL + "/robot/send?access_token=" + tokenA))
+		Expect(text(d.one("#webhook"))).To(Equal(f.Server.URL + "/robot/send?access_token=" + tokenA))
 		sec := d.one("#secret")
 		Expect(text(sec)).NotTo(ContainSubstring("SEC"), "hidden until revealed")
 		Expect(attr(sec, "data-secret")).To(Equal(secret))
@@ -82,7 +82,7 @@ var _ = Describe("The inbox page", func() {
 	It("shows how to send a first message when the journal is empty", func() {
 		d := parseDOM(mustGet(f, "/?robot="+tokenA))
 		Expect(d.all("#empty[hidden]")).To(BeEmpty())
-		Expect(text(d.one("#example"))).To(ContainSubstring("curl '" + f.srv.URL + "/robot/send?access_token=" + tokenA + "'"))
+		Expect(text(d.one("#example"))).To(ContainSubstring("curl '" + f.Server.URL + "/robot/send?access_token=" + tokenA + "'"))
 		Expect(text(d.one("#empty"))).To(ContainSubstring("加签"))
 	})
 
@@ -105,11 +105,11 @@ var _ = Describe("The inbox page", func() {
 
 	Describe("the entries fragment", func() {
 		It("returns only entries after since, for the robot asked, and where to continue", func() {
-			a1 := f.deliver(tokenA, `{"msgtype":"text","text":{"content":"a1"}}`)
-			f.deliver(tokenB, `{"msgtype":"text","text":{"content":"b1"}}`)
-			f.deliver(tokenA, `{"msgtype":"text","text":{"content":"a2"}}`)
-			f.deliver(tokenB, `{"msgtype":"text","text":{"content":"b2"}}`)
-			res, body := f.get("/_inbox/entries?since=" + itoa(a1.Seq) + "&robot=" + tokenA)
+			a1 := f.Deliver(tokenA, `{"msgtype":"text","text":{"content":"a1"}}`)
+			f.Deliver(tokenB, `{"msgtype":"text","text":{"content":"b1"}}`)
+			f.Deliver(tokenA, `{"msgtype":"text","text":{"content":"a2"}}`)
+			f.Deliver(tokenB, `{"msgtype":"text","text":{"content":"b2"}}`)
+			res, body := get(f, "/_inbox/entries?since="+itoa(a1.Seq)+"&robot="+tokenA)
 			Expect(res.StatusCode).To(Equal(200))
 			Expect(texts(parseDOM(body).all("article .bubble.text"))).To(Equal([]string{"a2"}))
 			Expect(body).NotTo(ContainSubstring("<html"), "a fragment, not a page")
@@ -118,9 +118,9 @@ var _ = Describe("The inbox page", func() {
 		})
 
 		It("is empty when nothing is new, and reports a cleared journal through X-Inbox-Oldest", func() {
-			f.deliver(tokenA, `{"msgtype":"text","text":{"content":"a1"}}`)
-			f.j.Clear()
-			res, body := f.get("/_inbox/entries?since=1")
+			f.Deliver(tokenA, `{"msgtype":"text","text":{"content":"a1"}}`)
+			f.Journal.Clear()
+			res, body := get(f, "/_inbox/entries?since=1")
 			Expect(strings.TrimSpace(body)).To(BeEmpty())
 			Expect(res.Header.Get("X-Inbox-Oldest")).To(Equal("2"), "everything up to Seq 1 is gone")
 			Expect(res.Header.Get("X-Inbox-Last-Seq")).To(Equal("1"))
@@ -128,9 +128,9 @@ var _ = Describe("The inbox page", func() {
 
 		It("keeps the newest entries when there are too many, and says how many it skipped", func() {
 			for range 205 {
-				f.j.Append(journal.Entry{AccessToken: tokenA, Method: "GET"})
+				f.Journal.Append(journal.Entry{AccessToken: tokenA, Method: "GET"})
 			}
-			res, body := f.get("/_inbox/entries?since=0")
+			res, body := get(f, "/_inbox/entries?since=0")
 			d := parseDOM(body)
 			Expect(d.all("article.entry")).To(HaveLen(200))
 			Expect(attr(d.all("article.entry")[0], "data-seq")).To(Equal("6"))
@@ -139,14 +139,14 @@ var _ = Describe("The inbox page", func() {
 		})
 
 		It("rejects a since that is not a number with a clear 400", func() {
-			res, body := f.get("/_inbox/entries?since=yesterday", negativeCtx)
+			res, body := get(f, "/_inbox/entries?since=yesterday", negativeCtx)
 			Expect(res.StatusCode).To(Equal(400))
 			Expect(body).To(ContainSubstring(`since must be a non-negative integer (a Seq), got "yesterday"`))
 		})
 	})
 
 	It("serves the robot list alone for live refreshes", func() {
-		res, body := f.get("/_inbox/robots?robot=" + tokenB)
+		res, body := get(f, "/_inbox/robots?robot="+tokenB)
 		Expect(res.StatusCode).To(Equal(200))
 		d := parseDOM(body)
 		Expect(d.all("a.robot")).To(HaveLen(3))
@@ -155,32 +155,32 @@ var _ = Describe("The inbox page", func() {
 
 	Describe("clearing", func() {
 		BeforeEach(func() {
-			f.deliver(tokenA, `{"msgtype":"text","text":{"content":"a1"}}`)
+			f.Deliver(tokenA, `{"msgtype":"text","text":{"content":"a1"}}`)
 		})
 
 		It("empties the journal and sends a plain form back to the page", func() {
-			res, err := checked.Post(f.srv.URL+"/_inbox/clear?robot="+tokenA, "application/x-www-form-urlencoded", nil)
+			res, err := checked.Post(f.Server.URL+"/_inbox/clear?robot="+tokenA, "application/x-www-form-urlencoded", nil)
 			Expect(err).NotTo(HaveOccurred())
 			res.Body.Close()
 			Expect(res.StatusCode).To(Equal(http.StatusSeeOther))
 			Expect(res.Header.Get("Location")).To(Equal("/?robot=" + tokenA))
-			Expect(f.j.Len()).To(Equal(0))
+			Expect(f.Journal.Len()).To(Equal(0))
 		})
 
 		It("answers 204 to the page's script", func() {
-			req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/_inbox/clear", nil)
+			req, _ := http.NewRequest(http.MethodPost, f.Server.URL+"/_inbox/clear", nil)
 			req.Header.Set("X-Requested-With", "inbox")
 			req.Header.Set("Sec-Fetch-Site", "same-origin")
 			res, err := checked.Do(req)
 			Expect(err).NotTo(HaveOccurred())
 			res.Body.Close()
 			Expect(res.StatusCode).To(Equal(http.StatusNoContent))
-			Expect(f.j.Len()).To(Equal(0))
+			Expect(f.Journal.Len()).To(Equal(0))
 		})
 
 		DescribeTable("refuses requests another site makes",
 			func(header, value string) {
-				req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/_inbox/clear", nil)
+				req, _ := http.NewRequest(http.MethodPost, f.Server.URL+"/_inbox/clear", nil)
 				req.Header.Set(header, value)
 				res, err := checked.Do(req)
 				Expect(err).NotTo(HaveOccurred())
@@ -188,7 +188,7 @@ var _ = Describe("The inbox page", func() {
 				res.Body.Close()
 				Expect(res.StatusCode).To(Equal(http.StatusForbidden))
 				Expect(string(body)).To(ContainSubstring("cross-site"))
-				Expect(f.j.Len()).To(Equal(1))
+				Expect(f.Journal.Len()).To(Equal(1))
 			},
 			Entry("Sec-Fetch-Site: cross-site", "Sec-Fetch-Site", "cross-site"),
 			Entry("an Origin of another host", "Origin", "https://evil.example"),
@@ -196,10 +196,10 @@ var _ = Describe("The inbox page", func() {
 		)
 
 		It("is POST only", func() {
-			res, body := f.get("/_inbox/clear", negativeCtx)
+			res, body := get(f, "/_inbox/clear", negativeCtx)
 			Expect(res.StatusCode).To(Equal(http.StatusMethodNotAllowed))
 			Expect(body).To(ContainSubstring("method GET not allowed"))
-			Expect(f.j.Len()).To(Equal(1))
+			Expect(f.Journal.Len()).To(Equal(1))
 		})
 	})
 
@@ -210,7 +210,7 @@ var _ = Describe("The inbox page", func() {
 				"/_inbox/static/inbox.js":    "text/javascript; charset=utf-8",
 				"/_inbox/static/favicon.svg": "image/svg+xml",
 			} {
-				res, body := f.get(path)
+				res, body := get(f, path)
 				Expect(res.StatusCode).To(Equal(200), path)
 				Expect(res.Header.Get("Content-Type")).To(Equal(ctype), path)
 				Expect(body).NotTo(MatchRegexp(`(?i)(@import|url\(\s*['"]?(https?:)?//|src=["']?https?:)`), path)
@@ -223,7 +223,7 @@ var _ = Describe("The inbox page", func() {
 		})
 
 		It("come with a Content-Security-Policy that allows no inline script", func() {
-			res, _ := f.get("/")
+			res, _ := get(f, "/")
 			csp := res.Header.Get("Content-Security-Policy")
 			Expect(csp).To(ContainSubstring("script-src 'self'"))
 			Expect(csp).NotTo(ContainSubstring("unsafe-inline"))
@@ -232,7 +232,7 @@ var _ = Describe("The inbox page", func() {
 
 		It("answer unknown paths with a plain 404", func() {
 			for _, p := range []string{"/_inbox/nope", "/_inbox/static/", "/_inbox/static/missing.js"} {
-				res, body := f.get(p, negativeCtx)
+				res, body := get(f, p, negativeCtx)
 				Expect(res.StatusCode).To(Equal(404), p)
 				Expect(body).To(HavePrefix("inbox: no "), p)
 			}
@@ -278,24 +278,24 @@ var _ = Describe("Live events", func() {
 	It("says change at once, then on every journal change, with the last Seq", func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		DeferCleanup(cancel)
-		res, r := open(ctx, f.srv.URL)
+		res, r := open(ctx, f.Server.URL)
 		DeferCleanup(res.Body.Close)
 		Expect(eventName(event(r))).To(Equal("change"))
-		f.deliver("t", `{"msgtype":"text","text":{"content":"x"}}`)
+		f.Deliver("t", `{"msgtype":"text","text":{"content":"x"}}`)
 		name, data := event(r)
 		Expect(name).To(Equal("change"))
 		Expect(data).To(Equal("1"))
-		f.j.Clear()
+		f.Journal.Clear()
 		Expect(eventName(event(r))).To(Equal("change"))
 	})
 
 	It("says robots when the robot list changes", func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		DeferCleanup(cancel)
-		res, r := open(ctx, f.srv.URL)
+		res, r := open(ctx, f.Server.URL)
 		DeferCleanup(res.Body.Close)
 		Expect(eventName(event(r))).To(Equal("change"))
-		f.addRobot("New", "n", "")
+		f.AddRobot("New", "n", "")
 		done := make(chan string, 1)
 		go func() {
 			defer GinkgoRecover()
@@ -328,17 +328,17 @@ var _ = Describe("Live events", func() {
 	It("ends open streams on Close, and tells browsers not to reconnect after", func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		DeferCleanup(cancel)
-		res, r := open(ctx, f.srv.URL)
+		res, r := open(ctx, f.Server.URL)
 		DeferCleanup(res.Body.Close)
 		Expect(eventName(event(r))).To(Equal("change"))
-		f.in.Close()
+		f.Inbox.Close()
 		ended := make(chan error, 1)
 		go func() {
 			_, err := io.ReadAll(r)
 			ended <- err
 		}()
 		Eventually(ended).WithTimeout(5 * time.Second).Should(Receive(BeNil()))
-		again, err := checked.Get(f.srv.URL + "/_inbox/events")
+		again, err := checked.Get(f.Server.URL + "/_inbox/events")
 		Expect(err).NotTo(HaveOccurred())
 		again.Body.Close()
 		Expect(again.StatusCode).To(Equal(http.StatusNoContent))
@@ -352,7 +352,7 @@ func eventName(name, _ string) string { return name }
 
 func mustGet(f *fixture, path string) string {
 	GinkgoHelper()
-	res, body := f.get(path)
+	res, body := get(f, path)
 	Expect(res.StatusCode).To(Equal(200))
 	return body
 }

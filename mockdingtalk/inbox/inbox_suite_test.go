@@ -1,33 +1,22 @@
-// The inbox's Ginkgo suite, and the fixture its specs share: a journal, a
-// robot list, the inbox on a loopback test server, and helpers that record
-// journal entries the way the fake robot does (real bodies parsed with
-// dingtalk.ParseMessage, answers from dingtalk.Dialect). Every request the
-// specs send goes through the contracts validator, so the inbox's answers
-// are checked against openapi.yaml.
+// The inbox's Ginkgo suite. Its fixture, shared with the browser specs in
+// e2e/browser, is internal/inboxtest: a journal, a robot list, the inbox on
+// a loopback test server, and helpers that record journal entries the way
+// the fake robot does. Every request the specs send goes through the
+// contracts validator, so the inbox's answers are checked against
+// openapi.yaml.
 package inbox_test
 
 import (
 	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/png"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
-	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
-	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/diagnose"
-	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
-	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+	"github.com/dingtalk-mock/mockdingtalk/internal/inboxtest"
 )
 
 func TestInbox(t *testing.T) {
@@ -46,137 +35,22 @@ var _ = AfterSuite(func() { checked.CloseIdleConnections() })
 // query, a wrong method, an unknown path): only its answer is checked.
 var negativeCtx = contracts.Negative(context.Background())
 
-// fixture is one inbox on a test server, with its journal and robots.
-type fixture struct {
-	j     *journal.Journal
-	in    *inbox.Inbox
-	srv   *httptest.Server
-	mu    sync.Mutex
-	bots  []inbox.Robot
-	clock time.Time
-	// changed is closed and replaced whenever bots change.
-	changed chan struct{}
-}
+// fixture is the shared inbox fixture (internal/inboxtest).
+type fixture = inboxtest.Fixture
 
-// newFixture starts an inbox on 127.0.0.1 and stops it when the spec (or
-// the container, from BeforeAll) ends. Besides the inbox it serves
-// generated pictures under /test-assets/ so that pages look real offline.
-func newFixture() *fixture {
-	f := &fixture{j: journal.New(1000), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC), changed: make(chan struct{})}
-	f.in = inbox.New(f.j, f.robots).WithRobotsChanged(f.robotsChanged)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/test-assets/", servePicture)
-	mux.Handle("/", f.in)
-	f.srv = httptest.NewServer(mux)
-	DeferCleanup(func() {
-		f.in.Close()
-		f.srv.Close()
-	})
-	return f
-}
+// newFixture starts an inbox on a test server until the spec ends.
+func newFixture() *fixture { return inboxtest.New() }
 
-func (f *fixture) robots() []inbox.Robot {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]inbox.Robot(nil), f.bots...)
-}
-
-func (f *fixture) robotsChanged() <-chan struct{} {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.changed
-}
-
-// changedLocked signals a change of bots; f.mu is held.
-func (f *fixture) changedLocked() {
-	close(f.changed)
-	f.changed = make(chan struct{})
-}
-
-// addRobot configures a robot; its webhook URL points at the test server.
-func (f *fixture) addRobot(name, token, secret string) inbox.Robot {
-	r := inbox.Robot{AccessToken: token, Name: name, Secret: secret,
-		WebhookURL: f.srv.URL + "/robot/send?access_token=" + url.QueryEscape(token)}
-	f.mu.Lock()
-	f.bots = append(f.bots, r)
-	f.changedLocked()
-	f.mu.Unlock()
-	return r
-}
-
-// setWebhookBase rewrites every robot's webhook URL to start with base.
-func (f *fixture) setWebhookBase(base string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := range f.bots {
-		f.bots[i].WebhookURL = base + "/robot/send?access_token=" + url.QueryEscape(f.bots[i].AccessToken)
-	}
-	f.changedLocked()
-}
-
-func (f *fixture) pic(name string) string { return f.srv.URL + "/test-assets/" + name + ".png" }
-
-func (f *fixture) next() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.clock = f.clock.Add(37 * time.Second)
-	return f.clock
-}
-
-// request is the common part of a recorded request.
-func (f *fixture) request(token, body string) journal.Entry {
-	e := journal.Entry{
-		Time: f.next(), AccessToken: token, Method: http.MethodPost, Path: "/robot/send",
-		RawQuery:   "access_token=" + url.QueryEscape(token),
-		Header:     http.Header{"Content-Type": {"application/json;charset=utf-8"}, "User-Agent": {"alertmanager-bridge/1.4"}},
-		Body:       []byte(body),
-		RemoteAddr: "127.0.0.1:53172",
-	}
-	if m, err := dingtalk.ParseMessage(e.Body); err == nil {
-		e.Message = m
-	}
-	return e
-}
-
-// deliver records a message the fake accepted and delivered. The body must
-// be one DingTalk accepts.
-func (f *fixture) deliver(token, body string) journal.Entry {
-	GinkgoHelper()
-	e := f.request(token, body)
-	Expect(e.Message).NotTo(BeNil(), "test body is not JSON: %s", body)
-	Expect(e.Message.Validate()).To(BeNil(), "test body is not one DingTalk accepts: %s", body)
-	ok := dingtalk.Dialect{}.Answer(nil)
-	e.Accepted, e.Delivered, e.Reason = true, true, dingtalk.ReasonOK
-	e.Response = journal.Response{Status: 200, ErrCode: ok.ErrCode, ErrMsg: ok.ErrMsg, Body: ok.AppendJSON(nil)}
-	e.Checks = []journal.Check{{Name: "access_token", Passed: true}, {Name: "json", Passed: true}, {Name: "message", Passed: true}}
-	e.Warnings = diagnose.Warnings(diagnose.Accepted{Path: e.Path, ContentType: e.Header.Get("Content-Type"), Body: e.Body, Message: e.Message})
-	return f.j.Append(e)
-}
-
-// reject records a request the fake refused for rej, with hint.
-func (f *fixture) reject(token, body string, rej *dingtalk.Rejection, hint string, edit ...func(*journal.Entry)) journal.Entry {
-	e := f.request(token, body)
-	a := dingtalk.Dialect{}.Answer(rej)
-	e.Reason = rej.Reason
-	e.Hint = hint
-	e.Response = journal.Response{Status: 200, ErrCode: a.ErrCode, ErrMsg: a.ErrMsg, Body: a.AppendJSON(nil)}
-	e.Checks = []journal.Check{{Name: "access_token", Passed: true}, {Name: string(rej.Reason), Passed: false, Detail: hint}}
-	for _, fn := range edit {
-		fn(&e)
-	}
-	return f.j.Append(e)
-}
-
-// get fetches path from the inbox with checked and returns the response
+// get fetches path from f's inbox with checked and returns the response
 // and its body. Pass negativeCtx for a request that breaks the contract on
 // purpose.
-func (f *fixture) get(path string, ctx ...context.Context) (*http.Response, string) {
+func get(f *fixture, path string, ctx ...context.Context) (*http.Response, string) {
 	GinkgoHelper()
 	c := context.Background()
 	if len(ctx) > 0 {
 		c = ctx[0]
 	}
-	req, err := http.NewRequestWithContext(c, http.MethodGet, f.srv.URL+path, nil)
+	req, err := http.NewRequestWithContext(c, http.MethodGet, f.Server.URL+path, nil)
 	Expect(err).NotTo(HaveOccurred())
 	res, err := checked.Do(req)
 	Expect(err).NotTo(HaveOccurred())
@@ -185,36 +59,4 @@ func (f *fixture) get(path string, ctx ...context.Context) (*http.Response, stri
 	_, err = buf.ReadFrom(res.Body)
 	Expect(err).NotTo(HaveOccurred())
 	return res, buf.String()
-}
-
-// servePicture draws a small deterministic picture: a soft gradient with
-// a few bars, so link and feed cards show something chart-like offline.
-func servePicture(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/test-assets/"), ".png")
-	var seed byte
-	for _, c := range []byte(name) {
-		seed = seed*31 + c
-	}
-	const wd, ht = 480, 270
-	img := image.NewRGBA(image.Rect(0, 0, wd, ht))
-	hue := []color.RGBA{{22, 119, 255, 255}, {0, 166, 160, 255}, {122, 90, 248, 255}, {240, 138, 36, 255}}[int(seed)%4]
-	mix := func(c color.RGBA, t float64) color.RGBA { // t=0: c, t=1: white
-		m := func(v uint8) uint8 { return uint8(float64(v) + (255-float64(v))*t) }
-		return color.RGBA{m(c.R), m(c.G), m(c.B), 255}
-	}
-	for y := 0; y < ht; y++ {
-		for x := 0; x < wd; x++ {
-			img.Set(x, y, mix(hue, 0.05+0.45*float64(x+y)/float64(wd+ht)))
-		}
-	}
-	for i := 0; i < 7; i++ {
-		h := 40 + int(seed+byte(i*53))%150
-		for y := ht - 30 - h; y < ht-30; y++ {
-			for x := 50 + i*56; x < 50+i*56+34; x++ {
-				img.Set(x, y, mix(hue, 0.82))
-			}
-		}
-	}
-	w.Header().Set("Content-Type", "image/png")
-	_ = png.Encode(w, img)
 }

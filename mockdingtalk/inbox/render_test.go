@@ -20,13 +20,13 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 
 	BeforeEach(func() {
 		f = newFixture()
-		f.addRobot("Prometheus Alerts", token, "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc")
+		f.AddRobot("Prometheus Alerts", token, "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc")
 	})
 
 	// page renders the inbox page and returns its DOM.
 	page := func(path string) dom {
 		GinkgoHelper()
-		res, body := f.get(path)
+		res, body := get(f, path)
 		Expect(res.StatusCode).To(Equal(200))
 		Expect(res.Header.Get("Content-Type")).To(Equal("text/html; charset=utf-8"))
 		return parseDOM(body)
@@ -34,7 +34,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 
 	Describe("mentions and warnings as a client's mistakes show them", func() {
 		It("highlights @mobile in a markdown message as in a text message", func() {
-			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"disk","text":"### disk full\n@13800000000 please look, not @19900000000"},"at":{"atMobiles":["13800000000"]}}`)
+			f.Deliver(token, `{"msgtype":"markdown","markdown":{"title":"disk","text":"### disk full\n@13800000000 please look, not @19900000000"},"at":{"atMobiles":["13800000000"]}}`)
 			d := page("/")
 			Expect(texts(d.all("article .bubble.md span.at"))).To(Equal([]string{"@13800000000"}),
 				"only the mobile listed in at.atMobiles is a mention")
@@ -42,7 +42,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("highlights a mention only in text, never inside a link's URL or title", func() {
-			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"[profile @13800000000](https://a.example/u/@13800000000 \"by @13800000000\")"},"at":{"atMobiles":["13800000000"]}}`)
+			f.Deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"[profile @13800000000](https://a.example/u/@13800000000 \"by @13800000000\")"},"at":{"atMobiles":["13800000000"]}}`)
 			d := page("/")
 			a := d.one("article .bubble.md a")
 			Expect(attr(a, "href")).To(Equal("https://a.example/u/@13800000000"))
@@ -51,20 +51,20 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("shows @所有人 after the text when isAtAll is set but the text does not write it, as DingTalk shows it", func() {
-			f.deliver(token, `{"msgtype":"text","text":{"content":"release frozen"},"at":{"isAtAll":true}}`)
-			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"## frozen"},"at":{"isAtAll":"true"}}`)
+			f.Deliver(token, `{"msgtype":"text","text":{"content":"release frozen"},"at":{"isAtAll":true}}`)
+			f.Deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"## frozen"},"at":{"isAtAll":"true"}}`)
 			d := page("/")
 			Expect(texts(d.all("article .bubble.text span.at"))).To(Equal([]string{"@所有人"}))
 			Expect(texts(d.all("article .bubble.md span.at"))).To(Equal([]string{"@所有人"}))
 		})
 
 		It("does not add @所有人 twice when the text writes it", func() {
-			f.deliver(token, `{"msgtype":"text","text":{"content":"@所有人 release frozen"},"at":{"isAtAll":true}}`)
+			f.Deliver(token, `{"msgtype":"text","text":{"content":"@所有人 release frozen"},"at":{"isAtAll":true}}`)
 			Expect(texts(page("/").all("article .bubble.text span.at"))).To(Equal([]string{"@所有人"}))
 		})
 
 		It("shows a delivered message's warnings, visibly but quieter than a rejection", func() {
-			f.deliver(token, `{"msgtype":"text","text":{"content":"disk full @13800000000"},"at":{"atMobiles":"13800000000"}}`)
+			f.Deliver(token, `{"msgtype":"text","text":{"content":"disk full @13800000000"},"at":{"atMobiles":"13800000000"}}`)
 			d := page("/")
 			Expect(d.all("article.delivered")).To(HaveLen(1))
 			Expect(d.all("article .reject")).To(BeEmpty(), "not shown as a rejection")
@@ -75,7 +75,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 
 	Describe("text", func() {
 		It("highlights @-mentions listed in at.atMobiles / atUserIds and written in the text", func() {
-			f.deliver(token, `{"msgtype":"text","text":{"content":"disk full on db-1 @13800000000 @ops-lead @19900000000"},
+			f.Deliver(token, `{"msgtype":"text","text":{"content":"disk full on db-1 @13800000000 @ops-lead @19900000000"},
 				"at":{"atMobiles":["13800000000"],"atUserIds":["ops-lead"]}}`)
 			d := page("/")
 			bubble := d.one("article[data-msgtype=text] .bubble.text")
@@ -85,7 +85,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("highlights @all when isAtAll is set, and lists everyone notified", func() {
-			f.deliver(token, `{"msgtype":"text","text":{"content":"release frozen @all"},"at":{"isAtAll":true,"atMobiles":["15000000000"]}}`)
+			f.Deliver(token, `{"msgtype":"text","text":{"content":"release frozen @all"},"at":{"isAtAll":true,"atMobiles":["15000000000"]}}`)
 			d := page("/")
 			Expect(texts(d.all("article .bubble.text span.at"))).To(Equal([]string{"@all"}))
 			Expect(texts(d.all("article .mentions .at"))).To(Equal([]string{"@所有人", "@15000000000"}))
@@ -93,13 +93,13 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("does not highlight @all without isAtAll", func() {
-			f.deliver(token, `{"msgtype":"text","text":{"content":"hello @all"}}`)
+			f.Deliver(token, `{"msgtype":"text","text":{"content":"hello @all"}}`)
 			Expect(page("/").all("span.at")).To(BeEmpty())
 		})
 
 		It("escapes markup in the content and keeps it readable", func() {
-			f.deliver(token, `{"msgtype":"text","text":{"content":"<script>window.pwned=1</script><img src=x onerror=\"window.pwned=1\"> & done"}}`)
-			_, body := f.get("/")
+			f.Deliver(token, `{"msgtype":"text","text":{"content":"<script>window.pwned=1</script><img src=x onerror=\"window.pwned=1\"> & done"}}`)
+			_, body := get(f, "/")
 			Expect(body).To(ContainSubstring("&lt;script&gt;window.pwned=1&lt;/script&gt;&lt;img src=x onerror=&#34;window.pwned=1&#34;&gt; &amp; done"))
 			d := parseDOM(body)
 			Expect(d.all("article script")).To(BeEmpty())
@@ -109,7 +109,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 
 	Describe("markdown", func() {
 		It("renders DingTalk's subset with goldmark: headings, quote, bold, italic, links, images, lists", func() {
-			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"CPU alert","text":"### CPU high on web-3\n> load 12.5 for 5m\n\n**firing** since *09:30*\n\n1. check the deploy\n2. scale out\n\n- one\n- two\n\n[Grafana](https://grafana.example.com/d/cpu)\n\n![graph](https://img.example.com/cpu.png)"}}`)
+			f.Deliver(token, `{"msgtype":"markdown","markdown":{"title":"CPU alert","text":"### CPU high on web-3\n> load 12.5 for 5m\n\n**firing** since *09:30*\n\n1. check the deploy\n2. scale out\n\n- one\n- two\n\n[Grafana](https://grafana.example.com/d/cpu)\n\n![graph](https://img.example.com/cpu.png)"}}`)
 			d := page("/")
 			md := d.one("article[data-msgtype=markdown] .bubble.md")
 			Expect(texts(queryAll(md, "h3"))).To(Equal([]string{"CPU high on web-3"}))
@@ -128,7 +128,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("drops raw HTML, event handlers and javascript: links", func() {
-			f.deliver(token, "{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"x\",\"text\":"+
+			f.Deliver(token, "{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"x\",\"text\":"+
 				`"<script>window.pwned=1</script>\n\nhi <img src=x onerror=\"window.pwned=1\"> <b onclick=\"window.pwned=1\">b</b>\n\n`+
 				`[click me](javascript:window.pwned=1) [data](data:text/html;base64,PHNjcmlwdD4=) ![p](javascript:alert(1))\n\n`+
 				`<a href=\"javascript:alert(1)\">raw link</a> <iframe src=\"https://evil.example\"></iframe>"}}`)
@@ -148,7 +148,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("colours text with <font color>, as DingTalk's alert templates do, and keeps nothing else of it", func() {
-			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"状态: <font color=#FF0000>告警</font> <font color=\"green\" style=\"position:fixed\" onclick=\"window.pwned=1\">恢复</font> <font color=\"expression(alert(1))\">x</font>"}}`)
+			f.Deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"状态: <font color=#FF0000>告警</font> <font color=\"green\" style=\"position:fixed\" onclick=\"window.pwned=1\">恢复</font> <font color=\"expression(alert(1))\">x</font>"}}`)
 			md := page("/").one("article .bubble.md")
 			fonts := queryAll(md, "font")
 			Expect(fonts).To(HaveLen(2))
@@ -160,7 +160,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("leaves out what DingTalk does not render (tables, code blocks) but keeps their text", func() {
-			f.deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"| a | b |\n|---|---|\n| 1 | 2 |\n\n`+"```"+`\nmake test\n`+"```"+`"}}`)
+			f.Deliver(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"| a | b |\n|---|---|\n| 1 | 2 |\n\n`+"```"+`\nmake test\n`+"```"+`"}}`)
 			md := page("/").one("article .bubble.md")
 			Expect(queryAll(md, "table")).To(BeEmpty())
 			Expect(queryAll(md, "pre")).To(BeEmpty())
@@ -170,7 +170,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 
 	Describe("link", func() {
 		It("is a card with title, text and picture that opens messageUrl", func() {
-			f.deliver(token, `{"msgtype":"link","link":{"title":"Deploy finished","text":"api v2.3.1 is live on prod","messageUrl":"https://ci.example.com/runs/42","picUrl":"https://img.example.com/ok.png"}}`)
+			f.Deliver(token, `{"msgtype":"link","link":{"title":"Deploy finished","text":"api v2.3.1 is live on prod","messageUrl":"https://ci.example.com/runs/42","picUrl":"https://img.example.com/ok.png"}}`)
 			card := page("/").one("article[data-msgtype=link] a.card.link")
 			Expect(attr(card, "href")).To(Equal("https://ci.example.com/runs/42"))
 			Expect(text(queryAll(card, ".link-title")[0])).To(Equal("Deploy finished"))
@@ -180,7 +180,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 
 		DescribeTable("URLs that stay inert",
 			func(messageURL string) {
-				f.deliver(token, `{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":`+quote(messageURL)+`,"picUrl":"javascript:alert(1)"}}`)
+				f.Deliver(token, `{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":`+quote(messageURL)+`,"picUrl":"javascript:alert(1)"}}`)
 				d := page("/")
 				Expect(d.all("article a.card")).To(BeEmpty())
 				Expect(d.all("article .card.link.inert")).To(HaveLen(1))
@@ -196,7 +196,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		)
 
 		It("keeps dingtalk:// links (DingTalk's in-app links) live", func() {
-			f.deliver(token, `{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":"dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fexample.com&pc_slide=false"}}`)
+			f.Deliver(token, `{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":"dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fexample.com&pc_slide=false"}}`)
 			card := page("/").one("article a.card.link")
 			Expect(attr(card, "href")).To(Equal("dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fexample.com&pc_slide=false"))
 		})
@@ -204,7 +204,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 
 	Describe("actionCard", func() {
 		It("shows one button from singleTitle / singleURL", func() {
-			f.deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"Weekly report","text":"#### Week 19\nAll green","singleTitle":"Read more","singleURL":"https://report.example.com/19"}}`)
+			f.Deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"Weekly report","text":"#### Week 19\nAll green","singleTitle":"Read more","singleURL":"https://report.example.com/19"}}`)
 			d := page("/")
 			Expect(texts(d.all("article[data-msgtype=actionCard] .md h4"))).To(Equal([]string{"Week 19"}))
 			btns := d.all("article .btns.single a.btn")
@@ -214,7 +214,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("stacks several buttons vertically by default (btnOrientation 0 or absent)", func() {
-			f.deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"Approve?","text":"deploy api to prod","btns":[{"title":"Approve","actionURL":"https://ci.example.com/ok"},{"title":"Reject","actionURL":"https://ci.example.com/no"}]}}`)
+			f.Deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"Approve?","text":"deploy api to prod","btns":[{"title":"Approve","actionURL":"https://ci.example.com/ok"},{"title":"Reject","actionURL":"https://ci.example.com/no"}]}}`)
 			d := page("/")
 			Expect(d.all("article .btns.vertical a.btn")).To(HaveLen(2))
 			Expect(attr(d.all("article .btns a.btn")[1], "href")).To(Equal("https://ci.example.com/no"))
@@ -222,21 +222,21 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It(`lays buttons side by side for btnOrientation "1" and hides the avatar for hideAvatar "1"`, func() {
-			f.deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btnOrientation":"1","hideAvatar":"1","btns":[{"title":"A","actionURL":"https://a.example"},{"title":"B","actionURL":"https://b.example"}]}}`)
+			f.Deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btnOrientation":"1","hideAvatar":"1","btns":[{"title":"A","actionURL":"https://a.example"},{"title":"B","actionURL":"https://b.example"}]}}`)
 			d := page("/")
 			Expect(texts(d.all("article .btns.horizontal a.btn"))).To(Equal([]string{"A", "B"}))
 			Expect(d.all("article .avatar.hidden")).To(HaveLen(1))
 		})
 
 		It("accepts btnOrientation and hideAvatar as numbers too", func() {
-			f.deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btnOrientation":1,"hideAvatar":1,"btns":[{"title":"A","actionURL":"https://a.example"}]}}`)
+			f.Deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btnOrientation":1,"hideAvatar":1,"btns":[{"title":"A","actionURL":"https://a.example"}]}}`)
 			d := page("/")
 			Expect(d.all("article .btns.horizontal")).To(HaveLen(1))
 			Expect(d.all("article .avatar.hidden")).To(HaveLen(1))
 		})
 
 		It("renders a button with a javascript: actionURL inert", func() {
-			f.deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btns":[{"title":"Evil","actionURL":"javascript:window.pwned=1"},{"title":"Good","actionURL":"https://ok.example"}]}}`)
+			f.Deliver(token, `{"msgtype":"actionCard","actionCard":{"title":"t","text":"x","btns":[{"title":"Evil","actionURL":"javascript:window.pwned=1"},{"title":"Good","actionURL":"https://ok.example"}]}}`)
 			d := page("/")
 			Expect(texts(d.all("article .btns span.btn.inert"))).To(Equal([]string{"Evil"}))
 			Expect(texts(d.all("article .btns a.btn"))).To(Equal([]string{"Good"}))
@@ -244,7 +244,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 	})
 
 	It("shows a feedCard as a list with pictures, the first one large", func() {
-		f.deliver(token, `{"msgtype":"feedCard","feedCard":{"links":[
+		f.Deliver(token, `{"msgtype":"feedCard","feedCard":{"links":[
 			{"title":"Incident review","messageURL":"https://wiki.example.com/1","picURL":"https://img.example.com/1.png"},
 			{"title":"On-call handbook","messageURL":"https://wiki.example.com/2","picURL":"https://img.example.com/2.png"},
 			{"title":"Runbook: disk","messageURL":"https://wiki.example.com/3"}]}}`)
@@ -258,13 +258,13 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 	})
 
 	It("shows an image message", func() {
-		f.deliver(token, `{"msgtype":"image","image":{"picURL":"https://img.example.com/chart.png"}}`)
+		f.Deliver(token, `{"msgtype":"image","image":{"picURL":"https://img.example.com/chart.png"}}`)
 		Expect(attr(page("/").one("article[data-msgtype=image] .bubble.image img"), "src")).To(Equal("https://img.example.com/chart.png"))
 	})
 
 	Describe("rejected requests", func() {
 		It("are marked, with errcode, errmsg, the hint and the raw request one click away", func() {
-			f.reject(token, `{"msgtype":"text","text":{"content":"hello"}}`,
+			f.Reject(token, `{"msgtype":"text","text":{"content":"hello"}}`,
 				&dingtalk.Rejection{Reason: dingtalk.ReasonSignMismatch},
 				"the robot has 加签 on but the URL has no timestamp and sign",
 				func(e *journal.Entry) { e.RawQuery += "&timestamp=1600000000000&sign=abc%2B" })
@@ -287,7 +287,7 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("show bodies that are not JSON, and unknown tokens", func() {
-			f.reject("nope", `{"msgtype":"text",`, dingtalk.Reject(dingtalk.ReasonMissingJSON), "the body is not valid JSON")
+			f.Reject("nope", `{"msgtype":"text",`, dingtalk.Reject(dingtalk.ReasonMissingJSON), "the body is not valid JSON")
 			art := page("/").one("article.rejected")
 			Expect(text(queryAll(art, ".meta .name")[0])).To(Equal("Unknown token nope"))
 			Expect(queryAll(art, ".bubble")).To(BeEmpty())
@@ -295,13 +295,13 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 		})
 
 		It("show the message that was refused, dimmed", func() {
-			f.reject(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"# no keyword here"}}`,
+			f.Reject(token, `{"msgtype":"markdown","markdown":{"title":"t","text":"# no keyword here"}}`,
 				dingtalk.Reject(dingtalk.ReasonKeywordMissing), "none of the robot's keywords (告警) is in the message")
 			Expect(texts(page("/").all("article.rejected .bubble.md h1"))).To(Equal([]string{"no keyword here"}))
 		})
 
 		It("say so when there was no answer at all", func() {
-			f.reject(token, `{"msgtype":"text","text":{"content":"x"}}`, dingtalk.Reject(dingtalk.ReasonSystemError), "fault: drop",
+			f.Reject(token, `{"msgtype":"text","text":{"content":"x"}}`, dingtalk.Reject(dingtalk.ReasonSystemError), "fault: drop",
 				func(e *journal.Entry) { e.Response = journal.Response{}; e.Fault = "f1" })
 			art := page("/").one("article.rejected")
 			Expect(text(queryAll(art, ".reject-title")[0])).To(ContainSubstring("No answer"))
@@ -310,11 +310,11 @@ var _ = Describe("Rendering messages as DingTalk shows them", func() {
 	})
 
 	It("shows a repeated msgUuid as a system line, not a second message", func() {
-		first := f.deliver(token, `{"msgtype":"text","text":{"content":"once"},"msgUuid":"u-1"}`)
-		dup := f.request(token, `{"msgtype":"text","text":{"content":"once"},"msgUuid":"u-1"}`)
+		first := f.Deliver(token, `{"msgtype":"text","text":{"content":"once"},"msgUuid":"u-1"}`)
+		dup := f.Request(token, `{"msgtype":"text","text":{"content":"once"},"msgUuid":"u-1"}`)
 		dup.Accepted, dup.Duplicate, dup.Reason = true, true, dingtalk.ReasonOK
 		dup.Response = journal.Response{Status: 200, ErrMsg: "ok"}
-		f.j.Append(dup)
+		f.Journal.Append(dup)
 		d := page("/")
 		Expect(d.all("article .bubble.text")).To(HaveLen(1))
 		Expect(attr(d.one("article.duplicate"), "data-seq")).To(Equal(itoa(first.Seq + 1)))

@@ -447,7 +447,7 @@ func (s *Server) answer(w http.ResponseWriter, sr *sendRequest, rej *dingtalk.Re
 	if rej != nil {
 		reason, hint = rej.Reason, s.hint(sr, rej)
 	} else {
-		sr.warnings = diagnose.Warnings(diagnose.Accepted{Path: sr.r.URL.Path, ContentType: sr.r.Header.Get("Content-Type"), Body: sr.body, Message: sr.msg})
+		sr.warnings = s.warnings(sr)
 	}
 	s.record(sr, reason, journal.Response{Status: http.StatusOK, ErrCode: resp.ErrCode, ErrMsg: resp.ErrMsg, Body: body}, hint, resp.ErrCode == 0)
 	h := w.Header()
@@ -563,6 +563,19 @@ func (s *Server) hint(sr *sendRequest, rej *dingtalk.Rejection) (hint string) {
 		hint = "DingTalk rejected the request: " + rej.Error() + "."
 	}
 	return hint
+}
+
+// warnings asks package diagnose what an accepted message will do
+// differently from what its sender meant. Like hint, a panic there must
+// not take the answer down with it.
+func (s *Server) warnings(sr *sendRequest) (out []string) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("diagnose.Warnings panicked", "panic", fmt.Sprint(p))
+			out = nil
+		}
+	}()
+	return diagnose.Warnings(diagnose.Accepted{Path: sr.r.URL.Path, ContentType: sr.r.Header.Get("Content-Type"), Body: sr.body, Message: sr.msg})
 }
 
 // headerSafe makes a hint a valid header value: control characters become

@@ -2,20 +2,24 @@
 // answers, on either side of the project.
 package dingtalk
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
 
-// MaskSecret returns the only form in which a secret is ever shown: its
-// first 7 characters (the "SEC" prefix and 4 more, for a DingTalk secret),
-// an ellipsis and its length, e.g. "SEC1a2b…(67 chars)". Secrets shorter
-// than 16 characters show no character at all; "" stays "".
+// MaskSecret returns the only form in which a secret is ever shown: the
+// "SEC" prefix every DingTalk secret has (when it has it), an ellipsis and
+// its length in characters, e.g. "SEC…(67 chars)". No character of the
+// secret proper is shown: even four of them narrow a guess and tell
+// secrets apart to anyone who reads a log. "" stays "".
 func MaskSecret(secret string) string {
-	r := []rune(secret)
-	switch n := len(r); {
-	case n == 0:
+	if secret == "" {
 		return ""
-	case n < 16:
-		return fmt.Sprintf("…(%d chars)", n)
-	default:
-		return fmt.Sprintf("%s…(%d chars)", string(r[:7]), n)
 	}
+	prefix := ""
+	if strings.HasPrefix(secret, "SEC") && len(secret) > len("SEC") {
+		prefix = "SEC"
+	}
+	return fmt.Sprintf("%s…(%d chars)", prefix, utf8.RuneCountInString(secret))
 }

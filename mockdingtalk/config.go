@@ -366,7 +366,7 @@ func (c Config) validate() error {
 }
 
 // MaskSecret returns a loggable form of a secret (dingtalk.MaskSecret),
-// such as "SEC1a2b…(67 chars)"; an empty one is "(none)".
+// such as "SEC…(67 chars)"; an empty one is "(none)".
 func MaskSecret(s string) string {
 	if s == "" {
 		return "(none)"

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 )
 
 // param is one name=value pair of a query, as sent and as decoded once.
@@ -111,23 +113,10 @@ func shortToken(t string) string {
 	return fmt.Sprintf("%s...(%d chars)", strconv.Quote(t[:8]), len(t))
 }
 
-// maskSecret shows a secret's first few characters and its length only,
-// like SEC1a2b...(67 chars).
+// maskSecret is dingtalk.MaskSecret in ASCII (hints travel in a header):
+// SEC...(67 chars).
 func maskSecret(s string) string {
-	n := 7
-	if !strings.HasPrefix(s, "SEC") {
-		n = 4
-	}
-	if len(s) <= n+2 {
-		return fmt.Sprintf("(%d chars)", len(s))
-	}
-	prefix := []byte(s[:n])
-	for i, c := range prefix {
-		if c < 0x21 || c > 0x7e {
-			prefix[i] = '?'
-		}
-	}
-	return fmt.Sprintf("%s...(%d chars)", prefix, len(s))
+	return strings.Replace(dingtalk.MaskSecret(s), "…", "...", 1)
 }
 
 // duration words d (made positive) in minutes for under three hours,

@@ -296,6 +296,29 @@ func Redact(u string) string {
 	return (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: p.Path}).String()
 }
 
+// escapeQuery percent-encodes the bytes of a raw query that RFC 3986 does
+// not allow there, keeping valid %XX escapes and every delimiter as they
+// are, so the parameters keep their meaning.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	isHex := func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0:
+			b.WriteByte(c)
+		case c == '%' && i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2]):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
 // Send signs msg's webhook URL with secret (when not empty) and posts msg.
 // It returns a Result for 2xx and 3xx answers and an *Error otherwise.
 func (s *Sender) Send(ctx context.Context, webhookURL, secret string, msg *dingtalk.Message) (*Result, error) {
@@ -312,6 +335,13 @@ func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []
 	u, err := url.Parse(webhookURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s is not an absolute http or https URL", redacted)}
+	}
+	// A query with characters a request line cannot carry (a raw space,
+	// quotes, non-ASCII) is percent-encoded, as ZStack's RestTemplate
+	// encodes its URI template, instead of going out malformed.
+	if q := escapeQuery(u.RawQuery); q != u.RawQuery {
+		u.RawQuery = q
+		webhookURL = u.String()
 	}
 	host := u.Hostname()
 	if matchName(s.denyNames, host) {

@@ -124,6 +124,18 @@ var _ = Describe("Sender", func() {
 			Expect(dingtalk.Verify(secret, q.query.Get("timestamp"), q.query.Get("sign"), now)).To(Succeed())
 		})
 
+		It("percent-encodes a raw space (and other characters a request line cannot carry) in the query, as ZStack's RestTemplate does", func() {
+			rc, srv := startRecorder(nil)
+			res, err := newSender(webhook.Config{}).Send(ctx, srv.URL+`/robot/send?access_token=`+token+`&note=two words"<é>&ok=%2B`, secret, markdown("hi"))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Connected).To(BeTrue())
+			q := rc.requests()[0]
+			Expect(q.rawQuery).To(HavePrefix("access_token=" + token + "&note=two%20words%22%3C%C3%A9%3E&ok=%2B&timestamp="))
+			Expect(q.query.Get("note")).To(Equal(`two words"<é>`))
+			Expect(q.query.Get("ok")).To(Equal("+"), "a valid escape is kept as it is")
+			Expect(dingtalk.Verify(secret, q.query.Get("timestamp"), q.query.Get("sign"), time.Now())).To(Succeed())
+		})
+
 		It("adds the signature to a url that has no query", func() {
 			rc, srv := startRecorder(nil)
 			_, err := newSender(webhook.Config{}).Send(ctx, srv.URL+"/robot/send", secret, markdown("hi"))

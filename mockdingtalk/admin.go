@@ -256,10 +256,21 @@ type refusedJSON struct {
 }
 
 func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, healthJSON{Status: "ok", Refused: refusedJSON{
+	h := healthJSON{Status: "ok", Refused: refusedJSON{
 		Counts: s.guard.Counts(), Robots: s.refusedRobots.Load(), Faults: s.refusedFaults.Load(),
 		Streams: s.inbox.RefusedStreams(),
-	}, Forgotten: s.remembered.forgotten.Load(), Journal: s.journal.Stats()})
+	}, Forgotten: s.remembered.forgotten.Load(), Journal: s.journal.Stats()}
+	if len(s.cfg.HealthExtra) == 0 {
+		writeJSON(w, http.StatusOK, h)
+		return
+	}
+	out := map[string]any{"status": h.Status, "refused": h.Refused, "forgotten": h.Forgotten, "journal": h.Journal}
+	for k, f := range s.cfg.HealthExtra {
+		if _, taken := out[k]; !taken {
+			out[k] = f()
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // robotJSON is a robot on the wire. WebhookURL is output only; on input it

@@ -104,6 +104,10 @@ type Config struct {
 	// MaxFaultBodyBytesTotal. Refusals are counted in /_mock/health.
 	MaxRobots int
 	MaxFaults int
+	// HealthExtra adds keys to GET /_mock/health: each function's result,
+	// encoded as JSON, under its key (keys the fake uses itself are
+	// ignored). The binary reports the SNS API's counters under "sns".
+	HealthExtra map[string]func() any
 }
 
 // Option changes a Config; NewTestServer takes Options.

@@ -26,6 +26,12 @@ const (
 	// DefaultAdminPassword is ZStack's initial admin password in clear; the
 	// API expects its SHA-512 hex (see SHA512Hex).
 	DefaultAdminPassword = "password"
+	// DefaultMaxSessionsPerAccount is ZStack's identity.session.maxConcurrent
+	// default: a login beyond it is refused with ID.1006.
+	DefaultMaxSessionsPerAccount = 500
+	// DefaultMaxJobs bounds the async test-connection jobs running at once;
+	// one more is refused with SYS.1006.
+	DefaultMaxJobs = 64
 )
 
 // Account is one login the API accepts.
@@ -61,6 +67,14 @@ type Config struct {
 	// SessionTTL is how long a session lives after login. Zero means
 	// DefaultSessionTTL (2 h, like ZStack).
 	SessionTTL time.Duration
+	// MaxSessionsPerAccount bounds each account's live sessions (0 means
+	// DefaultMaxSessionsPerAccount, 500, ZStack's default); a login beyond
+	// it is refused with 503 ID.1006 until one expires or logs out.
+	MaxSessionsPerAccount int
+	// MaxJobs bounds the async jobs (Async) running at once (0 means
+	// DefaultMaxJobs); one more is refused with 503 SYS.1006, before any
+	// webhook is called.
+	MaxJobs int
 	// Async makes test-connection answer as ZStack does: HTTP 202 with a
 	// location to poll at /zstack/v1/api-jobs/{id}. Off by default, when it
 	// answers 200 (or 503) directly, as the API page documents.

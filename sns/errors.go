@@ -21,6 +21,14 @@ const (
 	CodeInvalidArgument = "SYS.1007"
 	CodeAuthFailure     = "ID.1000"
 	CodeInvalidSession  = "ID.1001"
+	// CodeMaxSessions: the account has its maximum of live sessions
+	// (ZStack's identity.session.maxConcurrent).
+	CodeMaxSessions = "ID.1006"
+	// CodeLoginLocked: logins are locked after failed attempts (ZStack's
+	// login control); details end "retry after: N seconds …".
+	CodeLoginLocked = "LOGIN_CONTROL.1002"
+	// CodeOperationFailed is ZStack's operr (SYS.1006).
+	CodeOperationFailed = "SYS.1006"
 )
 
 // descriptions are the fixed texts of ZStack's conf/errorCodes/*.xml.
@@ -30,6 +38,9 @@ var descriptions = map[string]string{
 	CodeInvalidArgument: "One or more API argument is invalid",
 	CodeAuthFailure:     "Unable to authenticate a user",
 	CodeInvalidSession:  "The session is invalid, either wrong session id or the session has been expired",
+	CodeMaxSessions:     "Login sessions hit limit of max allowed concurrent login sessions",
+	CodeLoginLocked:     "Login is locked after too many failed attempts",
+	CodeOperationFailed: "An operation failed",
 }
 
 // Description returns ZStack's fixed description of an error code, "" for

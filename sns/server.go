@@ -52,8 +52,14 @@ type Server struct {
 
 // New checks cfg, opens the store and returns a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.SessionTTL < 0 || cfg.JobTTL < 0 {
-		return nil, errors.New("sns: SessionTTL and JobTTL must not be negative")
+	if cfg.SessionTTL < 0 || cfg.JobTTL < 0 || cfg.MaxSessionsPerAccount < 0 || cfg.MaxJobs < 0 {
+		return nil, errors.New("sns: SessionTTL, JobTTL, MaxSessionsPerAccount and MaxJobs must not be negative")
+	}
+	if cfg.MaxSessionsPerAccount == 0 {
+		cfg.MaxSessionsPerAccount = DefaultMaxSessionsPerAccount
+	}
+	if cfg.MaxJobs == 0 {
+		cfg.MaxJobs = DefaultMaxJobs
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
@@ -108,8 +114,8 @@ func New(cfg Config) (*Server, error) {
 		loc:      cfg.Location,
 		store:    st,
 		sender:   sender,
-		sessions: newSessions(accounts, cfg.SessionTTL, cfg.Now),
-		jobs:     newJobs(cfg.JobTTL, cfg.Now),
+		sessions: newSessions(accounts, cfg.SessionTTL, cfg.Now, cfg.MaxSessionsPerAccount),
+		jobs:     newJobs(cfg.JobTTL, cfg.Now, cfg.MaxJobs),
 		ctx:      ctx,
 		cancel:   cancel,
 	}
@@ -141,6 +147,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	s.router.ServeHTTP(w, r)
+}
+
+// Stats counts what the server refused or dropped to stay within its
+// bounds since it started.
+type Stats struct {
+	// LoginsLocked counts logins refused while locked after failed attempts.
+	LoginsLocked uint64 `json:"loginsLocked"`
+	// SessionLimit counts logins refused at an account's session limit.
+	SessionLimit uint64 `json:"sessionLimit"`
+	// JobsRefused counts async jobs refused because MaxJobs were running.
+	JobsRefused uint64 `json:"jobsRefused"`
+	// JobResultsExpiredEarly counts job results expired before their TTL
+	// because the table was full (count or bytes).
+	JobResultsExpiredEarly uint64 `json:"jobResultsExpiredEarly"`
+}
+
+// Stats reports the refusals and drops so far.
+func (s *Server) Stats() Stats {
+	return Stats{
+		LoginsLocked: s.sessions.throttled.Load(), SessionLimit: s.sessions.refused.Load(),
+		JobsRefused: s.jobs.refused.Load(), JobResultsExpiredEarly: s.jobs.expiredEarly.Load(),
+	}
 }
 
 // Close stops async jobs, waits for them, closes the webhook connections

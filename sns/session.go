@@ -1,15 +1,22 @@
 // Sessions as ZStack does them: login by account with a SHA-512 hex
 // password, "Authorization: OAuth <session>" on every other call, expiry
-// after the session TTL, logout. Sessions live in memory only.
+// after the session TTL, logout, at most MaxSessionsPerAccount live
+// sessions per account (ZStack's identity.session.maxConcurrent, ID.1006),
+// and logins locked for a while after failed attempts (ZStack's login
+// control, LOGIN_CONTROL.1002). Sessions live in memory only.
 package sns
 
 import (
+	"container/heap"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -20,18 +27,63 @@ type session struct {
 	accountUUID string
 	created     time.Time
 	expires     time.Time
+	index       int // in the expiry heap
 }
 
+// sessions holds the live sessions in a map, and in a heap ordered by
+// expiry so that expired ones are dropped a few at a time on each login
+// (O(log n) each), never by scanning them all under the lock.
 type sessions struct {
-	mu       sync.Mutex
-	accounts []Account
-	ttl      time.Duration
-	now      func() time.Time
-	m        map[string]*session
+	mu        sync.Mutex
+	accounts  []Account
+	ttl       time.Duration
+	now       func() time.Time
+	max       int // live sessions per account
+	m         map[string]*session
+	byExpiry  expiryHeap
+	perAcct   map[string]int
+	failures  *loginFailures
+	refused   atomic.Uint64 // logins refused: the account's session limit
+	throttled atomic.Uint64 // logins refused: locked after failed attempts
 }
 
-func newSessions(accounts []Account, ttl time.Duration, now func() time.Time) *sessions {
-	return &sessions{accounts: accounts, ttl: ttl, now: now, m: map[string]*session{}}
+func newSessions(accounts []Account, ttl time.Duration, now func() time.Time, maxPerAccount int) *sessions {
+	return &sessions{accounts: accounts, ttl: ttl, now: now, max: maxPerAccount,
+		m: map[string]*session{}, perAcct: map[string]int{}, failures: newLoginFailures(now)}
+}
+
+// expiryHeap is a container/heap of sessions, soonest expiry first.
+type expiryHeap []*session
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *expiryHeap) Push(x any) { s := x.(*session); s.index = len(*h); *h = append(*h, s) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return s
+}
+
+// removeLocked forgets one session.
+func (ss *sessions) removeLocked(sess *session) {
+	delete(ss.m, sess.uuid)
+	heap.Remove(&ss.byExpiry, sess.index)
+	if ss.perAcct[sess.accountUUID]--; ss.perAcct[sess.accountUUID] <= 0 {
+		delete(ss.perAcct, sess.accountUUID)
+	}
+}
+
+// expireLocked drops the sessions expired by now, soonest first.
+func (ss *sessions) expireLocked(now time.Time) {
+	for len(ss.byExpiry) > 0 && !now.Before(ss.byExpiry[0].expires) {
+		ss.removeLocked(ss.byExpiry[0])
+	}
 }
 
 // checkAccounts fills in account uuids and rejects unusable accounts.
@@ -71,9 +123,16 @@ func nameUUID(name string) string {
 	return string(b)
 }
 
+// Why a login is refused.
+var (
+	errBadCredentials = errors.New("wrong account name or password")
+	errSessionLimit   = errors.New("session limit")
+)
+
 // login checks the credentials in constant time over every account and
-// creates a session.
-func (ss *sessions) login(name, passwordHex string) (*session, bool) {
+// creates a session. It refuses (errSessionLimit) when the account already
+// has its maximum of live sessions, as ZStack does.
+func (ss *sessions) login(name, passwordHex string) (*session, error) {
 	pw := []byte(strings.ToLower(strings.TrimSpace(passwordHex)))
 	var match *Account
 	for i := range ss.accounts {
@@ -85,19 +144,21 @@ func (ss *sessions) login(name, passwordHex string) (*session, bool) {
 		}
 	}
 	if match == nil {
-		return nil, false
+		return nil, errBadCredentials
 	}
 	now := ss.now()
 	sess := &session{uuid: newUUID(), accountUUID: match.UUID, created: now, expires: now.Add(ss.ttl)}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	for k, v := range ss.m { // drop expired sessions so the map stays small
-		if !now.Before(v.expires) {
-			delete(ss.m, k)
-		}
+	ss.expireLocked(now)
+	if ss.perAcct[match.UUID] >= ss.max {
+		ss.refused.Add(1)
+		return nil, errSessionLimit
 	}
 	ss.m[sess.uuid] = sess
-	return sess, true
+	heap.Push(&ss.byExpiry, sess)
+	ss.perAcct[match.UUID]++
+	return sess, nil
 }
 
 // valid returns the live session with this uuid.
@@ -109,7 +170,7 @@ func (ss *sessions) valid(uuid string) (*session, bool) {
 		return nil, false
 	}
 	if !ss.now().Before(sess.expires) {
-		delete(ss.m, uuid)
+		ss.removeLocked(sess)
 		return nil, false
 	}
 	return sess, true
@@ -118,7 +179,9 @@ func (ss *sessions) valid(uuid string) (*session, bool) {
 func (ss *sessions) logout(uuid string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	delete(ss.m, uuid)
+	if sess, ok := ss.m[uuid]; ok {
+		ss.removeLocked(sess)
+	}
 }
 
 type loginParams struct {
@@ -149,12 +212,30 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	sess, ok := s.sessions.login(*p.AccountName, *p.Password)
-	if !ok {
+	remote := remoteHost(r)
+	if wait := s.sessions.failures.locked(*p.AccountName, remote); wait > 0 {
+		s.sessions.throttled.Add(1)
+		secs := int((wait + time.Second - 1) / time.Second)
+		s.log.Warn("sns: login refused while locked after failed attempts", "accountName", *p.AccountName, "remote", r.RemoteAddr, "retryAfter", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, newErr(http.StatusServiceUnavailable, CodeLoginLocked,
+			"retry after: %d seconds (logins are locked after %d failed attempts in a row, for the account and for the address they came from)", secs, loginFailuresAllowed))
+		return
+	}
+	sess, err := s.sessions.login(*p.AccountName, *p.Password)
+	switch {
+	case errors.Is(err, errBadCredentials):
+		s.sessions.failures.failed(*p.AccountName, remote)
 		s.log.Warn("sns: login refused", "accountName", *p.AccountName, "remote", r.RemoteAddr)
 		writeError(w, newErr(http.StatusServiceUnavailable, CodeAuthFailure, "wrong account name or password"))
 		return
+	case errors.Is(err, errSessionLimit):
+		s.log.Warn("sns: login refused: the account has its maximum of live sessions", "accountName", *p.AccountName, "max", s.sessions.max)
+		writeError(w, newErr(http.StatusServiceUnavailable, CodeMaxSessions,
+			"Login sessions hit limit of max allowed concurrent login sessions, max allowed: %d", s.sessions.max))
+		return
 	}
+	s.sessions.failures.succeeded(*p.AccountName, remote)
 	s.log.Info("sns: login", "accountName", *p.AccountName, "session", maskSession(sess.uuid))
 	writeInventory(w, SessionInventory{
 		UUID: sess.uuid, AccountUUID: sess.accountUUID, UserUUID: sess.accountUUID,
@@ -212,6 +293,14 @@ func (s *Server) authed(h http.HandlerFunc, asyncCapable bool) http.HandlerFunc 
 		}
 		h(w, r)
 	}
+}
+
+// remoteHost is the address a request came from, without its port.
+func remoteHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // maskSession shortens a session uuid for logs.

@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		base = "http://" + reachableAddr(ln.Addr().String())
 	}
 
+	var zstack *sns.Server // set below, before anything is served
 	fake, err := mockdingtalk.New(mockdingtalk.Config{
 		Dialect:           s.Dialect,
 		JournalCap:        s.JournalCap,
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		ClockOffset:       s.ClockOffset,
 		AdminToken:        s.AdminToken,
 		AllowedHosts:      s.AllowedHosts,
+		HealthExtra:       map[string]func() any{"sns": func() any { return zstack.Stats() }},
 	})
 	if err != nil {
 		return s.explain(err)
@@ -82,7 +84,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	snsCfg := s.SNS
 	snsCfg.Logger = log
 	snsCfg.PublicURL = base
-	zstack, err := sns.New(snsCfg)
+	zstack, err = sns.New(snsCfg)
 	if err != nil {
 		return fmt.Errorf("sns: %w", err)
 	}

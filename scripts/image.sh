@@ -2,8 +2,8 @@
 # Builds the container image from Containerfile (what `make image` runs):
 # a static CGO_ENABLED=0 binary built here, outside the image, as
 # GoReleaser's images are, since the image starts FROM scratch and needs no
-# base image to pull. The build context is a fresh folder holding only what
-# the Containerfile copies.
+# base image to pull. The build context is a fresh folder under _build/
+# holding only what the Containerfile copies, removed afterwards.
 #
 # Usage: scripts/image.sh [image name, default mockdingtalk]
 # Settings (environment): VERSION (default: git describe), the image's tag;
@@ -18,13 +18,15 @@ name="${1:-mockdingtalk}"
 version="${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 engine="$(scripts/container-engine)" # word-split on purpose below: "podman --runtime runc"
-ctx="_build/image"
 certs="${CA_CERTIFICATES:-/etc/ssl/certs/ca-certificates.crt}"
 
 [ -r "$certs" ] || { echo "image: no CA bundle at $certs (Debian: apt-get install -y ca-certificates; or set CA_CERTIFICATES)" >&2; exit 1; }
 
-rm -rf "$ctx"
-mkdir -p "$ctx/data"
+# A fresh context per build, so two builds from one checkout do not mix.
+mkdir -p _build
+ctx=$(mktemp -d _build/image.XXXXXX)
+trap 'rm -rf "$ctx"' EXIT
+mkdir "$ctx/data"
 # -buildvcs=true: the machine's GOFLAGS may turn VCS stamping off, and
 # `mockdingtalk version` reads the revision from it.
 CGO_ENABLED=0 go build -trimpath -buildvcs=true -ldflags='-s -w' -o "$ctx/mockdingtalk" ./cmd/mockdingtalk

@@ -43,7 +43,8 @@ func (e *exitCode) Error() string {
 }
 
 // dispatch runs the command args name and returns the process's exit code:
-// 0 on success (and for -h), 1 on any error, which goes to stderr.
+// 0 on success (and for -h), the code an exitCode error carries, 1 on any
+// other error, which goes to stderr.
 func dispatch(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
 	name, rest := "serve", args
 	switch {

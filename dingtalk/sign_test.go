@@ -46,7 +46,7 @@ var _ = Describe("Verify", func() {
 				Expect(err).To(MatchError(want))
 			}
 		},
-		Entry("the reference vector", ts, good, now, nil),
+		Entry("the computed vector", ts, good, now, nil),
 		Entry("exactly one hour later still passes", ts, good, now.Add(time.Hour), nil),
 		Entry("exactly one hour earlier still passes", ts, good, now.Add(-time.Hour), nil),
 		Entry("a signature reused an hour and a millisecond later (crocodile#37)", ts, good, now.Add(time.Hour+time.Millisecond), dingtalk.ErrTimestampExpired),

@@ -20,7 +20,7 @@ const (
 	// documented checks) and ZStack's own behaviour. A failure fails the run.
 	Must Level = "must"
 	// Should: safer behaviour ZStack itself may lack, or behaviour that
-	// rests on a DingTalk fact the reference marks unconfirmed. A failure is
+	// rests on a DingTalk fact no public source confirms (docs/dingtalk-behaviour.md). A failure is
 	// a warning unless the run is strict.
 	Should Level = "should"
 )
@@ -43,9 +43,10 @@ const (
 // session expiry.
 const LabelSlow = "slow"
 
-// Sources the rules cite. The references are the project's notes on ZStack's
-// code (ZSvirt's premium/sns, the public copy of ZStack's SNS module) and on
-// DingTalk's documented and observed behaviour.
+// Sources the rules cite: ZStack's code (ZSvirt's premium/sns, the public copy
+// of ZStack's SNS module) and DingTalk's documented and observed behaviour,
+// each described with its public source in docs/zstack-behaviour.md and
+// docs/dingtalk-behaviour.md.
 const (
 	SrcAPIPage      = "the SNSDingTalkTestConnection API page"
 	SrcOpenAPI      = "openapi.yaml"

@@ -16,8 +16,8 @@ import (
 // sendPath is the robot webhook's path.
 const sendPath = "/robot/send"
 
-// maxMentions is how many people one message may @ (reference §4, [M]:
-// one secondary transcript).
+// maxMentions is how many people one message may @ (docs/dingtalk-behaviour.md:
+// Medium, one secondary transcript).
 const maxMentions = 50
 
 // Accepted is what Warnings looks at: the parts of an accepted request.
@@ -145,7 +145,7 @@ func isWordByte(c byte) bool {
 	return c == '_' || c == '.' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
 }
 
-// Markdown DingTalk does not render. Its subset (reference §4, [M]) is
+// Markdown DingTalk does not render. Its subset (docs/dingtalk-behaviour.md, Medium) is
 // headings, quotes, bold, italic, links, images, lists and <font color>;
 // anything else shows as its raw characters or not at all.
 var (

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """An independent implementation of ZStack's SNS DingTalk API, in Python's
-standard library only, written from the API page and the reference notes
+standard library only, written from the API page and docs/zstack-behaviour.md
 rather than from the Go code, so the conformance command can be tried on
 something it was not written with.
 

@@ -88,7 +88,7 @@ var pageSnippets = func() map[string][]snippet {
 var _ = Describe("The documentation's code blocks", func() {
 	pages, _ := docPages(root)
 	for _, page := range pages {
-		Describe(page, Ordered, func() {
+		Describe(page, Ordered, ContinueOnFailure, func() {
 			var shell *pageShell
 			if slices.ContainsFunc(pageSnippets[page], isShell) {
 				BeforeAll(func() { shell = newPageShell() })

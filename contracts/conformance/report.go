@@ -25,10 +25,12 @@ type Report struct {
 // should rule).
 func (r Report) Failed() bool { return Summarize(r.Results).Fail > 0 }
 
-// WriteLine writes one result as the text report does; verbose adds the
-// evidence of passing rules too.
+// WriteLine writes one result as the text report does: outcome, level, ID
+// and text, then the source; for a failure or warning the message and the
+// evidence (verbose: the evidence of passing rules too).
 func WriteLine(w io.Writer, res Result, verbose bool) {
 	fmt.Fprintf(w, "%-4s  %-6s  %s — %s\n", strings.ToUpper(string(res.Outcome)), res.Rule.Level, res.Rule.ID, res.Rule.Text)
+	fmt.Fprintf(w, "      source: %s\n", res.Rule.Source)
 	switch res.Outcome {
 	case Skip:
 		fmt.Fprintf(w, "      skipped: %s\n", res.Message)
@@ -38,7 +40,6 @@ func WriteLine(w io.Writer, res Result, verbose bool) {
 			return
 		}
 	default:
-		fmt.Fprintf(w, "      source: %s\n", res.Rule.Source)
 		fmt.Fprintf(w, "      %s\n", strings.ReplaceAll(res.Message, "\n", "\n      "))
 	}
 	if len(res.Evidence) > 0 {

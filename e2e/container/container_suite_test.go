@@ -111,7 +111,7 @@ func startContainer(extra []string, args ...string) *container {
 			logs, _ := runErr("logs", c.name)
 			fmt.Fprintf(GinkgoWriter, "logs of %s:\n%s\n", c.name, logs)
 		}
-		_, _ = runErr("rm", "-f", c.name)
+		_, _ = runErr("rm", "-f", "-v", c.name) // -v: the anonymous /data volume too
 	})
 	Eventually(func() (int, error) { s, _, err := get(c.base + "/_mock/health"); return s, err }, 30*time.Second, 100*time.Millisecond).
 		Should(Equal(200), "the container answers on "+c.base)

@@ -188,7 +188,7 @@ var _ = Describe("a running container", func() {
 			`{"params":{"name":"kept-across-restarts","url":"http://127.0.0.1:8090/robot/send?access_token=`+defaultToken+`","secret":"`+defaultSecret+`"}}`)
 		Expect(status).To(Equal(http.StatusOK), body)
 		run("stop", first.name)
-		run("rm", first.name)
+		run("rm", "-v", first.name)
 
 		second := startContainer([]string{"-v", volume + ":/data"})
 		status, body = send(http.MethodGet, second.base+"/zstack/v1/sns/application-endpoints/ding-talk", "", "OAuth "+login(second.base), "")

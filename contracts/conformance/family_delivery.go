@@ -62,7 +62,14 @@ func (h *Harness) through(ctx context.Context, p webhookPath) (*exchange, error)
 		if p.url != nil {
 			params = map[string]any{"url": p.url(robot)}
 		}
-		return testConnectionTo(ctx, h, robot, p.key, params)
+		x, err := testConnectionTo(ctx, h, robot, p.key, params)
+		if p.key == pathTimeout.key && errors.Is(err, ErrNoAnswer) {
+			// Rules on what the target answers cannot be judged; the
+			// bounded-wait rule looks at this error itself.
+			return nil, &SkipError{Reason: fmt.Sprintf("the target did not answer within the call timeout (%s) while the webhook stayed silent; raise --call-timeout (%s) above its webhook timeout (ZStack: 300 s): %v",
+				h.cfg.CallTimeout, EnvCallTimeout, err)}
+		}
+		return x, err
 	})
 }
 

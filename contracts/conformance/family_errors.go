@@ -4,6 +4,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -40,6 +41,10 @@ func errorRules() []Rule {
 			Text:   fmt.Sprintf("with a webhook that never answers, the target answers within %s", DefaultWebhookWait),
 			Check: func(ctx context.Context, h *Harness) error {
 				x, err := h.through(ctx, pathTimeout)
+				var skip *SkipError
+				if errors.As(err, &skip) {
+					return fmt.Errorf("the target gave no answer within the call timeout %s, more than %s, while the webhook stayed silent", h.cfg.CallTimeout, h.cfg.WebhookWait)
+				}
 				if err != nil {
 					return err
 				}

@@ -556,7 +556,7 @@ func (h *Harness) follow(ctx context.Context, location, auth string) (*Answer, e
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("job %s was still running after %s", location, h.cfg.CallTimeout)
+			return nil, fmt.Errorf("job %s was still running after %s: %w", location, h.cfg.CallTimeout, ErrNoAnswer)
 		case <-tick.C:
 		}
 	}
@@ -585,7 +585,7 @@ func (h *Harness) do(ctx context.Context, method, target string, body []byte, au
 			err = ue.Err // its text repeats the URL, query (tokens) included
 		}
 		if ctx.Err() != nil {
-			err = fmt.Errorf("no answer within %s", h.cfg.CallTimeout)
+			err = fmt.Errorf("%w within %s", ErrNoAnswer, h.cfg.CallTimeout)
 		}
 		h.evidence().add("← %v", err)
 		return nil, fmt.Errorf("%s %s: %w", method, redact(target), err)
@@ -599,6 +599,10 @@ func (h *Harness) do(ctx context.Context, method, target string, body []byte, au
 	h.evidence().add("← %s", a.Describe())
 	return a, nil
 }
+
+// ErrNoAnswer is wrapped by a call's error when the target gave no final
+// answer within Config.CallTimeout.
+var ErrNoAnswer = errors.New("no answer")
 
 // redact drops the query (which may hold an access token) from a URL.
 func redact(u string) string {

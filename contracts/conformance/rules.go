@@ -20,8 +20,9 @@ const (
 	// documented checks) and ZStack's own behaviour. A failure fails the run.
 	Must Level = "must"
 	// Should: safer behaviour ZStack itself may lack, or behaviour that
-	// rests on a DingTalk fact no public source confirms (docs/dingtalk-behaviour.md). A failure is
-	// a warning unless the run is strict.
+	// rests on a DingTalk fact no public source confirms
+	// (docs/dingtalk-behaviour.md). A failure is a warning unless the run
+	// is strict.
 	Should Level = "should"
 )
 

@@ -560,6 +560,21 @@ var _ = Describe("the conformance harness", Label("selftest"), func() {
 		}, SpecTimeout(2*time.Minute))
 	}
 
+	It("skips the rules that judge the answer to a silent webhook when the target outlasts the call timeout, and fails the bounded wait", func(ctx SpecContext) {
+		h := startHarness(ctx, conformance.DefaultInProcess(false), func(c *conformance.Config) { c.CallTimeout = time.Second })
+		for _, id := range []string{"errors.slow-webhook", "delivery.one-request.timeout", "secrets.test-connection-answers-timeout"} {
+			r, ok := conformance.RuleByID(id)
+			Expect(ok).To(BeTrue())
+			res := h.Check(ctx, r)
+			Expect(res.Outcome).To(Equal(conformance.Skip), id)
+			Expect(res.Message).To(ContainSubstring("raise --call-timeout"), id)
+		}
+		r, _ := conformance.RuleByID("errors.webhook-timeout-bounded")
+		res := h.Check(ctx, r)
+		Expect(res.Outcome).To(Equal(conformance.Warn))
+		Expect(res.Message).To(ContainSubstring("no answer within the call timeout 1s"))
+	})
+
 	It("fails a should rule under Strict", func(ctx SpecContext) {
 		h, err := conformance.New(ctx, conformance.Config{Strict: true, InProcess: variants[indexOf("clock 10 minutes behind")].build})
 		Expect(err).NotTo(HaveOccurred())

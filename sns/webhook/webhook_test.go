@@ -19,7 +19,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/ghttp"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
@@ -30,9 +29,9 @@ const token = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 // seen is one request a test server received.
 type seen struct {
-	method, rawQuery, contentType string
-	query                         url.Values
-	body                          []byte
+	method, path, rawQuery, contentType string
+	query                               url.Values
+	body                                []byte
 }
 
 // recorder is an http.Handler that keeps every request and answers with
@@ -46,7 +45,7 @@ type recorder struct {
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
-	rc.reqs = append(rc.reqs, seen{r.Method, r.URL.RawQuery, r.Header.Get("Content-Type"), r.URL.Query(), body})
+	rc.reqs = append(rc.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.URL.Query(), body})
 	next := rc.next
 	rc.mu.Unlock()
 	if next != nil {
@@ -157,19 +156,18 @@ var _ = Describe("Sender", func() {
 			Expect(dingtalk.Verify(secret, q.query.Get("timestamp"), q.query.Get("sign"), time.Now())).To(Succeed())
 		})
 
-		It("checks the request with ghttp: method, path, header and JSON body", func() {
-			gs := ghttp.NewServer()
-			DeferCleanup(gs.Close)
-			gs.AppendHandlers(ghttp.CombineHandlers(
-				ghttp.VerifyRequest(http.MethodPost, "/robot/send", "access_token="+token),
-				ghttp.VerifyHeaderKV("Content-Type", "application/json;charset=utf-8"),
-				ghttp.VerifyJSON(`{"msgtype":"markdown","markdown":{"title":"t","text":"ghttp"}}`),
-				ghttp.RespondWith(http.StatusOK, `{"errcode":0,"errmsg":"ok"}`),
-			))
-			res, err := newSender(webhook.Config{}).Send(ctx, gs.URL()+"/robot/send?access_token="+token, "", markdown("ghttp"))
+		It("sends what DingTalk expects: POST, the path and query as given, the JSON header and body", func() {
+			rc, srv := startRecorder(nil)
+			res, err := newSender(webhook.Config{}).Send(ctx, srv.URL+"/robot/send?access_token="+token, "", markdown("plain"))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res.Resp).To(HaveKeyWithValue("errmsg", "ok"))
-			Expect(gs.ReceivedRequests()).To(HaveLen(1))
+			Expect(rc.requests()).To(HaveLen(1))
+			q := rc.requests()[0]
+			Expect(q.method).To(Equal(http.MethodPost))
+			Expect(q.path).To(Equal("/robot/send"))
+			Expect(q.rawQuery).To(Equal("access_token=" + token))
+			Expect(q.contentType).To(Equal("application/json;charset=utf-8"))
+			Expect(q.body).To(MatchJSON(`{"msgtype":"markdown","markdown":{"title":"t","text":"plain"}}`))
 		})
 	})
 

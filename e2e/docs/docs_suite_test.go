@@ -93,6 +93,7 @@ var _ = Describe("The documentation's code blocks", func() {
 			if slices.ContainsFunc(pageSnippets[page], isShell) {
 				BeforeAll(func() { shell = newPageShell() })
 			}
+			It("links to files and headings that exist", func() { checkLinks(page) })
 			for _, s := range pageSnippets[page] {
 				switch {
 				case !s.Runs():
@@ -244,5 +245,29 @@ func checkNamesExist(s snippet) {
 		p := strings.TrimSuffix(strings.TrimSuffix(m[1], "..."), "/")
 		_, err := os.Stat(filepath.Join(root, p))
 		Expect(errors.Is(err, os.ErrNotExist)).To(BeFalse(), "%s: %s is not in the repository", s, m[1])
+	}
+}
+
+// ---- links --------------------------------------------------------------
+
+// checkLinks fails for a link of page to a file that is not in the
+// repository or to a heading that its page does not have.
+func checkLinks(page string) {
+	links, _, err := localLinks(root, page)
+	Expect(err).NotTo(HaveOccurred())
+	for _, l := range links {
+		file, frag, _ := strings.Cut(l.Dest, "#")
+		target := page
+		if file != "" {
+			target = filepath.ToSlash(filepath.Join(filepath.Dir(page), file))
+			_, err := os.Stat(filepath.Join(root, target))
+			Expect(err).NotTo(HaveOccurred(), "%s: the link %q points at a file that is not in the repository", page, l.Dest)
+		}
+		if frag == "" || !strings.HasSuffix(target, ".md") {
+			continue
+		}
+		_, anchors, err := localLinks(root, target)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(anchors).To(HaveKey(frag), "%s: the link %q names no heading of %s", page, l.Dest, target)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -145,4 +146,75 @@ func outputMatches(printed string, shown []string) bool {
 		}
 	}
 	return true
+}
+
+// link is one Markdown link or image of a page that points into the
+// repository (not http:, https: or mailto:).
+type link struct {
+	Page, Dest string
+}
+
+// localLinks returns the links of page that point at files or anchors of
+// this repository, and the anchors of page's own headings, made as GitHub
+// makes them.
+func localLinks(root, page string) (links []link, anchors map[string]bool, err error) {
+	src, err := os.ReadFile(filepath.Join(root, page))
+	if err != nil {
+		return nil, nil, err
+	}
+	anchors = map[string]bool{}
+	doc := goldmark.DefaultParser().Parse(text.NewReader(src))
+	err = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		var dest string
+		switch n := n.(type) {
+		case *ast.Heading:
+			anchors[anchor(headingText(n, src))] = true
+			return ast.WalkContinue, nil
+		case *ast.Link:
+			dest = string(n.Destination)
+		case *ast.Image:
+			dest = string(n.Destination)
+		default:
+			return ast.WalkContinue, nil
+		}
+		if !regexp.MustCompile(`^[a-z]+:`).MatchString(dest) {
+			links = append(links, link{page, dest})
+		}
+		return ast.WalkContinue, nil
+	})
+	return links, anchors, err
+}
+
+// headingText is a heading's text as GitHub reads it for its anchor: the
+// text of its inline nodes, code spans included.
+func headingText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			b.Write(t.Segment.Value(src))
+		}
+		if t, ok := c.(*ast.String); ok && entering {
+			b.Write(t.Value)
+		}
+		return ast.WalkContinue, nil
+	})
+	return b.String()
+}
+
+// anchor is GitHub's anchor for a heading: lower case, letters, digits,
+// '-' and '_' kept, spaces made '-', everything else dropped.
+func anchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

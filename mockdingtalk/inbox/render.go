@@ -565,16 +565,14 @@ type fragmentData struct {
 
 func (in *Inbox) fragment(q query) fragmentData {
 	before := in.journal.LastSeq()
-	list := in.journal.List(journal.Filter{AccessToken: q.robot, Since: q.since})
+	snap := in.journal.Snapshot(journal.Filter{AccessToken: q.robot, Since: q.since})
 	f := fragmentData{LastSeq: max(before, q.since)}
-	if len(list) > pageSize {
-		f.Skipped = len(list) - pageSize
-		list = list[f.Skipped:]
-	}
+	f.Skipped = max(snap.Len()-pageSize, 0)
 	idx := newRobotIndex(in.robots())
-	for i := range list {
-		f.LastSeq = max(f.LastSeq, list[i].Seq)
-		f.Entries = append(f.Entries, in.entryView(idx, &list[i]))
+	for i := f.Skipped; i < snap.Len(); i++ {
+		e := snap.Entry(i)
+		f.LastSeq = max(f.LastSeq, e.Seq)
+		f.Entries = append(f.Entries, in.entryView(idx, &e))
 	}
 	f.Oldest = in.oldest()
 	return f
@@ -617,9 +615,12 @@ func (in *Inbox) sidebar(selected string) sidebarData {
 		pos[r.AccessToken] = len(items)
 		items = append(items, robotItem{robotView: viewRobot(r), Active: r.AccessToken == selected})
 	}
-	entries := in.journal.List(journal.Filter{})
-	for i := range entries {
-		e := &entries[i]
+	// Count from summaries; build only each robot's newest entry for its
+	// preview (building every entry of a full journal takes milliseconds).
+	snap := in.journal.Snapshot(journal.Filter{})
+	newest := make([]int, len(items)) // 1 + index in snap of the robot's newest non-duplicate
+	for i := range snap.Len() {
+		e := snap.Summary(i)
 		k, ok := pos[e.AccessToken]
 		if !ok {
 			continue
@@ -632,13 +633,21 @@ func (in *Inbox) sidebar(selected string) sidebarData {
 			it.Rejected++
 		}
 		if !e.Duplicate {
-			it.Preview, it.PreviewRejected = preview(e)
-			if !e.Time.IsZero() {
-				it.Clock = e.Time.Format("15:04")
-			}
+			newest[k] = i + 1
 		}
 	}
-	return sidebarData{AllActive: selected == "", Total: len(entries), Robots: items}
+	for k, i := range newest {
+		if i == 0 {
+			continue
+		}
+		e := snap.Entry(i - 1)
+		it := &items[k]
+		it.Preview, it.PreviewRejected = preview(&e)
+		if !e.Time.IsZero() {
+			it.Clock = e.Time.Format("15:04")
+		}
+	}
+	return sidebarData{AllActive: selected == "", Total: snap.Len(), Robots: items}
 }
 
 // preview is the one line the chat list shows for an entry.

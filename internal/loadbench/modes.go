@@ -117,9 +117,10 @@ func median(ds []time.Duration) time.Duration {
 }
 
 func (s *stats) print() {
-	fmt.Printf("  %-26s %8d req %8.0f req/s  p50 %-9s p99 %-9s server CPU/req %s (GC %.1f%%), wrk CPU/req %s\n",
+	fmt.Printf("  %-26s %8d req %8.0f req/s  p50 %-9s p99 %-9s server CPU/req %s (GC %.1f%%, %.2f cores busy), wrk CPU/req %s (%.2f cores)\n",
 		s.name, s.requests, s.throughput(), ms(median(s.p50s)), ms(s.p99()),
-		perReq(s.serverCPU, s.requests), 100*float64(s.gcCPU)/float64(max(s.serverCPU, 1)), perReq(s.clientCPU, s.requests))
+		perReq(s.serverCPU, s.requests), 100*float64(s.gcCPU)/float64(max(s.serverCPU, 1)),
+		s.serverCPU.Seconds()/s.elapsed.Seconds(), perReq(s.clientCPU, s.requests), s.clientCPU.Seconds()/s.elapsed.Seconds())
 	if s.failure != "" {
 		fmt.Printf("  %-26s FAILED: %s\n", "", s.failure)
 	}

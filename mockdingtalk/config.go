@@ -58,7 +58,7 @@ type Config struct {
 	// first); 0 means journal.DefaultCap (10,000).
 	JournalCap int
 	// JournalMaxBytes bounds the journal in bytes as well (oldest dropped
-	// first); 0 means journal.DefaultMaxBytes (32 MiB), which keeps the
+	// first); 0 means journal.DefaultMaxBytes (24 MiB), which keeps the
 	// process under about 150 MB whatever senders send.
 	JournalMaxBytes int64
 	// Robots exist from the start (and again after Reset). A robot without

@@ -6,9 +6,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,19 +69,41 @@ func sendHuge(ctx context.Context, webhook string, n int) (int, error) {
 	return int(answered.Load()), nil
 }
 
-// listSize reads a journal listing to the end and returns its size.
-func listSize(ctx context.Context, u string) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return 0, err
+// listSize reads a whole journal listing, page after page (an answer stops
+// at 32 MiB of entries with "more" and "nextSince"), and returns its size
+// and how many pages it took.
+func listSize(ctx context.Context, base string) (size int64, pages int, err error) {
+	since := uint64(0)
+	for {
+		u := base + "/_mock/messages?since=" + strconv.FormatUint(since, 10)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return size, pages, err
+		}
+		resp, err := adminClient.Do(req)
+		if err != nil {
+			return size, pages, err
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return size, pages, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return size, pages, fmt.Errorf("GET %s: HTTP %d", u, resp.StatusCode)
+		}
+		size += int64(len(data))
+		pages++
+		var page struct {
+			More      bool   `json:"more"`
+			NextSince uint64 `json:"nextSince"`
+		}
+		if err := json.Unmarshal(data, &page); err != nil {
+			return size, pages, err
+		}
+		if !page.More {
+			return size, pages, nil
+		}
+		since = page.NextSince
 	}
-	resp, err := adminClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: HTTP %d", u, resp.StatusCode)
-	}
-	return io.Copy(io.Discard, resp.Body)
 }

@@ -394,13 +394,13 @@ func (b *bench) abuse(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	size, err := listSize(ctx, fake.base+"/_mock/messages")
+	size, pages, err := listSize(ctx, fake.base)
 	if err != nil {
 		return err
 	}
 	rss2, peak, _ := fake.rssBytes()
 	fmt.Printf("  %d sent; journal %d entries, %.1f MB, %d dropped, %d truncated\n", sent, h.Journal.Entries, mb(h.Journal.Bytes), h.Journal.Dropped, h.Journal.Truncated)
-	fmt.Printf("  RSS after the sends %.1f MB, after the listing (%.1f MB of JSON) %.1f MB, peak %.1f MB\n", mb(rss1), mb(size), mb(rss2), mb(peak))
+	fmt.Printf("  RSS after the sends %.1f MB, after the listing (%.1f MB of JSON in %d pages) %.1f MB, peak %.1f MB\n", mb(rss1), mb(size), pages, mb(rss2), mb(peak))
 	b.verdict(peak < targetRSS, "peak RSS %.1f MB (target < %d MB)", mb(peak), targetRSS>>20)
 	return nil
 }

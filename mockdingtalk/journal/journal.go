@@ -29,10 +29,10 @@ const (
 	// DefaultCap is how many entries a journal keeps.
 	DefaultCap = 10000
 	// DefaultMaxBytes is how many bytes of entries a journal keeps: room
-	// for DefaultCap ordinary sends many times over, while a flood of
+	// for DefaultCap ordinary sends three times over, while a flood of
 	// maximal requests (huge queries, headers and bodies) cannot take the
 	// process past about 150 MB.
-	DefaultMaxBytes = 32 << 20
+	DefaultMaxBytes = 24 << 20
 	// MaxQueryBytes is how much of a raw query an entry keeps; the rest is
 	// cut and Entry.Truncated says so.
 	MaxQueryBytes = 8 << 10

@@ -2,7 +2,7 @@
 # is the test command CI runs.
 GO ?= go
 
-.PHONY: run build image test e2e lint bench bench-load conform fuzz
+.PHONY: run build image test e2e soak lint bench bench-load conform fuzz
 
 ARGS ?=
 run: ## build bin/mockdingtalk, then start the fake robot + SNS API + inbox on 127.0.0.1:8090 (make run ARGS='-era cn')
@@ -22,6 +22,9 @@ test: ## the fast specs (every package but e2e/), under the race detector (needs
 
 e2e: ## the slow specs under e2e/: Chromium, the container, examples in other languages, the doc snippets; each skips with a message when its tool is missing
 	$(GO) test -race -count=1 ./e2e/...
+
+soak: ## the binary under every abusive shape (idle and slow connections, huge requests, streams, sessions, logins, jobs, cross-site, journal memory); fds, goroutines and RSS back to baseline (part of make e2e)
+	$(GO) test -count=1 -v ./e2e/soak/ -args -ginkgo.v
 
 lint: ## formatting and vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

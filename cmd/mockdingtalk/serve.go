@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
@@ -74,7 +75,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		ClockOffset:       s.ClockOffset,
 		AdminToken:        s.AdminToken,
 		AllowedHosts:      s.AllowedHosts,
-		HealthExtra:       map[string]func() any{"sns": func() any { return zstack.Stats() }},
+		HealthExtra: map[string]func() any{
+			"sns":     func() any { return zstack.Stats() },
+			"process": func() any { return map[string]int{"goroutines": runtime.NumGoroutine()} },
+		},
 	})
 	if err != nil {
 		return s.explain(err)

@@ -32,6 +32,10 @@ const (
 	// DefaultMaxJobs bounds the async test-connection jobs running at once;
 	// one more is refused with SYS.1006.
 	DefaultMaxJobs = 64
+	// DefaultMaxEndpoints and DefaultMaxAtPersons bound what the store
+	// holds; a create beyond them is refused with SYS.1006.
+	DefaultMaxEndpoints = 10000
+	DefaultMaxAtPersons = 100000
 )
 
 // Account is one login the API accepts.
@@ -71,6 +75,10 @@ type Config struct {
 	// DefaultMaxSessionsPerAccount, 500, ZStack's default); a login beyond
 	// it is refused with 503 ID.1006 until one expires or logs out.
 	MaxSessionsPerAccount int
+	// MaxEndpoints and MaxAtPersons bound the DingTalk endpoints and
+	// at-persons kept (0 means DefaultMaxEndpoints, DefaultMaxAtPersons);
+	// a create beyond them is refused with 503 SYS.1006.
+	MaxEndpoints, MaxAtPersons int
 	// MaxJobs bounds the async jobs (Async) running at once (0 means
 	// DefaultMaxJobs); one more is refused with 503 SYS.1006, before any
 	// webhook is called.

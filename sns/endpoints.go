@@ -35,6 +35,26 @@ type createEndpointParams struct {
 	ResourceUUID         *string           `json:"resourceUuid"`
 }
 
+// checkRoom refuses (SYS.1006) a create that would hold more than
+// MaxEndpoints endpoints or MaxAtPersons at-persons. Call it under writeMu.
+func (s *Server) checkRoom(endpoints, persons int) *apiError {
+	haveEndpoints, havePersons, err := s.store.Counts()
+	if err != nil {
+		return s.storeErr("count the records", err)
+	}
+	switch {
+	case endpoints > 0 && haveEndpoints+endpoints > s.cfg.MaxEndpoints:
+		s.storeFull.Add(1)
+		return newErr(http.StatusServiceUnavailable, CodeOperationFailed,
+			"cannot create the endpoint: %d endpoints exist, the limit; delete some first", haveEndpoints)
+	case persons > 0 && havePersons+persons > s.cfg.MaxAtPersons:
+		s.storeFull.Add(1)
+		return newErr(http.StatusServiceUnavailable, CodeOperationFailed,
+			"cannot add %d at-person(s): %d exist, the limit is %d; remove some first", persons, havePersons, s.cfg.MaxAtPersons)
+	}
+	return nil
+}
+
 // storeErr reports a store failure as SYS.1000 and logs it.
 func (s *Server) storeErr(op string, err error) *apiError {
 	s.log.Error("sns: store failure", "op", op, "err", err)
@@ -109,6 +129,10 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if e := s.checkRoom(1, len(persons)); e != nil {
+		writeError(w, e)
+		return
+	}
 	if _, err := s.store.Endpoint(ep.UUID); err == nil {
 		writeError(w, argErr("resourceUuid[%s] is already used by another endpoint", ep.UUID))
 		return
@@ -339,6 +363,9 @@ func (s *Server) handleAddAtPerson(w http.ResponseWriter, r *http.Request) {
 	defer s.writeMu.Unlock()
 	if _, e = s.loadEndpoint("endpointUuid", m, *p.EndpointUUID); e == nil {
 		e = s.checkNewPhone(*p.EndpointUUID, *p.PhoneNumber, "")
+	}
+	if e == nil {
+		e = s.checkRoom(0, 1)
 	}
 	if e != nil {
 		writeError(w, e)

@@ -122,3 +122,23 @@ var _ = Describe("Limits", Label("hostile"), func() {
 		Expect(a.srv.Stats().JobsRefused).To(BeNumerically("==", 1))
 	})
 })
+
+var _ = Describe("Store bounds", Label("hostile"), func() {
+	It("refuses an endpoint or an at-person beyond MaxEndpoints / MaxAtPersons with SYS.1006, counted", func() {
+		a := newAPI(sns.Config{MaxEndpoints: 2, MaxAtPersons: 3}).login()
+		create := func(name string, phones ...string) reply {
+			p := map[string]any{"name": name, "url": "http://127.0.0.1:1/robot/send?access_token=t"}
+			if len(phones) > 0 {
+				p["atPersonPhoneNumbers"] = phones
+			}
+			return a.do(http.MethodPost, "/zstack/v1/sns/application-endpoints/ding-talk", params(p))
+		}
+		first := create("a", "+86-13800000001", "+86-13800000002")
+		Expect(first.status).To(Equal(http.StatusOK), first.raw)
+		r := create("b", "+86-13800000003", "+86-13800000004")
+		expectError(r, 503, "SYS.1006", "cannot add 2 at-person(s): 2 exist, the limit is 3; remove some first")
+		Expect(create("b").status).To(Equal(http.StatusOK))
+		expectError(create("c"), 503, "SYS.1006", "cannot create the endpoint: 2 endpoints exist, the limit; delete some first")
+		Expect(a.srv.Stats().StoreFull).To(BeNumerically("==", 2))
+	})
+})

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -40,6 +41,8 @@ type Server struct {
 	// writeMu serialises read-check-write sequences on the store (duplicate
 	// checks, updates), so concurrent requests cannot interleave them.
 	writeMu sync.Mutex
+	// storeFull counts creates refused at the store's bounds.
+	storeFull atomic.Uint64
 
 	ctx       context.Context // ends on Close; async jobs run under it
 	cancel    context.CancelFunc
@@ -60,6 +63,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxJobs == 0 {
 		cfg.MaxJobs = DefaultMaxJobs
+	}
+	if cfg.MaxEndpoints <= 0 {
+		cfg.MaxEndpoints = DefaultMaxEndpoints
+	}
+	if cfg.MaxAtPersons <= 0 {
+		cfg.MaxAtPersons = DefaultMaxAtPersons
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
@@ -161,6 +170,8 @@ type Stats struct {
 	// JobResultsExpiredEarly counts job results expired before their TTL
 	// because the table was full (count or bytes).
 	JobResultsExpiredEarly uint64 `json:"jobResultsExpiredEarly"`
+	// StoreFull counts creates refused at MaxEndpoints or MaxAtPersons.
+	StoreFull uint64 `json:"storeFull"`
 }
 
 // Stats reports the refusals and drops so far.
@@ -168,6 +179,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		LoginsLocked: s.sessions.throttled.Load(), SessionLimit: s.sessions.refused.Load(),
 		JobsRefused: s.jobs.refused.Load(), JobResultsExpiredEarly: s.jobs.expiredEarly.Load(),
+		StoreFull: s.storeFull.Load(),
 	}
 }
 

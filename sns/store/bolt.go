@@ -262,6 +262,17 @@ func (b *boltStore) DeleteAtPerson(uuid string) error {
 	})
 }
 
+func (b *boltStore) Counts() (endpoints, persons int, err error) {
+	err = b.guard(func() error {
+		return b.db.View(func(tx *bolt.Tx) error {
+			endpoints = tx.Bucket(bucketEndpoints).Stats().KeyN
+			persons = tx.Bucket(bucketPersons).Stats().KeyN
+			return nil
+		})
+	})
+	return endpoints, persons, err
+}
+
 func (b *boltStore) Close() error { return b.db.Close() }
 
 // boltList decodes every record of a bucket, in the Store's order; what

@@ -71,6 +71,15 @@ func (m *memory) DeleteAtPerson(uuid string) error {
 	return nil
 }
 
+func (m *memory) Counts() (int, int, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return 0, 0, ErrClosed
+	}
+	return len(m.endpoints), len(m.persons), nil
+}
+
 func (m *memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

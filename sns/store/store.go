@@ -66,6 +66,9 @@ type Store interface {
 	PutAtPerson(p AtPerson) error
 	// DeleteAtPerson removes an at-person; a missing one is not an error.
 	DeleteAtPerson(uuid string) error
+	// Counts returns how many endpoints and at-persons are stored, without
+	// decoding them.
+	Counts() (endpoints, atPersons int, err error)
 	// Close releases the store. Later calls fail.
 	Close() error
 }

@@ -271,3 +271,35 @@ func checkLinks(page string) {
 		Expect(anchors).To(HaveKey(frag), "%s: the link %q names no heading of %s", page, l.Dest, target)
 	}
 }
+
+// ---- what a reader cannot see ---------------------------------------------
+
+// unseen matches pointers to material outside the repository that a reader
+// cannot look up: the team's issue numbers, its private notes, its paths.
+// A public issue is cited as owner/repo#N, which this does not match.
+var unseen = regexp.MustCompile(`(?i)\bissues? #?\d+\b|reference notes|shared/reference|/work/`)
+
+var _ = Describe("The repository's text", func() {
+	It("points at nothing a reader cannot see (the team's issue numbers, notes or paths)", func() {
+		out, err := exec.Command("git", "-C", root, "ls-files").Output()
+		if err != nil {
+			Skip("not a git checkout: " + err.Error())
+		}
+		var found []string
+		for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if strings.Contains(f, "testdata/fuzz/") || !regexp.MustCompile(`\.(go|md|ya?ml|py|js|sh|html|css|txt)$|^Makefile$|^Containerfile$|/run$`).MatchString(f) {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(root, f))
+			if err != nil {
+				continue // listed but not checked out (e.g. deleted in the work tree)
+			}
+			for i, line := range strings.Split(string(data), "\n") {
+				if m := unseen.FindString(line); m != "" && f != "e2e/docs/docs_suite_test.go" {
+					found = append(found, fmt.Sprintf("%s:%d: %q", f, i+1, m))
+				}
+			}
+		}
+		Expect(found).To(BeEmpty(), "say it in the repository's own words, or cite a public source (owner/repo#N)")
+	})
+})

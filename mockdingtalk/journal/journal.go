@@ -426,19 +426,34 @@ func (j *Journal) List(f Filter) []Entry {
 	return j.Snapshot(f).Entries()
 }
 
+// countLocked counts the entries matching f, stopping at enough.
+func (j *Journal) countLocked(f Filter, enough int) int {
+	count := 0
+	for i := j.firstAfterLocked(f.Since); i < j.n && count < enough; i++ {
+		if f.match(&j.ring[(j.start+i)%len(j.ring)]) {
+			count++
+		}
+	}
+	return count
+}
+
+// firstAfterLocked is the ring position of the first entry with a Seq
+// greater than since: held entries have consecutive Seqs ending at
+// lastSeq, so the Seq gives the position.
+func (j *Journal) firstAfterLocked(since uint64) int {
+	first := j.lastSeq - uint64(j.n) + 1
+	switch {
+	case since < first:
+		return 0
+	case since >= j.lastSeq:
+		return j.n
+	}
+	return int(since - first + 1)
+}
+
 func (j *Journal) snapshotLocked(f Filter) *Snapshot {
 	s := &Snapshot{Dropped: j.dropped, LastSeq: j.lastSeq, expand: j.expand}
-	// Held entries have consecutive Seqs ending at lastSeq, so an entry's
-	// Seq gives its position: start right after f.Since.
-	first := j.lastSeq - uint64(j.n) + 1
-	i := 0
-	if f.Since >= first {
-		if f.Since >= j.lastSeq {
-			return s
-		}
-		i = int(f.Since - first + 1)
-	}
-	for ; i < j.n; i++ {
+	for i := j.firstAfterLocked(f.Since); i < j.n; i++ {
 		r := &j.ring[(j.start+i)%len(j.ring)]
 		if !f.match(r) {
 			continue
@@ -514,16 +529,19 @@ func (j *Journal) WaitSnapshot(ctx context.Context, f Filter, n int) (*Snapshot,
 	f.Limit = 0
 	for {
 		j.mu.Lock()
-		got := j.snapshotLocked(f)
+		// Count before copying: a waiter woken by every append of a load
+		// test copies the matching records only once there are enough.
+		if j.countLocked(f, n) >= n {
+			got := j.snapshotLocked(f)
+			j.mu.Unlock()
+			return got, nil
+		}
 		j.watched = true
 		changed := j.changed
 		j.mu.Unlock()
-		if got.Len() >= n {
-			return got, nil
-		}
 		select {
 		case <-ctx.Done():
-			return got, ctx.Err()
+			return j.Snapshot(f), ctx.Err()
 		case <-changed:
 		}
 	}

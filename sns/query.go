@@ -240,51 +240,93 @@ func (c condition) match(v value) bool {
 
 // runQuery answers a query over records, following ZStack's query reply:
 // {"inventories":[…]} (+"total" with replyWithCount=true), or only
-// {"total":N} with count=true.
+// {"total":N} with count=true. It parses the request (parseQuery), applies
+// it to the records (apply) and writes the reply (write).
 func runQuery(w http.ResponseWriter, r *http.Request, records []record, kinds map[string]fieldKind, entity string) {
+	q, e := parseQuery(r, kinds, entity)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	page, total := q.apply(records)
+	q.write(w, page, total)
+}
+
+// query is a parsed query request: which records, in which order, which
+// page of them and which of their fields.
+type query struct {
+	conds        []condition
+	limit, start int // limit -1: no limit
+	count        bool
+	withCount    bool
+	sortField    string // "": the records' own order
+	sortKind     fieldKind
+	sortDesc     bool
+	fields       []string // empty: every field
+}
+
+// parseQuery reads a query request's conditions (q=…, and the {uuid} of
+// the path), paging, sort and fields, and reports the first bad one as a
+// SYS.1007 in the order ZStack checks them. fields is not checked when
+// count=true, since that reply has no inventories.
+func parseQuery(r *http.Request, kinds map[string]fieldKind, entity string) (query, *apiError) {
+	var q query
 	qs, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		writeError(w, badRequest("the query string cannot be decoded: %v (write %% as %%25)", err))
-		return
+		return q, badRequest("the query string cannot be decoded: %v (write %% as %%25)", err)
 	}
 	conds := qs["q"]
 	if uuid := mux.Vars(r)["uuid"]; uuid != "" {
 		conds = append(conds, "uuid="+uuid)
 	}
-	var parsed []condition
-	for _, q := range conds {
-		c, e := parseCondition(q, kinds, entity)
+	for _, s := range conds {
+		c, e := parseCondition(s, kinds, entity)
 		if e != nil {
-			writeError(w, e)
-			return
+			return q, e
 		}
-		parsed = append(parsed, c)
+		q.conds = append(q.conds, c)
 	}
-	limit, e := intParam(qs, "limit", -1)
-	if e != nil {
-		writeError(w, e)
-		return
+	var e *apiError
+	if q.limit, e = intParam(qs, "limit", -1); e != nil {
+		return q, e
 	}
-	start, e := intParam(qs, "start", 0)
-	if e != nil {
-		writeError(w, e)
-		return
+	if q.start, e = intParam(qs, "start", 0); e != nil {
+		return q, e
 	}
-	count, e := boolParam(qs, "count")
-	if e != nil {
-		writeError(w, e)
-		return
+	if q.count, e = boolParam(qs, "count"); e != nil {
+		return q, e
 	}
-	withCount, e := boolParam(qs, "replyWithCount")
-	if e != nil {
-		writeError(w, e)
-		return
+	if q.withCount, e = boolParam(qs, "replyWithCount"); e != nil {
+		return q, e
 	}
+	if sortBy := qs.Get("sort"); sortBy != "" {
+		q.sortDesc = strings.HasPrefix(sortBy, "-")
+		q.sortField = strings.TrimLeft(sortBy, "+- ")
+		kind, ok := kinds[q.sortField]
+		if !ok || kind == kindList {
+			return q, badRequest("invalid sort[%s]: field[%s] is not a sortable field of %s", sortBy, q.sortField, entity)
+		}
+		q.sortKind = kind
+	}
+	if f := qs.Get("fields"); f != "" && !q.count {
+		for _, name := range strings.Split(f, ",") {
+			name = strings.TrimSpace(name)
+			if _, ok := kinds[name]; !ok && name != "atPersonList" {
+				return q, badRequest("invalid fields[%s]: field[%s] is not a field of %s", f, name, entity)
+			}
+			q.fields = append(q.fields, name)
+		}
+	}
+	return q, nil
+}
 
+// apply filters records by every condition, sorts them and returns the
+// requested page, with total, the number of records that matched.
+func (q query) apply(records []record) (page []record, total int) {
 	var hits []record
 	for _, rec := range records {
 		ok := true
-		for _, c := range parsed {
+		for _, c := range q.conds {
 			if !c.match(rec.fields[c.field]) {
 				ok = false
 				break
@@ -294,18 +336,11 @@ func runQuery(w http.ResponseWriter, r *http.Request, records []record, kinds ma
 			hits = append(hits, rec)
 		}
 	}
-	if sortBy := qs.Get("sort"); sortBy != "" {
-		desc := strings.HasPrefix(sortBy, "-")
-		field := strings.TrimLeft(sortBy, "+- ")
-		kind, ok := kinds[field]
-		if !ok || kind == kindList {
-			writeError(w, badRequest("invalid sort[%s]: field[%s] is not a sortable field of %s", sortBy, field, entity))
-			return
-		}
+	if q.sortField != "" {
 		slices.SortStableFunc(hits, func(a, b record) int {
-			x, y := a.fields[field], b.fields[field]
+			x, y := a.fields[q.sortField], b.fields[q.sortField]
 			var c int
-			switch kind {
+			switch q.sortKind {
 			case kindTime:
 				c = x.t.Compare(y.t)
 			case kindBool:
@@ -313,41 +348,33 @@ func runQuery(w http.ResponseWriter, r *http.Request, records []record, kinds ma
 			default:
 				c = strings.Compare(x.str, y.str)
 			}
-			if desc {
+			if q.sortDesc {
 				return -c
 			}
 			return c
 		})
 	}
-	total := len(hits)
-	if count {
+	total = len(hits)
+	hits = hits[min(q.start, len(hits)):]
+	if q.limit >= 0 && q.limit < len(hits) {
+		hits = hits[:q.limit]
+	}
+	return hits, total
+}
+
+// write answers with the page's inventories, cut to the requested fields,
+// or with only the total when count=true.
+func (q query) write(w http.ResponseWriter, page []record, total int) {
+	if q.count {
 		writeJSON(w, http.StatusOK, map[string]any{"total": total})
 		return
 	}
-	if start > len(hits) {
-		start = len(hits)
-	}
-	hits = hits[start:]
-	if limit >= 0 && limit < len(hits) {
-		hits = hits[:limit]
-	}
-	var fields []string
-	if f := qs.Get("fields"); f != "" {
-		for _, name := range strings.Split(f, ",") {
-			name = strings.TrimSpace(name)
-			if _, ok := kinds[name]; !ok && name != "atPersonList" {
-				writeError(w, badRequest("invalid fields[%s]: field[%s] is not a field of %s", f, name, entity))
-				return
-			}
-			fields = append(fields, name)
-		}
-	}
-	inventories := make([]any, 0, len(hits))
-	for _, rec := range hits {
-		inventories = append(inventories, pick(rec.inv, fields))
+	inventories := make([]any, 0, len(page))
+	for _, rec := range page {
+		inventories = append(inventories, pick(rec.inv, q.fields))
 	}
 	out := map[string]any{"inventories": inventories}
-	if withCount {
+	if q.withCount {
 		out["total"] = total
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -88,12 +88,9 @@ type Config struct {
 
 // Sender posts messages to DingTalk webhooks. It is safe for concurrent use.
 type Sender struct {
-	cfg        Config
-	allowNames []string
-	allowNets  []*net.IPNet
-	denyNames  []string
-	denyNets   []*net.IPNet
-	log        *slog.Logger
+	cfg   Config
+	guard hostGuard
+	log   *slog.Logger
 	// clients[1] sends to hosts the allow list names (or to any host when
 	// there is no allow list); clients[0] to the others, dialing only
 	// addresses on the allow list. Both keep connections alive between
@@ -124,32 +121,11 @@ func New(cfg Config) (*Sender, error) {
 		s.log = slog.Default()
 	}
 	var err error
-	if s.allowNames, s.allowNets, err = parseHostList("allow", cfg.AllowHosts); err != nil {
-		return nil, err
-	}
-	deny := cfg.DenyHosts
-	if cfg.DenyPrivate {
-		deny = append(PrivateNetworks(), deny...)
-	}
-	if s.denyNames, s.denyNets, err = parseHostList("deny", deny); err != nil {
+	if s.guard, err = newHostGuard(cfg.AllowHosts, cfg.DenyHosts, cfg.DenyPrivate); err != nil {
 		return nil, err
 	}
 	s.clients[0], s.clients[1] = s.client(false), s.client(true)
 	return s, nil
-}
-
-// PrivateNetworks returns the address ranges a server that sends to
-// user-supplied URLs should not reach (server-side request forgery), in
-// DenyHosts syntax: "this network" and the unspecified addresses (which
-// Linux dials as loopback), loopback, RFC 1918 private ranges, link-local
-// (169.254.169.254 is the cloud metadata service), carrier-grade NAT
-// shared space, and IPv6 unique-local and link-local. IPv4-mapped IPv6
-// addresses are checked as their IPv4 form. Config.DenyPrivate uses it.
-func PrivateNetworks() []string {
-	return []string{
-		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-		"172.16.0.0/12", "192.168.0.0/16", "::/128", "::1/128", "fc00::/7", "fe80::/10",
-	}
 }
 
 // Close closes the connections kept alive for later sends. The Sender
@@ -162,65 +138,6 @@ func (s *Sender) Close() {
 
 // Timeout returns the per-attempt timeout in force.
 func (s *Sender) Timeout() time.Duration { return s.cfg.Timeout }
-
-func parseHostList(which string, entries []string) (names []string, nets []*net.IPNet, err error) {
-	for _, e := range entries {
-		e = strings.ToLower(strings.TrimSpace(e))
-		switch {
-		case e == "":
-			continue
-		case strings.Contains(e, "/"):
-			_, n, perr := net.ParseCIDR(e)
-			if perr != nil {
-				return nil, nil, fmt.Errorf("webhook: %s list entry %q is not a valid CIDR range", which, e)
-			}
-			nets = append(nets, n)
-		case net.ParseIP(strings.Trim(e, "[]")) != nil:
-			ip := net.ParseIP(strings.Trim(e, "[]"))
-			bits := 128
-			if ip.To4() != nil {
-				ip, bits = ip.To4(), 32
-			}
-			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
-		case validHostPattern(e):
-			names = append(names, e)
-		default:
-			return nil, nil, fmt.Errorf("webhook: %s list entry %q is neither a host name, an IP address nor a CIDR range", which, e)
-		}
-	}
-	return names, nets, nil
-}
-
-func validHostPattern(e string) bool {
-	e = strings.TrimPrefix(e, "*.")
-	if e == "" || strings.ContainsAny(e, " :/?#@*") {
-		return false
-	}
-	return true
-}
-
-func matchName(patterns []string, host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	for _, p := range patterns {
-		if suffix, ok := strings.CutPrefix(p, "*."); ok {
-			if strings.HasSuffix(host, "."+suffix) {
-				return true
-			}
-		} else if host == p {
-			return true
-		}
-	}
-	return false
-}
-
-func matchIP(nets []*net.IPNet, ip net.IP) bool {
-	for _, n := range nets {
-		if n.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
 
 // Result is what the webhook answered when it answered with a status the
 // API reports rather than fails on (2xx or 3xx).
@@ -279,11 +196,6 @@ const (
 	KindCanceled    Kind = "canceled"    // the caller's context ended
 	KindSign        Kind = "sign"        // signing failed
 )
-
-// blockedError is returned from the dialer's Control hook.
-type blockedError struct{ addr, why string }
-
-func (e *blockedError) Error() string { return e.why }
 
 // Redact returns u as scheme://host/path, without query, fragment or user
 // information: the form used in every log line and error. An unparseable u
@@ -344,10 +256,10 @@ func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []
 		webhookURL = u.String()
 	}
 	host := u.Hostname()
-	if matchName(s.denyNames, host) {
-		return nil, &Error{Kind: KindBlocked, Detail: fmt.Sprintf("webhook host %s is on the outbound deny list", host)}
+	nameAllowed, blocked := s.guard.checkName(host)
+	if blocked != nil {
+		return nil, blocked
 	}
-	nameAllowed := len(s.allowNames)+len(s.allowNets) == 0 || matchName(s.allowNames, host)
 
 	var res *Result
 	var sendErr *Error
@@ -401,26 +313,7 @@ func retryable(e *Error) bool {
 func (s *Sender) client(nameAllowed bool) *http.Client {
 	dialer := &net.Dialer{
 		Timeout: s.cfg.Timeout,
-		Control: func(network, address string, _ syscall.RawConn) error {
-			h, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return &blockedError{address, "cannot check dial address " + address}
-			}
-			ip := net.ParseIP(h)
-			if ip == nil {
-				return &blockedError{address, "cannot check dial address " + address}
-			}
-			if ip4 := ip.To4(); ip4 != nil {
-				ip = ip4
-			}
-			if matchIP(s.denyNets, ip) {
-				return &blockedError{address, fmt.Sprintf("address %s is on the outbound deny list", ip)}
-			}
-			if !nameAllowed && !matchIP(s.allowNets, ip) {
-				return &blockedError{address, fmt.Sprintf("address %s is not on the outbound allow list", ip)}
-			}
-			return nil
-		},
+		Control: s.guard.control(nameAllowed),
 	}
 	tr := &http.Transport{
 		Proxy:               nil, // a proxy would hide the real destination from the allow/deny checks

@@ -247,18 +247,19 @@ type healthJSON struct {
 
 // refusedJSON counts refusals since start: requests the guard refused
 // (host, crossSite, contentType), robots and faults over their bounds,
-// and inbox streams over theirs.
+// and inbox streams and message waits over theirs.
 type refusedJSON struct {
 	guard.Counts
 	Robots  uint64 `json:"robots"`
 	Faults  uint64 `json:"faults"`
 	Streams uint64 `json:"streams"`
+	Waits   uint64 `json:"waits"`
 }
 
 func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
 	h := healthJSON{Status: "ok", Refused: refusedJSON{
 		Counts: s.guard.Counts(), Robots: s.refusedRobots.Load(), Faults: s.refusedFaults.Load(),
-		Streams: s.inbox.RefusedStreams(),
+		Streams: s.inbox.RefusedStreams(), Waits: s.refusedWaits.Load(),
 	}, Forgotten: s.remembered.forgotten.Load(), Journal: s.journal.Stats()}
 	if len(s.cfg.HealthExtra) == 0 {
 		writeJSON(w, http.StatusOK, h)
@@ -444,7 +445,19 @@ func (s *Server) adminListMessages(w http.ResponseWriter, r *http.Request) {
 	writeEntries(w, http.StatusOK, s.journal.Snapshot(f))
 }
 
+// MaxWaits is how many /_mock/messages/wait long-polls may be held at once;
+// one more is answered 503 with Retry-After (and counted in /_mock/health).
+const MaxWaits = 256
+
 func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
+	if s.waits.Add(1) > MaxWaits {
+		s.waits.Add(-1)
+		s.refusedWaits.Add(1)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "%d waits are already held, the limit; retry, or poll GET %s/messages?since=N", MaxWaits, AdminPrefix)
+		return
+	}
+	defer s.waits.Add(-1)
 	q := r.URL.Query()
 	if !checkQuery(w, q, "accessToken", "since", "delivered", "count", "timeout") {
 		return

@@ -293,3 +293,38 @@ var _ = Describe("Shutdown during a delay fault", Label("hostile"), func() {
 })
 
 func ptr[T any](v T) *T { return &v }
+
+var _ = Describe("Message waits", Label("hostile"), func() {
+	It("are bounded: one over 256 held at once is a 503 with Retry-After, counted", func() {
+		s := mockdingtalk.NewTestServer(GinkgoT())
+		ctx, cancel := context.WithCancel(context.Background())
+		DeferCleanup(cancel)
+		c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0}}
+		DeferCleanup(c.CloseIdleConnections)
+		done := make(chan struct{}, mockdingtalk.MaxWaits)
+		for range mockdingtalk.MaxWaits {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_mock/messages/wait?timeout=10m", nil)
+				if res, err := c.Do(req); err == nil {
+					res.Body.Close()
+				}
+			}()
+		}
+		Eventually(func() int {
+			res, err := checked.Get(s.URL() + "/_mock/messages/wait?timeout=1ms")
+			Expect(err).NotTo(HaveOccurred())
+			res.Body.Close()
+			return res.StatusCode
+		}).WithTimeout(10 * time.Second).Should(Equal(http.StatusServiceUnavailable))
+		Expect(refused(s)["waits"]).To(BeNumerically(">=", 1))
+		cancel()
+		for range mockdingtalk.MaxWaits {
+			Eventually(done).Should(Receive())
+		}
+		res, err := checked.Get(s.URL() + "/_mock/messages/wait?timeout=1ms")
+		Expect(err).NotTo(HaveOccurred())
+		res.Body.Close()
+		Expect(res.StatusCode).To(Equal(http.StatusRequestTimeout), "places are freed")
+	})
+})

@@ -52,6 +52,8 @@ type Server struct {
 	remembered    budget // msgUuids and signs remembered by all robots
 	refusedRobots atomic.Uint64
 	refusedFaults atomic.Uint64
+	waits         atomic.Int64 // /_mock/messages/wait requests held now
+	refusedWaits  atomic.Uint64
 
 	life      context.Context // ends at Close: releases hung and waiting handlers
 	stop      context.CancelFunc

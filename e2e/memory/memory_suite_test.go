@@ -10,10 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -26,6 +23,7 @@ import (
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/e2e/internal/binarytest"
 )
 
 func TestMemory(t *testing.T) {
@@ -36,9 +34,7 @@ func TestMemory(t *testing.T) {
 var bin string
 
 var _ = SynchronizedBeforeSuite(func() []byte {
-	path, err := gexec.Build("github.com/dingtalk-mock/mockdingtalk/cmd/mockdingtalk")
-	Expect(err).NotTo(HaveOccurred())
-	return []byte(path)
+	return []byte(binarytest.Build())
 }, func(path []byte) { bin = string(path) })
 
 var _ = SynchronizedAfterSuite(func() {}, gexec.CleanupBuildArtifacts)
@@ -47,50 +43,6 @@ const (
 	secret = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
 	maxRSS = 150 << 20
 )
-
-// start runs the binary on a free loopback port and returns its base URL
-// and process id.
-func start() (string, int) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	addr := ln.Addr().String()
-	Expect(ln.Close()).To(Succeed())
-	cmd := exec.Command(bin, "-listen", addr)
-	for _, kv := range os.Environ() { // the defaults, whatever the caller's shell sets
-		if !strings.HasPrefix(kv, "MOCKDINGTALK_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	session, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(func() { session.Interrupt().Wait(5 * time.Second) })
-	base := "http://" + addr
-	Eventually(func() error {
-		resp, err := http.Get(base + "/_mock/health")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}).Should(Succeed())
-	return base, cmd.Process.Pid
-}
-
-// rss is the process's resident set and its peak, from /proc.
-func rss(pid int) (now, peak int64) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	Expect(err).NotTo(HaveOccurred())
-	for _, line := range strings.Split(string(data), "\n") {
-		key, val, _ := strings.Cut(line, ":")
-		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
-		switch key {
-		case "VmRSS":
-			now = kb << 10
-		case "VmHWM":
-			peak = kb << 10
-		}
-	}
-	return now, peak
-}
 
 type healthAnswer struct {
 	Journal struct {
@@ -111,7 +63,8 @@ var _ = Describe("the journal under hostile sends", Label("memory"), func() {
 	})
 
 	It("keeps RSS under 150 MB through 2,000 huge sends and a full listing, and says what it dropped and cut", func() {
-		base, pid := start()
+		p := binarytest.Start(bin)
+		base := p.Base
 		resp, err := http.Post(base+"/_mock/robots", "application/json",
 			strings.NewReader(`{"name":"hostile","secret":"`+secret+`","rateLimitPerMinute":0}`))
 		Expect(err).NotTo(HaveOccurred())
@@ -164,7 +117,7 @@ var _ = Describe("the journal under hostile sends", Label("memory"), func() {
 			Expect(err).NotTo(HaveOccurred())
 		}
 
-		after, _ := rss(pid)
+		after, _ := p.RSS()
 		Expect(after).To(BeNumerically("<", maxRSS), "RSS after the sends")
 		var h healthAnswer
 		resp, err = client.Get(base + "/_mock/health")
@@ -215,7 +168,7 @@ var _ = Describe("the journal under hostile sends", Label("memory"), func() {
 		Expect(e.Truncated).To(HaveKeyWithValue("headerBytes", BeNumerically(">", 120<<10)))
 		Expect(e.Headers).To(HaveKey("Content-Type"))
 
-		now, peak := rss(pid)
+		now, peak := p.RSS()
 		Expect(now).To(BeNumerically("<", maxRSS), "RSS after the listing")
 		Expect(peak).To(BeNumerically("<", maxRSS), "peak RSS")
 		fmt.Fprintf(GinkgoWriter, "RSS after sends %d MB, after listing (%d pages) %d MB, peak %d MB; journal %d entries, %d dropped\n",

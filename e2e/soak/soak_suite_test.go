@@ -14,19 +14,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gexec"
+
+	"github.com/dingtalk-mock/mockdingtalk/e2e/internal/binarytest"
 )
 
 func TestSoak(t *testing.T) {
@@ -37,45 +34,18 @@ func TestSoak(t *testing.T) {
 var bin string
 
 var _ = SynchronizedBeforeSuite(func() []byte {
-	path, err := gexec.Build("github.com/dingtalk-mock/mockdingtalk/cmd/mockdingtalk")
-	Expect(err).NotTo(HaveOccurred())
-	return []byte(path)
+	return []byte(binarytest.Build())
 }, func(path []byte) { bin = string(path) })
 
 var _ = SynchronizedAfterSuite(func() {}, gexec.CleanupBuildArtifacts)
 
 // proc is the binary under test.
-type proc struct {
-	base    string
-	pid     int
-	session *gexec.Session
-}
+type proc struct{ *binarytest.Process }
 
-// startBinary runs the binary with args on a free loopback port, without
-// the caller's MOCKDINGTALK_* settings.
+// startBinary runs the binary with args (binarytest.Start), logging errors only.
 func startBinary(args ...string) *proc {
 	GinkgoHelper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	addr := ln.Addr().String()
-	Expect(ln.Close()).To(Succeed())
-	cmd := exec.Command(bin, append([]string{"-listen", addr, "-log-level", "error"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MOCKDINGTALK_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	session, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
-	Expect(err).NotTo(HaveOccurred())
-	p := &proc{base: "http://" + addr, pid: cmd.Process.Pid, session: session}
-	Eventually(func() error {
-		resp, err := http.Get(p.base + "/_mock/health")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}, 20*time.Second).Should(Succeed())
-	return p
+	return &proc{binarytest.Start(bin, append([]string{"-log-level", "error"}, args...)...)}
 }
 
 // figures is what the soak watches.
@@ -100,7 +70,7 @@ type health struct {
 func (p *proc) health() health {
 	GinkgoHelper()
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
-	resp, err := c.Get(p.base + "/_mock/health")
+	resp, err := c.Get(p.Base + "/_mock/health")
 	Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
 	var h health
@@ -112,21 +82,8 @@ func (p *proc) health() health {
 // from /_mock/health (the health request's own goroutine included).
 func (p *proc) figures() figures {
 	GinkgoHelper()
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.pid))
-	Expect(err).NotTo(HaveOccurred())
-	f := figures{fds: len(fds), goroutines: p.health().Process.Goroutines}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
-	Expect(err).NotTo(HaveOccurred())
-	for _, line := range strings.Split(string(data), "\n") {
-		key, val, _ := strings.Cut(line, ":")
-		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
-		switch key {
-		case "VmRSS":
-			f.rss = kb << 10
-		case "VmHWM":
-			f.peak = kb << 10
-		}
-	}
+	f := figures{fds: p.FDs(), goroutines: p.health().Process.Goroutines}
+	f.rss, f.peak = p.RSS()
 	return f
 }
 

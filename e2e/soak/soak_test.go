@@ -72,11 +72,11 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 
 		p = startBinary("-sns-async", "-sns-webhook-timeout", "2s", "-shutdown-timeout", "2s")
 		DeferCleanup(func() {
-			p.session.Terminate()
-			Eventually(p.session, 10*time.Second).Should(gexec.Exit(0), "a clean shutdown after the soak")
+			p.Session.Terminate()
+			Eventually(p.Session, 10*time.Second).Should(gexec.Exit(0), "a clean shutdown after the soak")
 		})
 		c := client()
-		resp, err := c.Post(p.base+"/_mock/robots", "application/json",
+		resp, err := c.Post(p.Base+"/_mock/robots", "application/json",
 			strings.NewReader(`{"name":"soak","secret":"`+secret+`","rateLimitPerMinute":0}`))
 		Expect(err).NotTo(HaveOccurred())
 		var robot struct {
@@ -91,7 +91,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 		resp, err = c.Post(u, "application/json", strings.NewReader(`{"msgtype":"text","text":{"content":"warm"}}`))
 		Expect(err).NotTo(HaveOccurred())
 		drain(resp)
-		login(c, p.base, "password")
+		login(c, p.Base, "password")
 		c.CloseIdleConnections()
 		Eventually(p.figures).Should(WithTransform(func(f figures) int { return f.fds }, BeNumerically("<=", p.figures().fds)))
 		baseline = p.figures()
@@ -149,7 +149,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 		}
 		since, pages := uint64(0), 0
 		for {
-			resp, err := c.Get(p.base + "/_mock/messages?since=" + strconv.FormatUint(since, 10))
+			resp, err := c.Get(p.Base + "/_mock/messages?since=" + strconv.FormatUint(since, 10))
 			Expect(err).NotTo(HaveOccurred())
 			var page struct {
 				More      bool   `json:"more"`
@@ -164,7 +164,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 			since = page.NextSince
 			Expect(pages).To(BeNumerically("<", 100))
 		}
-		req, _ := http.NewRequest(http.MethodDelete, p.base+"/_mock/messages", nil)
+		req, _ := http.NewRequest(http.MethodDelete, p.Base+"/_mock/messages", nil)
 		resp, err := c.Do(req)
 		Expect(err).NotTo(HaveOccurred())
 		drain(resp)
@@ -173,7 +173,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 	})
 
 	It("closes 400 idle connections it never got a request on", func() {
-		conns := dialN(p.base, 400)
+		conns := dialN(p.Base, 400)
 		Eventually(func() int { return p.figures().fds }).Should(BeNumerically(">=", baseline.fds+300), "the server holds them")
 		for _, c := range conns {
 			c.Close()
@@ -182,7 +182,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 	})
 
 	It("cuts off 200 slowloris connections at ReadHeaderTimeout", func() {
-		conns := dialN(p.base, 200)
+		conns := dialN(p.Base, 200)
 		for _, c := range conns {
 			_, err := io.WriteString(c, "POST /robot/send?access_token=x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
 			Expect(err).NotTo(HaveOccurred())
@@ -204,7 +204,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 			if err == nil { // or the server closed the upload early
 				Expect(drain(resp)).To(ContainSubstring(`"errcode":460101`))
 			}
-			resp, err = c.Post(p.base+"/_mock/faults", "application/json", io.LimitReader(zeros{}, 5<<20))
+			resp, err = c.Post(p.Base+"/_mock/faults", "application/json", io.LimitReader(zeros{}, 5<<20))
 			if err == nil {
 				Expect(resp.StatusCode).To(Equal(http.StatusRequestEntityTooLarge))
 				drain(resp)
@@ -243,7 +243,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 		refused := 0
 		c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0}}
 		for range 150 {
-			resp, err := c.Get(p.base + "/_inbox/events")
+			resp, err := c.Get(p.Base + "/_inbox/events")
 			Expect(err).NotTo(HaveOccurred())
 			if resp.StatusCode == http.StatusOK {
 				open = append(open, resp)
@@ -267,7 +267,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 		c := client()
 		codes := map[string]int{}
 		for range 600 {
-			codes[loginCode(c, p.base, "password")]++
+			codes[loginCode(c, p.Base, "password")]++
 		}
 		Expect(codes).To(HaveKeyWithValue("", BeNumerically(">=", 498)), "the warm-up's session counts too")
 		Expect(codes).To(HaveKeyWithValue("ID.1006", BeNumerically(">=", 100)))
@@ -281,7 +281,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 		url := "http://" + silent.Addr().String() + "/robot/send?access_token=t"
 		accepted, refused := 0, 0
 		for range 200 {
-			req, _ := http.NewRequest(http.MethodPost, p.base+"/zstack/v1/sns/application-endpoints/ding-talk/test-connection",
+			req, _ := http.NewRequest(http.MethodPost, p.Base+"/zstack/v1/sns/application-endpoints/ding-talk/test-connection",
 				strings.NewReader(`{"params":{"testMsg":"hi","url":"`+url+`"}}`))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "OAuth "+session)
@@ -307,7 +307,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 		c := client()
 		codes := map[string]int{}
 		for range 50 {
-			codes[loginCode(c, p.base, "wrong")]++
+			codes[loginCode(c, p.Base, "wrong")]++
 		}
 		// 5 failures lock the account for 1 s (2 s after a 6th, …); on a
 		// slow machine a lock may pass during the loop.
@@ -321,7 +321,7 @@ var _ = Describe("the binary under abuse", Label("soak"), Ordered, func() {
 	It("refuses 600 cross-site and DNS-rebinding requests, changing nothing", func() {
 		c := client()
 		for i := range 600 {
-			req, _ := http.NewRequest(http.MethodPost, p.base+"/_mock/reset", strings.NewReader("a=b"))
+			req, _ := http.NewRequest(http.MethodPost, p.Base+"/_mock/reset", strings.NewReader("a=b"))
 			if i%2 == 0 {
 				req.Header.Set("Origin", "http://evil.example")
 				req.Header.Set("Sec-Fetch-Site", "cross-site")

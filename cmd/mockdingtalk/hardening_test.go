@@ -96,6 +96,13 @@ var _ = Describe("hostile callers", Label("hostile"), func() {
 		}
 	})
 
+	It("answers the admin API under the name -listen gives, not only its address", func() {
+		Expect(listenNames("mock.ci.acme.com:8090")).To(Equal([]string{"mock.ci.acme.com"}))
+		Expect(listenNames("127.0.0.1:8090")).To(BeEmpty())
+		Expect(listenNames("[::1]:8090")).To(BeEmpty())
+		Expect(listenNames(":8090")).To(BeEmpty())
+	})
+
 	It("warns when listening remotely without an admin token or the SNS deny preset", func() {
 		in := start([]string{"-listen", "0.0.0.0:0", "-allow-remote"}, nil)
 		Eventually(in.stderr).Should(gbytes.Say("without -admin-token"))

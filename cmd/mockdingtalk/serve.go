@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		FreezeAt:          s.FreezeAt,
 		ClockOffset:       s.ClockOffset,
 		AdminToken:        s.AdminToken,
-		AllowedHosts:      s.AllowedHosts,
+		AllowedHosts:      append(listenNames(s.Listen), s.AllowedHosts...),
 		HealthExtra: map[string]func() any{
 			"sns":     func() any { return zstack.Stats() },
 			"process": func() any { return map[string]int{"goroutines": runtime.NumGoroutine()} },
@@ -165,6 +165,17 @@ func reachableAddr(listen string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// listenNames is the host of a -listen address given as a name
+// (myhost.example.com:8090), which the admin API then answers under; none
+// for an IP address or an empty host.
+func listenNames(listen string) []string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil || host == "" || net.ParseIP(host) != nil {
+		return nil
+	}
+	return []string{host}
 }
 
 func hostOf(a net.Addr) string {

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -192,9 +193,9 @@ func (r Robot) RateLimit() int {
 // LogValue logs the robot with its secret masked.
 func (r Robot) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("accessToken", maskToken(r.AccessToken)),
+		slog.String("accessToken", redact.Short(r.AccessToken)),
 		slog.String("name", r.Name),
-		slog.String("secret", MaskSecret(r.Secret)),
+		slog.String("secret", redact.Secret(r.Secret)),
 		slog.Any("keywords", r.Keywords),
 		slog.Any("ipAllowlist", r.IPAllowlist),
 		slog.Int("rateLimitPerMinute", r.RateLimit()),
@@ -367,21 +368,4 @@ func (c Config) validate() error {
 		}
 	}
 	return nil
-}
-
-// MaskSecret returns a loggable form of a secret (dingtalk.MaskSecret),
-// such as "SEC…(67 chars)"; an empty one is "(none)".
-func MaskSecret(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return dingtalk.MaskSecret(s)
-}
-
-// maskToken shortens an access token for logs.
-func maskToken(t string) string {
-	if len(t) <= 12 {
-		return t
-	}
-	return t[:8] + "…"
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 )
 
 // FaultKind is what an injected fault does to a request.
@@ -294,7 +295,7 @@ func (s *Server) AddFault(f Fault) (Fault, error) {
 		s.refusedFaults.Add(1)
 		return Fault{}, err
 	}
-	s.log.Debug("fault added", "id", f.ID, "kind", f.Kind, "accessToken", maskToken(f.AccessToken))
+	s.log.Debug("fault added", "id", f.ID, "kind", f.Kind, "accessToken", redact.Short(f.AccessToken))
 	return f, nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/diagnose"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -509,7 +510,7 @@ func (s *Server) record(sr *sendRequest, reason dingtalk.Reason, resp journal.Re
 	}
 	attrs := []slog.Attr{
 		slog.Uint64("seq", seq),
-		slog.String("accessToken", maskToken(sr.query.token)),
+		slog.String("accessToken", redact.Short(sr.query.token)),
 		slog.String("remote", sr.remote),
 		slog.String("reason", string(reason)),
 		slog.Int("errcode", resp.ErrCode),

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/sns/store"
 )
 
@@ -144,8 +144,8 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.storeErr("save the endpoint", err))
 		return
 	}
-	s.log.Info("sns: endpoint created", "uuid", ep.UUID, "name", ep.Name, "url", redactURL(ep.URL),
-		"secret", dingtalk.MaskSecret(ep.Secret), "atPersons", len(persons))
+	s.log.Info("sns: endpoint created", "uuid", ep.UUID, "name", ep.Name, "url", redact.URL(ep.URL),
+		"secret", redact.Secret(ep.Secret), "atPersons", len(persons))
 	writeInventory(w, s.endpointInventory(ep, persons))
 }
 
@@ -226,7 +226,7 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.storeErr("read at-persons", err))
 		return
 	}
-	s.log.Info("sns: endpoint updated", "uuid", ep.UUID, "url", redactURL(ep.URL), "secret", dingtalk.MaskSecret(ep.Secret))
+	s.log.Info("sns: endpoint updated", "uuid", ep.UUID, "url", redact.URL(ep.URL), "secret", redact.Secret(ep.Secret))
 	writeInventory(w, s.endpointInventory(ep, persons))
 }
 

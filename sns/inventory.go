@@ -5,7 +5,7 @@ package sns
 import (
 	"time"
 
-	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/sns/store"
 )
 
@@ -75,7 +75,7 @@ func (s *Server) atPersonInventory(p store.AtPerson) AtPersonInventory {
 func (s *Server) endpointInventory(e store.Endpoint, persons []store.AtPerson) EndpointInventory {
 	app := s.applicationEndpointInventory(e)
 	inv := EndpointInventory{
-		endpointHead: app.endpointHead, URL: e.URL, AtAll: e.AtAll, Secret: dingtalk.MaskSecret(e.Secret),
+		endpointHead: app.endpointHead, URL: e.URL, AtAll: e.AtAll, Secret: redact.Secret(e.Secret),
 		AtPersonPhoneNumbers: []string{}, AtPersonList: []AtPersonInventory{}, inventoryDates: app.inventoryDates,
 	}
 	for _, p := range persons {

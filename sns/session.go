@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 )
 
 type session struct {
@@ -236,7 +238,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.failures.succeeded(*p.AccountName, remote)
-	s.log.Info("sns: login", "accountName", *p.AccountName, "session", maskSession(sess.uuid))
+	s.log.Info("sns: login", "accountName", *p.AccountName, "session", redact.Short(sess.uuid))
 	writeInventory(w, SessionInventory{
 		UUID: sess.uuid, AccountUUID: sess.accountUUID, UserUUID: sess.accountUUID,
 		ExpiredDate: s.zstackDate(sess.expires), CreateDate: s.zstackDate(sess.created),
@@ -301,12 +303,4 @@ func remoteHost(r *http.Request) string {
 		return host
 	}
 	return r.RemoteAddr
-}
-
-// maskSession shortens a session uuid for logs.
-func maskSession(uuid string) string {
-	if len(uuid) <= 8 {
-		return "…"
-	}
-	return uuid[:8] + "…"
 }

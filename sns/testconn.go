@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/sns/store"
 	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
@@ -171,14 +172,14 @@ func (s *Server) testConnection(ctx context.Context, p *TestConnectionParams) (*
 		if !errors.As(err, &we) {
 			return nil, internalErr("%v", err)
 		}
-		s.log.Warn("sns: test-connection failed", "url", redactURL(target), "signed", secret != "", "kind", string(we.Kind), "detail", we.Detail)
+		s.log.Warn("sns: test-connection failed", "url", redact.URL(target), "signed", secret != "", "kind", string(we.Kind), "detail", we.Detail)
 		switch we.Kind {
 		case webhook.KindBlocked, webhook.KindInvalidURL:
 			return nil, argErr("%s", we.Detail)
 		}
 		return nil, internalErr("%s", we.Detail)
 	}
-	s.log.Info("sns: test-connection", "url", redactURL(target), "signed", secret != "", "status", res.Status,
+	s.log.Info("sns: test-connection", "url", redact.URL(target), "signed", secret != "", "status", res.Status,
 		"connected", res.Connected, "errcode", res.ErrCode(), "endpointUuid", ptrOr(p.EndpointUUID))
 	return &TestConnectionResult{Success: true, Connected: res.Connected, WebhookResp: res.Resp}, nil
 }
@@ -208,6 +209,3 @@ func ptrOr(p *string) string {
 	}
 	return *p
 }
-
-// redactURL is the only form of a webhook URL that goes to logs.
-func redactURL(u string) string { return webhook.Redact(u) }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
@@ -198,7 +199,7 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Value.Kind() == slog.KindString && strings.Contains(strings.ToLower(a.Key), "secret") &&
 				!strings.Contains(a.Value.String(), "…") { // not masked already
-				return slog.String(a.Key, mockdingtalk.MaskSecret(a.Value.String()))
+				return slog.String(a.Key, redact.Secret(a.Value.String()))
 			}
 			return a
 		},

@@ -38,6 +38,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
@@ -588,12 +589,12 @@ func (h *Harness) do(ctx context.Context, method, target string, body []byte, au
 			err = fmt.Errorf("%w within %s", ErrNoAnswer, h.cfg.CallTimeout)
 		}
 		h.evidence().add("← %v", err)
-		return nil, fmt.Errorf("%s %s: %w", method, redact(target), err)
+		return nil, fmt.Errorf("%s %s: %w", method, redact.URL(target), err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: read the answer: %w", method, redact(target), err)
+		return nil, fmt.Errorf("%s %s: read the answer: %w", method, redact.URL(target), err)
 	}
 	a := &Answer{Status: resp.StatusCode, Header: resp.Header, Body: data}
 	h.evidence().add("← %s", a.Describe())
@@ -603,12 +604,6 @@ func (h *Harness) do(ctx context.Context, method, target string, body []byte, au
 // ErrNoAnswer is wrapped by a call's error when the target gave no final
 // answer within Config.CallTimeout.
 var ErrNoAnswer = errors.New("no answer")
-
-// redact drops the query (which may hold an access token) from a URL.
-func redact(u string) string {
-	base, _, _ := strings.Cut(u, "?")
-	return base
-}
 
 // freshSession logs in again when the harness's own session is about to
 // expire: against a remote target with Config.SessionTTL set (a short

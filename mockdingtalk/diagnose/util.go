@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 )
 
 // param is one name=value pair of a query, as sent and as decoded once.
@@ -113,10 +113,10 @@ func shortToken(t string) string {
 	return fmt.Sprintf("%s...(%d chars)", strconv.Quote(t[:8]), len(t))
 }
 
-// maskSecret is dingtalk.MaskSecret in ASCII (hints travel in a header):
+// maskSecret is redact.Secret in ASCII (hints travel in a header):
 // SEC...(67 chars).
 func maskSecret(s string) string {
-	return strings.Replace(dingtalk.MaskSecret(s), "…", "...", 1)
+	return strings.Replace(redact.Secret(s), "…", "...", 1)
 }
 
 // duration words d (made positive) in minutes for under three hours,

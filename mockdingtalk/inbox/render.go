@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
 
@@ -30,13 +31,6 @@ type robotView struct {
 	Known bool
 }
 
-func shortToken(t string) string {
-	if utf8.RuneCountInString(t) <= 10 {
-		return t
-	}
-	return string([]rune(t)[:8]) + "…"
-}
-
 func colorOf(token string) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(token))
@@ -44,7 +38,7 @@ func colorOf(token string) int {
 }
 
 func viewRobot(r Robot) robotView {
-	v := robotView{Token: r.AccessToken, Name: r.Name, Short: shortToken(r.AccessToken),
+	v := robotView{Token: r.AccessToken, Name: r.Name, Short: redact.Short(r.AccessToken),
 		Color: colorOf(r.AccessToken), WebhookURL: r.WebhookURL, Secret: r.Secret, Known: true}
 	if v.Name == "" {
 		v.Name = "Robot " + v.Short
@@ -67,7 +61,7 @@ func (idx robotIndex) get(token string) robotView {
 	if v, ok := idx[token]; ok {
 		return v
 	}
-	v := robotView{Token: token, Short: shortToken(token), Color: colorOf(token)}
+	v := robotView{Token: token, Short: redact.Short(token), Color: colorOf(token)}
 	switch token {
 	case "":
 		v.Name = "No access_token"

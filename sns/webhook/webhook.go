@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 )
 
 // Defaults used when the matching Config field is zero.
@@ -197,17 +198,6 @@ const (
 	KindSign        Kind = "sign"        // signing failed
 )
 
-// Redact returns u as scheme://host/path, without query, fragment or user
-// information: the form used in every log line and error. An unparseable u
-// gives "<invalid url>".
-func Redact(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || p.Host == "" {
-		return "<invalid url>"
-	}
-	return (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: p.Path}).String()
-}
-
 // escapeQuery percent-encodes the bytes of a raw query that RFC 3986 does
 // not allow there, keeping valid %XX escapes and every delimiter as they
 // are, so the parameters keep their meaning.
@@ -243,7 +233,7 @@ func (s *Sender) Send(ctx context.Context, webhookURL, secret string, msg *dingt
 
 // SendRaw is Send for a body that is already encoded.
 func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []byte) (*Result, error) {
-	redacted := Redact(webhookURL)
+	redacted := redact.URL(webhookURL)
 	u, err := url.Parse(webhookURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s is not an absolute http or https URL", redacted)}

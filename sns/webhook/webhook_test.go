@@ -390,12 +390,6 @@ var _ = Describe("Sender", func() {
 		})
 	})
 
-	It("redacts urls to scheme://host/path", func() {
-		Expect(webhook.Redact("https://oapi.dingtalk.com/robot/send?access_token=" + token + "&sign=x")).To(Equal("https://oapi.dingtalk.com/robot/send"))
-		Expect(webhook.Redact("https://user:pw@host/p#frag")).To(Equal("https://host/p"))
-		Expect(webhook.Redact("::")).To(Equal("<invalid url>"))
-	})
-
 	It("never logs the secret or the access token", func() {
 		var buf bytes.Buffer
 		_, srv := startRecorder(func(w http.ResponseWriter, _ *http.Request) {

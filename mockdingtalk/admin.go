@@ -46,6 +46,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	r.Path("/faults/{id}").Handler(noQuery(methods{http.MethodGet: s.adminGetFault, http.MethodDelete: s.adminDeleteFault}))
 	r.Path("/clock").Handler(noQuery(methods{http.MethodGet: s.adminGetClock, http.MethodPut: s.adminPutClock}))
 	r.Path("/reset").Handler(noQuery(methods{http.MethodPost: s.adminReset}))
+	s.appAdminRoutes(r)
 	r.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no admin endpoint at %s", r.URL.Path)
 	})
@@ -405,9 +406,10 @@ func writeEntries(w http.ResponseWriter, status int, snap *journal.Snapshot) {
 	_ = bw.Flush()
 }
 
-// parseFilter reads accessToken, since, limit and delivered.
+// parseFilter reads accessToken, appKey, openConversationId, since, limit
+// and delivered.
 func parseFilter(q url.Values) (journal.Filter, error) {
-	f := journal.Filter{AccessToken: q.Get("accessToken")}
+	f := journal.Filter{AccessToken: q.Get("accessToken"), AppKey: q.Get("appKey"), Conversation: q.Get("openConversationId")}
 	if v := q.Get("since"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -434,7 +436,7 @@ func parseFilter(q url.Values) (journal.Filter, error) {
 
 func (s *Server) adminListMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if !checkQuery(w, q, "accessToken", "since", "limit", "delivered") {
+	if !checkQuery(w, q, "accessToken", "appKey", "openConversationId", "since", "limit", "delivered") {
 		return
 	}
 	f, err := parseFilter(q)
@@ -459,7 +461,7 @@ func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.waits.Add(-1)
 	q := r.URL.Query()
-	if !checkQuery(w, q, "accessToken", "since", "delivered", "count", "timeout") {
+	if !checkQuery(w, q, "accessToken", "appKey", "openConversationId", "since", "delivered", "count", "timeout") {
 		return
 	}
 	f, err := parseFilter(q)

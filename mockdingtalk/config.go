@@ -16,6 +16,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -65,6 +66,10 @@ type Config struct {
 	// Robots exist from the start (and again after Reset). A robot without
 	// an AccessToken gets a generated one, fixed for the server's life.
 	Robots []Robot
+	// Apps and Groups are the app robot API's apps and groups from the
+	// start (and again after Reset); see package approbot.
+	Apps   []approbot.App
+	Groups []approbot.Group
 	// Logger receives one record per request to the robot API (Debug when
 	// delivered, Info when rejected, with the hint). Nil discards logs.
 	// Secrets are never logged.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -40,6 +41,7 @@ type Server struct {
 	faults      *faultSet
 	inbox       *inbox.Inbox
 	guard       *guard.Policy
+	apps        *approbot.Service // the app robot API
 	handler     http.Handler
 
 	mu     sync.RWMutex
@@ -101,6 +103,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.resetRobots()
 	s.clock.startAt(cfg)
+	if err := s.newAppRobots(cfg); err != nil {
+		return nil, err
+	}
 	hosts := append([]string{}, cfg.AllowedHosts...)
 	if cfg.PublicURL != "" {
 		hosts = append(hosts, cfg.PublicURL)
@@ -168,6 +173,7 @@ func (s *Server) routes() http.Handler {
 	// gets here (see ServeHTTP).
 	r := mux.NewRouter().SkipClean(true)
 	r.MatcherFunc(isRobotPath).HandlerFunc(s.handleSend)
+	s.apps.Routes(r)
 	admin := r.PathPrefix(AdminPrefix).Subrouter()
 	s.adminRoutes(admin)
 	admin.Use(s.guardAdmin, s.requireAdminToken, parsableQuery)
@@ -201,6 +207,8 @@ func (s *Server) URL() string {
 func (s *Server) Config() Config {
 	c := s.cfg
 	c.Robots = append([]Robot(nil), c.Robots...)
+	c.Apps = append([]approbot.App(nil), c.Apps...)
+	c.Groups = append([]approbot.Group(nil), c.Groups...)
 	return c
 }
 
@@ -266,6 +274,7 @@ func (s *Server) Reset() {
 	s.journal.Clear()
 	s.faults.clear()
 	s.clock.startAt(s.cfg)
+	s.apps.Reset()
 }
 
 // Close stops the listener (if any), closes open connections and releases

@@ -69,6 +69,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		JournalCap:        s.JournalCap,
 		JournalMaxBytes:   s.JournalMaxBytes,
 		Robots:            s.Robots,
+		Apps:              s.Apps,
+		Groups:            s.Groups,
 		Logger:            log,
 		PublicURL:         base,
 		TrustForwardedFor: s.TrustForwardedFor,

@@ -22,6 +22,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
@@ -78,6 +79,8 @@ type settings struct {
 	FreezeAt          time.Time
 	ClockOffset       time.Duration
 	Robots            []mockdingtalk.Robot
+	Apps              []approbot.App
+	Groups            []approbot.Group
 	// DefaultRobot is true when no robot was configured and the binary
 	// created the documented default one.
 	DefaultRobot bool
@@ -374,6 +377,33 @@ type fileConfig struct {
 	TrustForwardedFor     bool          `yaml:"trustForwardedFor"`
 	Clock                 *fileClock    `yaml:"clock"`
 	Robots                []fileRobot   `yaml:"robots"`
+	Apps                  []fileApp     `yaml:"apps"`
+	Groups                []fileGroup   `yaml:"groups"`
+}
+
+// fileApp is one app robot (package approbot); keys as in the admin API.
+type fileApp struct {
+	AppKey      string `yaml:"appKey"`
+	AppSecret   string `yaml:"appSecret"`
+	RobotCode   string `yaml:"robotCode"`
+	Name        string `yaml:"name"`
+	CallbackURL string `yaml:"callbackURL"`
+}
+
+// fileGroup is one group of the app robot API, with its members and the
+// app robots in it.
+type fileGroup struct {
+	OpenConversationID string       `yaml:"openConversationId"`
+	Title              string       `yaml:"title"`
+	Members            []fileMember `yaml:"members"`
+	RobotCodes         []string     `yaml:"robotCodes"`
+}
+
+// fileMember is a person in a group.
+type fileMember struct {
+	StaffID string `yaml:"staffId"`
+	Name    string `yaml:"name"`
+	Mobile  string `yaml:"mobile"`
 }
 
 // fileClock starts the fake's clock somewhere other than now.
@@ -405,7 +435,10 @@ type fileAccount struct {
 
 // knownKeys lists the YAML keys of each config struct, for error messages.
 var knownKeys = map[string]string{
-	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, journalMaxBytes, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, allowedHosts, trustForwardedFor, clock, robots, accounts",
+	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, journalMaxBytes, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, allowedHosts, trustForwardedFor, clock, robots, accounts, apps, groups",
+	"fileApp":     "appKey, appSecret, robotCode, name, callbackURL",
+	"fileGroup":   "openConversationId, title, members, robotCodes",
+	"fileMember":  "staffId, name, mobile",
 	"fileAccount": "name, password, passwordSHA512",
 	"fileClock":   "frozenAt, offset",
 	"fileRobot":   "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",
@@ -524,6 +557,16 @@ func (cf *configFile) apply(s *settings) error {
 			Keywords: r.Keywords, IPAllowlist: r.IPAllowlist,
 			RateLimitPerMinute: r.RateLimitPerMinute, Disabled: r.Disabled,
 		})
+	}
+	for _, a := range c.Apps {
+		s.Apps = append(s.Apps, approbot.App(a))
+	}
+	for _, g := range c.Groups {
+		members := make([]approbot.Member, 0, len(g.Members))
+		for _, m := range g.Members {
+			members = append(members, approbot.Member(m))
+		}
+		s.Groups = append(s.Groups, approbot.Group{OpenConversationID: g.OpenConversationID, Title: g.Title, Members: members, RobotCodes: g.RobotCodes})
 	}
 	return nil
 }

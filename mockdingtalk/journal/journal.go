@@ -53,6 +53,11 @@ type Entry struct {
 	Path        string      `json:"path"`
 	RawQuery    string      `json:"rawQuery"`
 	Header      http.Header `json:"headers"`
+	// AppKey and Conversation are set on requests to the app robot API
+	// (package approbot): the app the request acted for, and the group
+	// (openConversationId) a group message went to.
+	AppKey       string `json:"appKey,omitempty"`
+	Conversation string `json:"openConversationId,omitempty"`
 	// Body is the request body exactly as received (up to the read limit).
 	Body       []byte `json:"-"`
 	RemoteAddr string `json:"remoteAddr"`
@@ -225,6 +230,10 @@ func joinBody(s *string, b64 string) ([]byte, error) {
 type Filter struct {
 	// AccessToken, if set, keeps only that robot's entries.
 	AccessToken string
+	// AppKey and Conversation, if set, keep only the app robot API's
+	// entries for that app and that group (openConversationId).
+	AppKey       string
+	Conversation string
 	// Since keeps only entries with a Seq greater than it.
 	Since uint64
 	// Delivered, if set, keeps only delivered (true) or undelivered
@@ -238,7 +247,9 @@ type Filter struct {
 func (f Filter) match(r *record) bool {
 	return r.seq > f.Since &&
 		(f.AccessToken == "" || string(r.part(partToken)) == f.AccessToken) &&
-		(f.Delivered == nil || r.has(flagDelivered) == *f.Delivered)
+		(f.Delivered == nil || r.has(flagDelivered) == *f.Delivered) &&
+		(f.AppKey == "" || r.appKey == f.AppKey) &&
+		(f.Conversation == "" || r.conversation == f.Conversation)
 }
 
 // Option changes how New makes a journal.

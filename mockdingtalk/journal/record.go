@@ -63,6 +63,8 @@ type record struct {
 	trail   Trail
 	trunc   Truncated
 	size    int64 // bytes charged against the journal's bound
+	// appKey and conversation: see Entry.AppKey, Entry.Conversation.
+	appKey, conversation string
 }
 
 func (r *record) has(flag uint8) bool { return r.flags&flag != 0 }
@@ -82,6 +84,7 @@ func compact(e *Entry) record {
 	r := record{
 		time: e.Time, reason: e.Reason, status: e.Response.Status, errCode: e.Response.ErrCode,
 		errMsg: e.Response.ErrMsg, checks: e.Checks, warns: e.Warnings, msg: e.Message, trail: e.Trail,
+		appKey: e.AppKey, conversation: e.Conversation,
 	}
 	for _, f := range [...]struct {
 		on   bool
@@ -125,7 +128,7 @@ func compact(e *Entry) record {
 	buf = append(buf, e.Response.Body...)
 	r.end[partResp] = uint32(len(buf))
 	r.buf = buf
-	r.size = int64(cap(buf)) + recordOverhead
+	r.size = int64(cap(buf)) + recordOverhead + int64(len(e.AppKey)+len(e.Conversation))
 	for _, c := range e.Checks {
 		r.size += int64(len(c.Name) + len(c.Detail) + 40)
 	}
@@ -245,7 +248,7 @@ func (r *record) entry() Entry {
 		Message: r.msg, Accepted: r.has(flagAccepted), Delivered: r.has(flagDelivered), Duplicate: r.has(flagDuplicate),
 		Reason: r.reason, Checks: r.checks, Warnings: r.warns, Hint: string(r.part(partHint)), Fault: string(r.part(partFault)),
 		Response: Response{Status: r.status, ErrCode: r.errCode, ErrMsg: r.errMsg},
-		Trail:    r.trail,
+		Trail:    r.trail, AppKey: r.appKey, Conversation: r.conversation,
 	}
 	if r.has(flagHeader) {
 		e.Header = decodeHeader(r.part(partHeader))

@@ -1,0 +1,154 @@
+// The app robot API (package approbot) in the fake: its apps and groups in
+// Config, the Server's handle on it, and its admin API under /_mock/apps
+// and /_mock/groups.
+package mockdingtalk
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
+)
+
+// WithApps adds app robots that exist from the start.
+func WithApps(apps ...approbot.App) Option {
+	return func(c *Config) { c.Apps = append(c.Apps, apps...) }
+}
+
+// WithGroups adds groups that exist from the start.
+func WithGroups(groups ...approbot.Group) Option {
+	return func(c *Config) { c.Groups = append(c.Groups, groups...) }
+}
+
+// AppRobots returns the app robot API's apps, groups and tokens: add and
+// remove them, or issue a token, from Go.
+func (s *Server) AppRobots() *approbot.Service { return s.apps }
+
+// newAppRobots builds the app robot API for cfg on the server's clock
+// and journal.
+func (s *Server) newAppRobots(cfg Config) error {
+	var err error
+	s.apps, err = approbot.New(approbot.Config{Apps: cfg.Apps, Groups: cfg.Groups}, s.clock.Now, s.journal)
+	var ve *approbot.ValidationError
+	if errors.As(err, &ve) {
+		return invalid(ve.Field, "%s", ve.Problem)
+	}
+	return err
+}
+
+// appAdminRoutes registers /apps and /groups on the admin subrouter.
+func (s *Server) appAdminRoutes(r *mux.Router) {
+	r.Path("/apps").Handler(noQuery(methods{http.MethodGet: s.adminListApps, http.MethodPost: s.adminAddApp}))
+	r.Path("/apps/{appKey}").Handler(noQuery(methods{http.MethodGet: s.adminGetApp, http.MethodDelete: s.adminDeleteApp}))
+	r.Path("/apps/{appKey}/token").Handler(noQuery(methods{http.MethodPost: s.adminAppToken}))
+	r.Path("/groups").Handler(noQuery(methods{http.MethodGet: s.adminListGroups, http.MethodPost: s.adminAddGroup}))
+	r.Path("/groups/{openConversationId}").Handler(noQuery(methods{http.MethodGet: s.adminGetGroup, http.MethodDelete: s.adminDeleteGroup}))
+}
+
+// writeAppErr answers an approbot error with the matching status.
+func writeAppErr(w http.ResponseWriter, err error) {
+	msg := strings.TrimPrefix(err.Error(), "approbot: ")
+	var ve *approbot.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		writeError(w, http.StatusBadRequest, "%s", msg)
+	case errors.Is(err, approbot.ErrNotFound):
+		writeError(w, http.StatusNotFound, "%s", msg)
+	case errors.Is(err, approbot.ErrExists):
+		writeError(w, http.StatusConflict, "%s", msg)
+	case errors.Is(err, approbot.ErrFull):
+		writeError(w, http.StatusInsufficientStorage, "%s", msg)
+	default:
+		writeError(w, http.StatusInternalServerError, "%s", msg)
+	}
+}
+
+func (s *Server) adminListApps(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string][]approbot.App{"apps": s.apps.Apps()})
+}
+
+func (s *Server) adminAddApp(w http.ResponseWriter, r *http.Request) {
+	var a approbot.App
+	if !decodeBody(w, r, &a, false) {
+		return
+	}
+	got, err := s.apps.AddApp(a)
+	if err != nil {
+		writeAppErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, got)
+}
+
+func (s *Server) adminGetApp(w http.ResponseWriter, r *http.Request) {
+	key := mux.Vars(r)["appKey"]
+	a, ok := s.apps.App(key)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no app has appKey %q", key)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) adminDeleteApp(w http.ResponseWriter, r *http.Request) {
+	if err := s.apps.RemoveApp(mux.Vars(r)["appKey"]); err != nil {
+		writeAppErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// appToken is the admin API's answer to POST /_mock/apps/{appKey}/token.
+type appToken struct {
+	AccessToken string    `json:"accessToken"`
+	ExpireIn    int64     `json:"expireIn"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+}
+
+func (s *Server) adminAppToken(w http.ResponseWriter, r *http.Request) {
+	t, exp, err := s.apps.Token(mux.Vars(r)["appKey"])
+	if err != nil {
+		writeAppErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, appToken{AccessToken: t, ExpireIn: int64(approbot.TokenLifetime / time.Second), ExpiresAt: exp})
+}
+
+func (s *Server) adminListGroups(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string][]approbot.Group{"groups": s.apps.Groups()})
+}
+
+func (s *Server) adminAddGroup(w http.ResponseWriter, r *http.Request) {
+	var g approbot.Group
+	if !decodeBody(w, r, &g, false) {
+		return
+	}
+	got, err := s.apps.AddGroup(g)
+	if err != nil {
+		writeAppErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, got)
+}
+
+func (s *Server) adminGetGroup(w http.ResponseWriter, r *http.Request) {
+	cid := mux.Vars(r)["openConversationId"]
+	g, ok := s.apps.Group(cid)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no group has openConversationId %q", cid)
+		return
+	}
+	writeJSON(w, http.StatusOK, g)
+}
+
+func (s *Server) adminDeleteGroup(w http.ResponseWriter, r *http.Request) {
+	if err := s.apps.RemoveGroup(mux.Vars(r)["openConversationId"]); err != nil {
+		writeAppErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 )
 
 // env turns a map into a lookupEnv function.
@@ -302,6 +303,16 @@ var _ = Describe("settings", func() {
 		Expect(s.DefaultRobot).To(BeFalse())
 	})
 
+	It("reads the app robot API's apps and groups from the config file", func() {
+		p := writeConfig("apps:\n  - appKey: dingbot-ops\n    appSecret: s3cret\n    callbackURL: http://127.0.0.1:9/bot\n" +
+			"groups:\n  - openConversationId: cidOps\n    title: ops\n    robotCodes: [dingbot-ops]\n    members:\n      - staffId: manager4220\n        name: Li Lei\n        mobile: \"13800000000\"\n")
+		s, err := loadSettings([]string{"-config", p}, env(nil), io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.Apps).To(ConsistOf(approbot.App{AppKey: "dingbot-ops", AppSecret: "s3cret", CallbackURL: "http://127.0.0.1:9/bot"}))
+		Expect(s.Groups).To(ConsistOf(approbot.Group{OpenConversationID: "cidOps", Title: "ops", RobotCodes: []string{"dingbot-ops"},
+			Members: []approbot.Member{{StaffID: "manager4220", Name: "Li Lei", Mobile: "13800000000"}}}))
+	})
+
 	It("accepts an empty config file", func() {
 		s, err := loadSettings([]string{"-config", writeConfig("# nothing yet\n")}, env(nil), io.Discard)
 		Expect(err).NotTo(HaveOccurred())
@@ -328,6 +339,10 @@ var _ = Describe("settings", func() {
 		Entry("bad era in the file", nil, nil, "\nera: klingon\n", "mockdingtalk.yaml:2 (era)", `unknown wording era "klingon"`),
 		Entry("IPv6 allowlist entry, with its line", nil, nil, "robots:\n  - name: a\n    ipAllowlist:\n      - 127.0.0.1\n      - \"::1\"\n",
 			"mockdingtalk.yaml:5: robots[0].ipAllowlist[1]", "IPv6"),
+		Entry("misspelt app key, with its line", nil, nil, "apps:\n  - appKey: a\n    appSecert: x\n",
+			`mockdingtalk.yaml:3: unknown key "appSecert"`, "appSecret"),
+		Entry("group member without a staffId, with its line", nil, nil, "groups:\n  - title: ops\n    members:\n      - name: Li Lei\n",
+			"groups[0].members[0].staffId", "is required"),
 		Entry("eleven keywords", nil, nil, "robots:\n  - keywords: [a,b,c,d,e,f,g,h,i,j,k]\n", "mockdingtalk.yaml:2: robots[0].keywords", "at most 10"),
 		Entry("bad clock offset", nil, nil, "clock:\n  offset: soon\n", "mockdingtalk.yaml:2", "clock.offset"),
 		Entry("two YAML documents", nil, nil, "listen: 127.0.0.1:0\n---\nera: cn\n", "more than one YAML document"),

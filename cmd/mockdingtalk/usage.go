@@ -59,6 +59,8 @@ func flagError(err error) error {
 var fileOnlyAbout = map[string]string{
 	"robots":            "robots (name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled)",
 	"accounts":          "accounts (SNS logins)",
+	"apps":              "apps (app robots: appKey, appSecret, robotCode, name, callbackURL)",
+	"groups":            "groups (openConversationId, title, members: staffId, name, mobile; robotCodes)",
 	"clock":             "clock (frozenAt, offset)",
 	"trustForwardedFor": "trustForwardedFor (IP allowlist reads X-Forwarded-For)",
 }
@@ -89,7 +91,10 @@ It serves on one listener, http://%[1]s unless -listen says otherwise:
   /robot/send   the fake robot webhook: POST as to https://oapi.dingtalk.com/robot/send;
                 DingTalk's checks and errcode/errmsg answers, plus an X-Mock-Hint header
   /             the inbox: each message as a DingTalk group chat shows it, live
-  %[2]s/       the admin API: robots, the request journal, faults, the clock, reset
+  /v1.0/, /gettoken
+                the app robot API (api.dingtalk.com): access tokens, group and one-to-one
+                robot messages, with DingTalk's HTTP statuses and {code, requestid, message}
+  %[2]s/       the admin API: robots, apps, groups, the request journal, faults, the clock, reset
   /zstack/v1/   ZStack's SNS DingTalk API (log in as admin / password)
 
 With no robots configured it has one built-in robot, the same on every start:

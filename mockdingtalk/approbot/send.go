@@ -6,17 +6,17 @@ package approbot
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"crypto/rand"
-	"encoding/base64"
+	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 )
 
 // Paths of the message endpoints.
@@ -124,7 +124,7 @@ func (x *exchange) authorize(w http.ResponseWriter, in *sendInput) (App, bool) {
 	app, exp, err := x.s.tokenApp(token, x.now)
 	switch err {
 	case errTokenUnknown:
-		x.reject(w, ErrInvalidToken, x.fail("token", "no access token %q was issued by this fake (tokens are %d hex characters from POST %s; a webhook robot's access_token is not one)", mask(token), 32, AccessTokenPath))
+		x.reject(w, ErrInvalidToken, x.fail("token", "no access token %q was issued by this fake (tokens are %d hex characters from POST %s; a webhook robot's access_token is not one)", redact.Short(token), 32, AccessTokenPath))
 		return App{}, false
 	case errTokenExpired:
 		x.reject(w, ErrInvalidToken, x.fail("token", "the access token expired at %s (fake clock; now %s); tokens live %s: cache them and ask again before expireIn runs out", exp.UTC().Format(time.RFC3339), x.now.UTC().Format(time.RFC3339), TokenLifetime))
@@ -321,12 +321,4 @@ func processQueryKey() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	return base64.StdEncoding.EncodeToString(b[:])
-}
-
-// mask shortens a token for hints.
-func mask(t string) string {
-	if len(t) <= 12 {
-		return t
-	}
-	return t[:8] + "…(" + strconv.Itoa(len(t)) + " chars)"
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/internal/jsonbody"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -136,52 +136,40 @@ func writeErr(w http.ResponseWriter, err error) {
 // unknown fields and trailing data. It answers the error itself and
 // returns false on failure. An empty body decodes as {} when emptyOK.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "request body is over %d bytes", maxAdminBody)
-		} else {
-			writeError(w, http.StatusBadRequest, "read request body: %v", err)
-		}
-		return false
+	e := jsonbody.Decode(w, r, v, jsonbody.Options{Limit: maxAdminBody, DisallowUnknownFields: true, AllowEmpty: emptyOK})
+	if e == nil {
+		return true
 	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		if emptyOK {
-			return true
-		}
-		writeError(w, http.StatusBadRequest, "request body is empty; want a JSON object")
-		return false
+	status := http.StatusBadRequest
+	if e.Kind == jsonbody.TooLarge {
+		status = http.StatusRequestEntityTooLarge
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "%s", describeJSONError(err))
-		return false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		writeError(w, http.StatusBadRequest, "request body has data after the JSON object")
-		return false
-	}
-	return true
+	writeError(w, status, "%s", describeBodyError(e))
+	return false
 }
 
-// describeJSONError says in plain words what is wrong with a JSON body.
-func describeJSONError(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("request body is not valid JSON (at byte %d): %v", syn.Offset, err)
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return fmt.Sprintf("request body must be a JSON object, not a %s", typ.Value)
+// describeBodyError says in plain words what is wrong with a JSON body.
+func describeBodyError(e *jsonbody.Error) string {
+	switch e.Kind {
+	case jsonbody.TooLarge:
+		return fmt.Sprintf("request body is over %d bytes", e.Limit)
+	case jsonbody.Unreadable:
+		return fmt.Sprintf("read request body: %v", e.Err)
+	case jsonbody.Empty:
+		return "request body is empty; want a JSON object"
+	case jsonbody.Trailing:
+		return "request body has data after the JSON object"
+	case jsonbody.Syntax:
+		return fmt.Sprintf("request body is not valid JSON (at byte %d): %v", e.Offset, e.Err)
+	case jsonbody.WrongType:
+		if e.Field == "" {
+			return fmt.Sprintf("request body must be a JSON object, not a %s", e.Value)
 		}
-		return fmt.Sprintf("field %q: got a JSON %s, want %s", typ.Field, typ.Value, jsonKind(typ.Type.String()))
-	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("field %q: got a JSON %s, want %s", e.Field, e.Value, jsonKind(e.Type.String()))
+	case jsonbody.Truncated:
 		return "request body is truncated JSON"
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
+	msg := strings.TrimPrefix(e.Err.Error(), "json: ")
 	if strings.HasPrefix(msg, "unknown field ") {
 		return msg + " in request body"
 	}

@@ -6,12 +6,13 @@ package sns
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/dingtalk-mock/mockdingtalk/internal/jsonbody"
 )
 
 // Error codes used by the API (ZStack's SysErrors and IdentityErrors).
@@ -152,24 +153,8 @@ func writeText(w http.ResponseWriter, status int, text string) {
 // decoded (empty, malformed, wrong JSON types, over MaxBodyBytes, trailing
 // data) is an HTTP 400 SYS.1007 error saying what is wrong.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return badRequest("the request body is larger than %d bytes", MaxBodyBytes)
-		}
-		return badRequest("cannot read the request body: %v", err)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return badRequest("the request body is empty; a JSON object is expected")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		return badRequest("%s", describeJSONError(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("the request body has data after its JSON object")
+	if e := jsonbody.Decode(w, r, v, jsonbody.Options{Limit: MaxBodyBytes}); e != nil {
+		return badRequest("%s", describeBodyError(e))
 	}
 	return nil
 }
@@ -208,21 +193,29 @@ func decodeParams[P any](w http.ResponseWriter, r *http.Request) *P {
 	return decodeWrapped(w, r, "params", func(q *paramsRequest[P]) *P { return q.Params })
 }
 
-func describeJSONError(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return fmt.Sprintf("the request body must be a JSON object, not %s", jsonKind(typ.Value))
+// describeBodyError words what is wrong with a JSON body as ZStack's
+// SYS.1007 details do.
+func describeBodyError(e *jsonbody.Error) string {
+	switch e.Kind {
+	case jsonbody.TooLarge:
+		return fmt.Sprintf("the request body is larger than %d bytes", e.Limit)
+	case jsonbody.Unreadable:
+		return fmt.Sprintf("cannot read the request body: %v", e.Err)
+	case jsonbody.Empty:
+		return "the request body is empty; a JSON object is expected"
+	case jsonbody.Trailing:
+		return "the request body has data after its JSON object"
+	case jsonbody.Syntax:
+		return fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", e.Err.Error(), e.Offset)
+	case jsonbody.WrongType:
+		if e.Field == "" {
+			return fmt.Sprintf("the request body must be a JSON object, not %s", jsonKind(e.Value))
 		}
-		return fmt.Sprintf("field[%s] must be %s, not %s", typ.Field, expectedKind(typ.Type), jsonKind(typ.Value))
-	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("field[%s] must be %s, not %s", e.Field, expectedKind(e.Type), jsonKind(e.Value))
+	case jsonbody.Truncated:
 		return "the request body is not valid JSON: it ends too early"
 	default:
-		return "the request body is not valid JSON: " + err.Error()
+		return "the request body is not valid JSON: " + e.Err.Error()
 	}
 }
 

@@ -1,0 +1,108 @@
+// Package jsonbody reads the JSON body of a request to the admin API or
+// the SNS API: one object, bounded in bytes, with nothing after it. What
+// is wrong with a body comes back as an *Error whose Kind says which
+// rule it broke, so that each API words it in its own shape (the admin
+// API's plain errors, ZStack's SYS.1007 envelope) without decoding twice.
+package jsonbody
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+)
+
+// Kind is the rule a body broke.
+type Kind int
+
+// The rules, in the order Decode checks them.
+const (
+	TooLarge   Kind = iota + 1 // over Options.Limit bytes
+	Unreadable                 // the body could not be read (Err)
+	Empty                      // no body, or only white space
+	Syntax                     // not valid JSON (Offset)
+	WrongType                  // a value of the wrong JSON type (Field, Value, Type)
+	Truncated                  // the JSON ends too early
+	Invalid                    // any other decoding error, such as an unknown field (Err)
+	Trailing                   // data after the JSON object
+)
+
+// Error is a body Decode refused.
+type Error struct {
+	Kind Kind
+	// Limit is Options.Limit, for TooLarge.
+	Limit int64
+	// Offset is the byte where a Syntax error was found.
+	Offset int64
+	// Field is the dotted path of a WrongType value, "" for the top level;
+	// Value is the JSON type found ("string", "number", "bool", "array",
+	// "object", or "number <text>" for a number out of range); Type is the
+	// Go type it was to be decoded into.
+	Field, Value string
+	Type         reflect.Type
+	// Err is the underlying error, when there is one.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("jsonbody: rule %d: %v", e.Kind, e.Err)
+	}
+	return fmt.Sprintf("jsonbody: rule %d", e.Kind)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options say how strict Decode is.
+type Options struct {
+	// Limit is the most bytes a body may have.
+	Limit int64
+	// DisallowUnknownFields refuses fields v has no place for (Invalid).
+	DisallowUnknownFields bool
+	// AllowEmpty accepts an empty body, leaving v as it is.
+	AllowEmpty bool
+}
+
+// Decode reads r's body, at most o.Limit bytes, and decodes the one JSON
+// value in it into v. It returns nil on success, else the first rule the
+// body broke.
+func Decode(w http.ResponseWriter, r *http.Request, v any, o Options) *Error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, o.Limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &Error{Kind: TooLarge, Limit: o.Limit, Err: err}
+		}
+		return &Error{Kind: Unreadable, Err: err}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		if o.AllowEmpty {
+			return nil
+		}
+		return &Error{Kind: Empty}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if o.DisallowUnknownFields {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			return &Error{Kind: Syntax, Offset: syn.Offset, Err: err}
+		case errors.As(err, &typ):
+			return &Error{Kind: WrongType, Field: typ.Field, Value: typ.Value, Type: typ.Type, Err: err}
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return &Error{Kind: Truncated, Err: err}
+		}
+		return &Error{Kind: Invalid, Err: err}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &Error{Kind: Trailing}
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+// Specs of Decode: which rule each kind of bad body breaks, and what an
+// *Error carries for the APIs to word it.
+
+package jsonbody_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/dingtalk-mock/mockdingtalk/internal/jsonbody"
+)
+
+type target struct {
+	Name  string   `json:"name"`
+	Count int      `json:"count"`
+	Tags  []string `json:"tags"`
+}
+
+func decode(body string, o jsonbody.Options) (target, *jsonbody.Error) {
+	if o.Limit == 0 {
+		o.Limit = 64
+	}
+	var v target
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	return v, jsonbody.Decode(httptest.NewRecorder(), r, &v, o)
+}
+
+var _ = Describe("Decode", func() {
+	It("decodes one object, white space around it allowed", func() {
+		v, e := decode(" {\"name\":\"a\",\"count\":2,\"tags\":[\"x\"]}\n", jsonbody.Options{})
+		Expect(e).To(BeNil())
+		Expect(v).To(Equal(target{Name: "a", Count: 2, Tags: []string{"x"}}))
+	})
+
+	DescribeTable("names the rule a body breaks",
+		func(body string, o jsonbody.Options, kind jsonbody.Kind) {
+			_, e := decode(body, o)
+			Expect(e).NotTo(BeNil())
+			Expect(e.Kind).To(Equal(kind))
+			Expect(e.Error()).NotTo(BeEmpty())
+		},
+		Entry("over the limit", `{"name":"`+strings.Repeat("a", 100)+`"}`, jsonbody.Options{}, jsonbody.TooLarge),
+		Entry("empty", "", jsonbody.Options{}, jsonbody.Empty),
+		Entry("only white space", " \n\t", jsonbody.Options{}, jsonbody.Empty),
+		Entry("not JSON", `{name}`, jsonbody.Options{}, jsonbody.Syntax),
+		Entry("a field of the wrong type", `{"count":"2"}`, jsonbody.Options{}, jsonbody.WrongType),
+		Entry("an array, not an object", `[1]`, jsonbody.Options{}, jsonbody.WrongType),
+		Entry("cut short", `{"name":"a"`, jsonbody.Options{}, jsonbody.Truncated),
+		Entry("an unknown field when they are refused", `{"nom":"a"}`, jsonbody.Options{DisallowUnknownFields: true}, jsonbody.Invalid),
+		Entry("data after the object", `{"name":"a"} {}`, jsonbody.Options{}, jsonbody.Trailing),
+	)
+
+	It("accepts an unknown field unless told not to", func() {
+		_, e := decode(`{"nom":"a"}`, jsonbody.Options{})
+		Expect(e).To(BeNil())
+	})
+
+	It("accepts an empty body when allowed, leaving the value as it is", func() {
+		v, e := decode("", jsonbody.Options{AllowEmpty: true})
+		Expect(e).To(BeNil())
+		Expect(v).To(BeZero())
+	})
+
+	It("carries what the APIs word: the limit, the byte, the field and its types", func() {
+		_, e := decode(`{"name":"`+strings.Repeat("a", 100)+`"}`, jsonbody.Options{})
+		Expect(e.Limit).To(BeEquivalentTo(64))
+		_, e = decode(`{"name" "a"}`, jsonbody.Options{})
+		Expect(e.Offset).To(BeEquivalentTo(9)) // the byte after the name
+		_, e = decode(`{"tags":[1]}`, jsonbody.Options{})
+		Expect(e.Field).To(Equal("tags"))
+		Expect(e.Value).To(Equal("number"))
+		Expect(e.Type.String()).To(Equal("string"))
+		Expect(e.Unwrap()).To(HaveOccurred())
+	})
+})

@@ -2,6 +2,7 @@
 // for every signed send (Verify, ParseMessage, Validate, Answer) and what a
 // sender does (Sign, SignURL). Names are stable so `benchstat` can compare
 // runs: go test -run='^$' -bench=. -benchmem ./dingtalk/
+
 package dingtalk_test
 
 import (

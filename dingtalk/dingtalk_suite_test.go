@@ -1,4 +1,5 @@
 // Ginkgo entry point for the dingtalk protocol package's specs.
+
 package dingtalk_test
 
 import (

@@ -1,5 +1,6 @@
 // The one table of errcodes and errmsg texts the robot webhook answers with,
 // per wording era, and the byte-exact encoding of those answers.
+
 package dingtalk
 
 import (

@@ -1,5 +1,6 @@
 // Specs for the errcode table: every reason's exact bytes in each era, as
 // the real service has been seen to answer.
+
 package dingtalk_test
 
 import (

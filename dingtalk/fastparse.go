@@ -6,6 +6,7 @@
 // where a string belongs, an unknown or repeated member, invalid UTF-8 —
 // is left to the general decoder. FuzzParseSimpleMatchesParseMessage
 // checks that both read every body the fast path accepts identically.
+
 package dingtalk
 
 import "unicode/utf8"

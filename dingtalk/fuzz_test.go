@@ -1,6 +1,7 @@
 // Fuzz targets for the protocol package: message parsing and validation,
 // sign verification and URL signing must never panic, and what they accept
 // must be self-consistent. Seeds come from the specs' real-world cases.
+
 package dingtalk
 
 import (

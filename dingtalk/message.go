@@ -1,6 +1,7 @@
 // The message bodies a client posts to /robot/send, how DingTalk decides a
 // body is incomplete (the 4XXYYY "miss param" codes), and the text the
 // keyword check scans.
+
 package dingtalk
 
 import (

@@ -1,5 +1,6 @@
 // Specs for message parsing and the schema checks that give 400105 and
 // the 4XXYYY "miss param" codes.
+
 package dingtalk_test
 
 import (

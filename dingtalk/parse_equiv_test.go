@@ -3,6 +3,7 @@
 // decoder does (json.Valid, then one json.RawMessage per member, then one
 // lenient decode per object), including repeated keys, nulls, wrong types
 // and keys in another case or spelled with escapes.
+
 package dingtalk
 
 import (

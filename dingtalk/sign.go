@@ -1,6 +1,7 @@
 // Signing ("加签") as DingTalk documents it: HMAC-SHA256 keyed by the whole
 // SEC… secret over timestamp + "\n" + secret, standard base64, URL-encoded
 // once into the query. Sign and SignURL are used by senders; Verify by the fake.
+
 package dingtalk
 
 import (

@@ -2,6 +2,7 @@
 // behind Sign, SignString and Verify must give exactly what crypto/hmac
 // gives, for every secret length (shorter, equal to and longer than the
 // 64-byte block) and every timestamp.
+
 package dingtalk
 
 import (

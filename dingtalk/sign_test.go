@@ -1,5 +1,6 @@
 // Specs for signing and verification: the test vectors of docs/dingtalk-behaviour.md, the
 // ±1 hour window, and URL signing that replaces stale parameters.
+
 package dingtalk_test
 
 import (

@@ -1,5 +1,6 @@
 // Benchmarks for Warnings: a clean message (the common case, run on every
 // send) and a hostile one near the 20000-byte limit, full of mentions.
+
 package diagnose_test
 
 import (

@@ -1,6 +1,7 @@
 // Hints about the request body and its headers: Content-Type, size, JSON
 // syntax, msgtype, missing fields, bodies shaped for WeCom, Feishu or
 // Slack, and the keyword check.
+
 package diagnose
 
 import (

@@ -1,4 +1,5 @@
 // Ginkgo suite for package diagnose.
+
 package diagnose_test
 
 import (

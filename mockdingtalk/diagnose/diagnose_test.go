@@ -1,5 +1,6 @@
 // Specs for the rejection hints: one Entry per client mistake, each request
 // built as the buggy client would build it.
+
 package diagnose_test
 
 import (

@@ -3,6 +3,7 @@
 // charset other than UTF-8 (GBK above all) where DingTalk reads UTF-8 only.
 // Each is found by looking at the bytes, and a keyword the check missed is
 // looked for again in the body decoded from the charset it was sent in.
+
 package diagnose
 
 import (

@@ -1,6 +1,7 @@
 // Fuzz targets: Hint never panics and never returns an empty or multi-line
 // hint, and Warnings never panics and is deterministic, whatever the
 // request looks like.
+
 package diagnose_test
 
 import (

@@ -1,4 +1,5 @@
 // Hints for the IP allowlist.
+
 package diagnose
 
 import (

@@ -1,6 +1,7 @@
 // Hints for signing failures (errcode 310000, sign mismatch or timestamp
 // expired). Each candidate mistake is undone and the request re-checked
 // with package dingtalk; only a variant that verifies is reported.
+
 package diagnose
 
 import (

@@ -1,5 +1,6 @@
 // Hints for the access_token: missing, unknown, a near miss of a known
 // token, or the whole webhook URL passed where the token belongs.
+
 package diagnose
 
 import (

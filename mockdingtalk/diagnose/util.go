@@ -1,5 +1,6 @@
 // Small helpers for the hints: reading a query exactly as sent, quoting
 // request values safely, masking secrets and wording durations.
+
 package diagnose
 
 import (

@@ -2,6 +2,7 @@
 // what the sender most likely meant (a mention nobody receives, markdown
 // it does not render, an at object it could not read). The answer stays
 // errcode 0, as DingTalk's does; the warnings are extra.
+
 package diagnose
 
 import (

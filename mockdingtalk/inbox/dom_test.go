@@ -1,6 +1,7 @@
 // A tiny DOM query helper for the handler-level specs: parse an HTML page
 // or fragment with golang.org/x/net/html and find elements by simple CSS
 // selectors (tag, .class, #id, [attr], [attr=value], descendants).
+
 package inbox_test
 
 import (

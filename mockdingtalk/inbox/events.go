@@ -4,6 +4,7 @@
 // events carry only sequence numbers, never message content. Streams wait
 // on change signals; none of them polls or re-reads the robot list, so an
 // idle stream costs nothing however many robots there are.
+
 package inbox
 
 import (

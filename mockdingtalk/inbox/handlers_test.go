@@ -2,6 +2,7 @@
 // filtering, the entries fragment the page polls after each event, the
 // live event stream (and that it ends with its client), clearing, the
 // embedded assets and the answers to bad requests.
+
 package inbox_test
 
 import (

@@ -4,6 +4,7 @@
 // the fake robot does. Every request the specs send goes through the
 // contracts validator, so the inbox's answers are checked against
 // openapi.yaml.
+
 package inbox_test
 
 import (

@@ -1,6 +1,7 @@
 // Handler-level specs: how the inbox renders each message type, mentions,
 // rejected and repeated requests, and that nothing a message carries can
 // become live markup or a live javascript: link.
+
 package inbox_test
 
 import (

@@ -2,6 +2,7 @@
 // fake under parallel test load), appends once the cap is reached (every
 // append drops the oldest entry), and the reads the admin API makes.
 // go test -run='^$' -bench=. -benchmem ./mockdingtalk/journal/
+
 package journal_test
 
 import (

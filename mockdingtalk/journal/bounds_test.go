@@ -2,6 +2,7 @@
 // it under MaxBytes (oldest dropped, counted), an oversized query or header
 // block is kept in part and the entry says so, and what is kept reads back
 // exactly as it was appended.
+
 package journal_test
 
 import (

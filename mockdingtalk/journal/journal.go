@@ -1,15 +1,7 @@
-// Package journal is the fake robot's bounded request journal: every request
-// to the robot API, accepted or not, with its raw bytes, what the fake made
-// of it and what it answered. It is bounded by count and by bytes: the
-// oldest entries are dropped first once either bound is reached, and the
-// drops are counted; an oversized query or header block is kept truncated,
-// and the entry says so. Readers can list, wait for a number of entries, or
-// be told of each change (for live views).
-//
-// Entries are stored compactly (the raw request in one buffer, the outcome
-// as small values) so that a full journal costs the garbage collector
-// little; what can be derived (the parsed message, the check details) is
-// rebuilt when an entry is read.
+// The journal itself: Entry and what it records (checks, response, trail),
+// its JSON form, Filter, and Journal with its count and byte bounds, reads,
+// snapshots and waits.
+
 package journal
 
 import (

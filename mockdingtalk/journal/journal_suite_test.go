@@ -1,4 +1,5 @@
 // Ginkgo entry point for the journal's specs.
+
 package journal_test
 
 import (

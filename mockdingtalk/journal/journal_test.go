@@ -1,5 +1,6 @@
 // Specs for the bounded journal: the cap and its drop count, filters,
 // waiting, clearing, and JSON that keeps every body byte.
+
 package journal_test
 
 import (

@@ -4,6 +4,7 @@
 // in one byte buffer, the outcome as small values. A full journal is then a
 // few pointers per entry for the garbage collector to trace, instead of a
 // tree of maps, slices and strings.
+
 package journal
 
 import (

@@ -1,5 +1,6 @@
 // The collection matcher: ContainMessage over a list of journal entries,
 // and the one-line entry summary every failure message uses.
+
 package match
 
 import (

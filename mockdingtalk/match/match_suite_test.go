@@ -1,4 +1,5 @@
 // Ginkgo suite for package match.
+
 package match_test
 
 import (

@@ -2,6 +2,7 @@
 // messages, and ContainMessage against a real fake robot (reached through
 // the contracts validator, so the exchanges are checked against
 // openapi.yaml too).
+
 package match_test
 
 import (

@@ -5,6 +5,7 @@
 // there; and no redirect is ever followed, so a public robot cannot bounce
 // the sender into the server's own network. Every blocked destination is
 // refused in the dialer's Control hook, before a packet is sent.
+
 package webhook_test
 
 import (

@@ -1,13 +1,7 @@
-// Package webhook is the SNS API's outbound sender: it signs a DingTalk robot
-// message with dingtalk.SignURL, POSTs it to the webhook and turns the answer
-// (or the failure) into something the API can report, with the safety rails a
-// server that dials user-supplied URLs needs: a per-attempt timeout, no
-// redirects, a capped response read, http/https only, an optional allowlist
-// and denylist of hosts and CIDR ranges checked on the resolved address at
-// dial time, and bounded retries.
-//
-// Nothing it returns or logs contains the secret or the signed URL: URLs are
-// reported as scheme://host/path only.
+// The sender: Config and its defaults, Send and SendRaw with signing,
+// retries and backoff, one attempt's request and the reading of its answer,
+// and the plain-language classification of what failed (Error and its Kind).
+
 package webhook
 
 import (

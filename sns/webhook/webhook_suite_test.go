@@ -1,4 +1,5 @@
 // Ginkgo entry point for the outbound webhook sender's specs.
+
 package webhook_test
 
 import (

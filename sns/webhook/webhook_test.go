@@ -1,5 +1,6 @@
 // Specs for the outbound sender against real HTTP servers on 127.0.0.1:
 // signing, answers, failures and the safety rails.
+
 package webhook_test
 
 import (

@@ -1,6 +1,7 @@
 // The hostile sends of the abuse mode: each request as large as the
 // server's header limit allows in its query and one header, with a body
 // of DingTalk's maximal size, sent by a few connections at once.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // The four measurements: startup time, the fake against the bare server,
 // an SNS round trip against posting to the fake, and the memory soak. Each
 // prints its figures and a PASS/MISS line per target.
+
 package main
 
 import (

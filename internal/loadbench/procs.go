@@ -2,6 +2,7 @@
 // a temporary directory) and a bare net/http server answering DingTalk's
 // success body, run as a second process of this program so both targets
 // are separate processes on the same loopback, under the same scheduler.
+
 package main
 
 import (

@@ -3,6 +3,7 @@
 // report, and the CPU time it and the server used. The request is signed
 // once per round, before wrk starts, so the generator does no HMAC work at
 // all; a round lasts seconds, far inside DingTalk's ±1 hour window.
+
 package main
 
 import (

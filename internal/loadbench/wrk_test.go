@@ -1,5 +1,6 @@
 // Specs for the pieces of a load run: the signed request, wrk's script and
 // report, the gctrace reader and the bare server's answer.
+
 package main
 
 import (

@@ -5,6 +5,7 @@
 // decoded, 503 with ZStack's text for what ZStack's validation refuses,
 // net/http's 431 for headers over the limit), never a 500 or a hang, and
 // the server keeps serving: after each spec a login and a query succeed.
+
 package sns_test
 
 import (

@@ -1,4 +1,5 @@
 // Configuration of the SNS API server and its defaults.
+
 package sns
 
 import (

@@ -2,6 +2,7 @@
 // add, update and remove their at-persons, with ZStack's validation order
 // and texts (@APIParam checks, then the resource uuid check, then
 // SNSApiInterceptor).
+
 package sns
 
 import (

@@ -1,5 +1,6 @@
 // Specs for DingTalk endpoint and at-person management: create, query,
 // update, delete, ZStack's validation, and secrets masked in every answer.
+
 package sns_test
 
 import (

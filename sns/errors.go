@@ -1,6 +1,7 @@
 // ZStack's error envelope, its error codes and their fixed descriptions,
 // and the helpers that decode request bodies and write JSON, plain-text
 // and error answers.
+
 package sns
 
 import (

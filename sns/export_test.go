@@ -1,4 +1,5 @@
 // Hooks that let the external specs reach inside a Server.
+
 package sns
 
 import "github.com/dingtalk-mock/mockdingtalk/sns/store"

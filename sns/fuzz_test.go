@@ -8,6 +8,7 @@
 // 127.0.0.1 (other addresses are refused before connecting), and inputs
 // whose strings hold a URL with a host name are skipped, since resolving it
 // would query DNS.
+
 package sns_test
 
 import (

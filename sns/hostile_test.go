@@ -3,6 +3,7 @@
 // sent), by URL, by a DNS name and by a stored endpoint; every API that
 // needs a session refuses an expired, logged-out or guessed one; session
 // ids are random.
+
 package sns_test
 
 import (

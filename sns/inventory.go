@@ -1,5 +1,6 @@
 // The JSON inventories the API answers with, built from stored records,
 // with secrets masked.
+
 package sns
 
 import (

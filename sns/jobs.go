@@ -4,6 +4,7 @@
 // result has been kept for Config.JobTTL, 404 "the job has been expired".
 // At most Config.MaxJobs run at once (one more: 503 SYS.1006, nothing
 // sent), and the results kept are bounded in count and bytes.
+
 package sns
 
 import (

@@ -1,4 +1,5 @@
 // Specs for ZStack's async job protocol (Config.Async).
+
 package sns_test
 
 import (

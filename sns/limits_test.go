@@ -2,6 +2,7 @@
 // maxConcurrent, ID.1006), expiry through the expiry index, logins locked
 // after failed attempts (LOGIN_CONTROL.1002), and async jobs capped with
 // SYS.1006 before any webhook is called. Each refusal is counted in Stats.
+
 package sns_test
 
 import (

@@ -6,6 +6,7 @@
 // counts; failures older than loginFailureWindow are forgotten. The table is
 // bounded (maxLoginKeys), forgetting the oldest first, so many addresses
 // cannot grow it without limit.
+
 package sns
 
 import (

@@ -2,6 +2,7 @@
 // conditions (=, !=, >, <, >=, <=, ?= in, !?= not in, ~= like, !~= not
 // like, "is null", "not null"), limit, start, count, replyWithCount,
 // sort=+field|-field and fields=a,b. A bad query is an HTTP 400 SYS.1007.
+
 package sns
 
 import (

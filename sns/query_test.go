@@ -1,4 +1,5 @@
 // Specs for ZStack's query parameters on endpoints and at-persons.
+
 package sns_test
 
 import (

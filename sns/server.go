@@ -1,5 +1,6 @@
 // The Server: construction, routing under /zstack/v1/, panic recovery, the
 // ZStack 404 for unknown paths, and shutdown.
+
 package sns
 
 import (

@@ -1,4 +1,5 @@
 // Specs for the server as a whole: unknown paths, panics, persistence.
+
 package sns_test
 
 import (

@@ -4,6 +4,7 @@
 // sessions per account (ZStack's identity.session.maxConcurrent, ID.1006),
 // and logins locked for a while after failed attempts (ZStack's login
 // control, LOGIN_CONTROL.1002). Sessions live in memory only.
+
 package sns
 
 import (

@@ -1,5 +1,6 @@
 // Benchmark that a login costs the same however many sessions others hold:
 // expired sessions leave through the expiry heap, not a scan under the lock.
+
 package sns
 
 import (

@@ -1,4 +1,5 @@
 // Specs for login, logout, the Authorization header and session expiry.
+
 package sns_test
 
 import (

@@ -2,6 +2,7 @@
 // a client that calls the handler in-process (checking every exchange
 // against openapi.yaml), a fake clock and a robot that records what it
 // receives.
+
 package sns_test
 
 import (

@@ -2,6 +2,7 @@
 // @ settings (a stored endpoint wins over the request), build the markdown
 // test message with DingTalk's real @ semantics, sign and send it, and
 // report connected and webhookResp.
+
 package sns
 
 import (

@@ -1,6 +1,7 @@
 // Specs for SNSDingTalkTestConnection: ZStack's validation table, the
 // message it sends (signing, @ semantics), what it reports for each kind of
 // answer, and the endpoint-wins rule.
+
 package sns_test
 
 import (

@@ -2,6 +2,7 @@
 // the generic @APIParam checks (ApiMessageProcessorImpl), the resource uuid
 // check (PortApiValidator) and the SNS interceptor's url and phone checks
 // (SNSApiInterceptor).
+
 package sns
 
 import (

@@ -3,6 +3,7 @@
 // when it is opened (and, should damage appear later, when an operation
 // trips on it) and reported as such: the store never panics, and never
 // acknowledges a write into a file it cannot read back.
+
 package store
 
 import (

@@ -3,6 +3,7 @@
 // is not JSON) is refused when the store is opened, with an error that
 // names the file and says what to do, and never a panic; a missing or empty
 // file starts an empty store with a log line that says so.
+
 package store_test
 
 import (

@@ -1,5 +1,6 @@
 // The durability spec: a child process writes an endpoint, says so, and is
 // killed with SIGKILL; the parent reopens the file and finds it.
+
 package store_test
 
 import (

@@ -1,4 +1,5 @@
 // The in-memory Store, used when no data directory is configured.
+
 package store
 
 import "sync"

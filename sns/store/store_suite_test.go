@@ -1,5 +1,6 @@
 // Ginkgo entry point for the endpoint store's specs. The test binary also
 // doubles as the child process of the kill -9 spec (see crashChild).
+
 package store_test
 
 import (

@@ -1,5 +1,6 @@
 // Specs every Store implementation must pass, and the bbolt store's
 // durability across a reopen.
+
 package store_test
 
 import (

@@ -1,6 +1,7 @@
 // The admin API under /_mock/: robots, the journal (list and wait), faults,
 // the clock, reset and health, as JSON over HTTP, so that tests in other
 // processes (ginkgo -p) can do everything the Go API can.
+
 package mockdingtalk
 
 import (

@@ -1,6 +1,7 @@
 // Specs for the admin API under /_mock/: robots, messages (list and wait),
 // faults, clock, reset and health, over a real loopback connection, plus
 // the errors it answers for bad input.
+
 package mockdingtalk_test
 
 import (

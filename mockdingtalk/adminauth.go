@@ -6,6 +6,7 @@
 // request carries the token, so a fake reachable beyond loopback cannot be
 // reconfigured, read or cleared by anyone who can reach it. The send API
 // stays open, as DingTalk's is.
+
 package mockdingtalk
 
 import (

@@ -5,6 +5,7 @@
 // through the validating client, so the 401 answer and each credential form
 // are checked against openapi.yaml (AdminUnauthorized, the mockAdmin*
 // security schemes).
+
 package mockdingtalk_test
 
 import (

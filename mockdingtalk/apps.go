@@ -1,6 +1,7 @@
 // The app robot API (package approbot) in the fake: its apps and groups in
 // Config, the Server's handle on it, and its admin API under /_mock/apps
 // and /_mock/groups.
+
 package mockdingtalk
 
 import (

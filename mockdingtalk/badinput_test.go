@@ -8,6 +8,7 @@
 // Requests that net/http's client will not make (50 MB bodies read while
 // streaming, headers over the limit, requests abandoned mid-body) go over
 // raw TCP through internal/rawhttp.
+
 package mockdingtalk_test
 
 import (

@@ -1,5 +1,6 @@
 // Benchmarks of the send path through the handler: a delivered message, and
 // a rejection (which also computes the hint). Compare runs with benchstat.
+
 package mockdingtalk_test
 
 import (

@@ -4,6 +4,7 @@
 // refuses queries it cannot read whole, unknown query parameters and clock
 // settings Go's durations cannot hold. Each refusal is counted in
 // /_mock/health and checked against openapi.yaml.
+
 package mockdingtalk_test
 
 import (

@@ -2,6 +2,7 @@
 // DingTalk's Java binder expects strings, compressed and GBK bodies, signs
 // computed over the wrong string (the shell recipe's echo mistakes), and
 // accepted messages that will not do what their sender meant (warnings).
+
 package mockdingtalk_test
 
 import (

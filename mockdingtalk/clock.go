@@ -2,6 +2,7 @@
 // instant and moved by hand. It drives signature timestamp checks, journal
 // times and rate-limit windows, so tests can cross an hour or a lockout
 // without sleeping.
+
 package mockdingtalk
 
 import (

@@ -1,6 +1,7 @@
 // Configuration of the fake robot: Config, the per-robot settings (Robot),
 // functional Options for tests, and the validation that turns bad settings
 // into clear errors before the server starts.
+
 package mockdingtalk
 
 import (

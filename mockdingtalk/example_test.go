@@ -1,6 +1,7 @@
 // Runnable examples of the fake robot's Go API: start a server, add a
 // signed robot, send with dingtalk.SignURL, read the journal, inject a
 // fault and move the clock.
+
 package mockdingtalk_test
 
 import (

@@ -2,6 +2,7 @@
 // status and body, delay, drop the connection, or hang — for one robot or
 // all, for the next N requests or with a seeded probability, so a failing
 // run can be reproduced exactly.
+
 package mockdingtalk
 
 import (

@@ -1,5 +1,6 @@
 // Specs for injected faults: errcode, http, delay, drop and hang, per robot
 // or for all, counted or seeded-probabilistic, and journaled with their id.
+
 package mockdingtalk_test
 
 import (

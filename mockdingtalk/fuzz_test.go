@@ -4,6 +4,7 @@
 // with the answer and encodes as JSON, and a hint that fits in one header
 // line. Seeds are the send specs' real-world cases; the committed corpus is
 // in testdata/fuzz/FuzzSendHandler.
+
 package mockdingtalk_test
 
 import (

@@ -4,6 +4,7 @@
 // for these requests, covering each check's pass and fail details, the
 // parsed message, the headers and the hints. Regenerate it only for a
 // deliberate change of what the journal shows.
+
 package mockdingtalk_test
 
 import (

@@ -4,6 +4,7 @@
 // token, while curl-shaped and same-origin requests work unchanged and the
 // send API answers whatever DingTalk would. Every exchange goes through the
 // validating client, so each refusal is checked against openapi.yaml.
+
 package mockdingtalk_test
 
 import (

@@ -2,6 +2,7 @@
 // server reachable by untrusted clients needs: read-header, read, write
 // and idle timeouts and a header size cap, so a slow or stalled client is
 // cut off instead of holding a connection forever.
+
 package mockdingtalk
 
 import (

@@ -7,6 +7,7 @@
 // answer under load is checked against openapi.yaml too.
 //
 // MOCKDINGTALK_SOAK=30s makes the soak run longer than its CI default.
+
 package mockdingtalk_test
 
 import (

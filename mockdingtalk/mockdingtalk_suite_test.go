@@ -3,6 +3,7 @@
 // Both ways check every request and answer against openapi.yaml (package
 // contracts); requests that break the contract on purpose are marked
 // negative, and only their answers are checked.
+
 package mockdingtalk_test
 
 import (

@@ -2,6 +2,7 @@
 // produces is answered: what a base URL with a trailing slash, a doubled
 // slash or a stray trailing slash turns into. The choices are documented
 // in docs/choices.md (DingTalk's behaviour for these paths is unconfirmed).
+
 package mockdingtalk
 
 import "strings"

@@ -3,6 +3,7 @@
 // repeated slashes, a trailing '?' or '&'. Each is answered in DingTalk's
 // shape (HTTP 200, JSON errcode) over a real connection: never a redirect,
 // never another handler's page.
+
 package mockdingtalk_test
 
 import (

@@ -1,6 +1,7 @@
 // Reading the three query parameters the send API needs (access_token,
 // timestamp, sign) straight from the raw query, with exactly the meaning
 // url.ParseQuery gives them, but without building its map.
+
 package mockdingtalk
 
 import (

@@ -2,6 +2,7 @@
 // access_token, timestamp and sign exactly as url.ParseQuery does, for any
 // raw query — escapes broken or not, ';' separators, repeated and empty
 // keys, keys spelled with escapes.
+
 package mockdingtalk
 
 import (

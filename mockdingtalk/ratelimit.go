@@ -1,6 +1,7 @@
 // The per-robot rate limit: a sliding 60-second window of delivered
 // messages on the fake's clock, and the 10-minute lockout that follows the
 // first message over the limit.
+
 package mockdingtalk
 
 import "time"

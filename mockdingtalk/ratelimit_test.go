@@ -1,5 +1,6 @@
 // Specs for the rate limit: a sliding 60-second window and a 10-minute
 // lockout, driven by the fake clock, exact under concurrency.
+
 package mockdingtalk_test
 
 import (

@@ -1,6 +1,7 @@
 // The robot registry: adding, reading, updating and removing robots, and
 // each robot's mutable state (rate-limit window, msgUuids delivered, signs
 // seen), which survives UpdateRobot and is wiped by RemoveRobot and Reset.
+
 package mockdingtalk
 
 import (

@@ -2,6 +2,7 @@
 // documented order, each recorded in the journal; the byte-faithful
 // DingTalk answer; the hint, msgUuid de-duplication and the rate limit.
 // Verification, validation and texts all come from package dingtalk.
+
 package mockdingtalk
 
 import (

@@ -2,6 +2,7 @@
 // sign test vectors over HTTP, timestamp windows on the fake clock, the
 // order and repetition of query parameters, Content-Type, body size, IP
 // allowlist (IPv6 never matches), keywords, message types and msgUuid.
+
 package mockdingtalk_test
 
 import (

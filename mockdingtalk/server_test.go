@@ -1,5 +1,6 @@
 // Specs for the Go API: configuration checks, the robot registry, the
 // clock, waiting on the journal, Reset and Close, and the inbox mount.
+
 package mockdingtalk_test
 
 import (

@@ -5,6 +5,7 @@
 // Compare runs with benchstat:
 //
 //	go test -run='^$' -bench=SendSigned -benchmem -count=10 ./mockdingtalk/
+
 package mockdingtalk_test
 
 import (

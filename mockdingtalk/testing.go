@@ -1,5 +1,6 @@
 // The test helper: NewTestServer starts a fake robot for one test (or one
 // Ginkgo spec through GinkgoT()) and stops it when the test ends.
+
 package mockdingtalk
 
 // TB is the part of testing.TB that NewTestServer needs. *testing.T,

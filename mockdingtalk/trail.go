@@ -4,6 +4,7 @@
 // trail costs no allocation: most details are rebuilt from the entry's
 // own raw request, and only the ones that cannot be (a rejection's
 // reason, an allowlist match) are kept as text.
+
 package mockdingtalk
 
 import (

@@ -32,6 +32,7 @@ type Example struct {
 // All are the examples, as their READMEs tell users to run them.
 var All = []Example{
 	{Dir: "node", Tools: []string{"node", "npm"}, Setup: []string{"npm", "ci", "--no-audit", "--no-fund"}, Test: []string{"npm", "test"}},
+	{Dir: "node-approbot", Tools: []string{"node", "npm"}, Setup: []string{"npm", "ci", "--no-audit", "--no-fund"}, Test: []string{"npm", "test"}},
 	{Dir: "python", Tools: []string{"python3"}, Test: []string{"python3", "-m", "unittest", "-v"}},
 	{Dir: "shell", Tools: []string{"bash", "curl", "openssl"}, Test: []string{"./test.sh"}},
 }

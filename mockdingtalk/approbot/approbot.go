@@ -33,6 +33,9 @@ const (
 	// MaxMembers bounds a group's members (DingTalk's largest groups hold
 	// a few thousand).
 	MaxMembers = 5000
+	// MaxMembersTotal bounds the members of all groups together, so the
+	// groups cannot take more than a few megabytes.
+	MaxMembersTotal = 50000
 	// MaxRobotsPerGroup bounds the app robots one group holds.
 	MaxRobotsPerGroup = 50
 	// MaxFieldBytes bounds every identifier, name, secret and URL.
@@ -118,6 +121,7 @@ type Service struct {
 	groups    map[string]*Group // by openConversationId
 	grpOrder  []string
 	staff     map[string]int       // staffId → groups they are in
+	members   int                  // members of all groups
 	tokens    map[string]tokenInfo // access token → app and expiry
 	appTokens map[string]string    // appKey → its current token
 }
@@ -158,7 +162,7 @@ func (s *Service) Reset() {
 
 func (s *Service) resetLocked(c Config) {
 	s.apps, s.appOrder, s.byRobot = map[string]*App{}, nil, map[string]string{}
-	s.groups, s.grpOrder, s.staff = map[string]*Group{}, nil, map[string]int{}
+	s.groups, s.grpOrder, s.staff, s.members = map[string]*Group{}, nil, map[string]int{}, 0
 	s.tokens, s.appTokens = map[string]tokenInfo{}, map[string]string{}
 	for _, a := range c.Apps {
 		_, _ = s.addAppLocked(a, "")
@@ -359,6 +363,10 @@ func (s *Service) addGroupLocked(g Group, p string) (Group, error) {
 	if len(s.groups) >= MaxGroups {
 		return Group{}, fmt.Errorf("%w: the fake already has %d groups; remove some or reset", ErrFull, len(s.groups))
 	}
+	if s.members+len(g.Members) > MaxMembersTotal {
+		return Group{}, fmt.Errorf("%w: the groups would have %d members together, more than %d; remove some or reset", ErrFull, s.members+len(g.Members), MaxMembersTotal)
+	}
+	s.members += len(g.Members)
 	s.groups[g.OpenConversationID] = &g
 	s.grpOrder = append(s.grpOrder, g.OpenConversationID)
 	for _, m := range g.Members {
@@ -402,6 +410,7 @@ func (s *Service) RemoveGroup(cid string) error {
 			delete(s.staff, m.StaffID)
 		}
 	}
+	s.members -= len(g.Members)
 	delete(s.groups, cid)
 	s.grpOrder = remove(s.grpOrder, cid)
 	return nil

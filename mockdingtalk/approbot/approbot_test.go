@@ -5,6 +5,7 @@ package approbot_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -251,6 +252,27 @@ var _ = Describe("Apps and groups", func() {
 		Expect(fake.AppRobots().Groups()).To(HaveLen(1))
 		r := call(http.MethodPost, fake.URL()+approbot.GroupSendPath, tok, groupMsg("dingbot-ops", "cidOps", "sampleText", `{"content":"x"}`), false)
 		expectError(r, http.StatusBadRequest, "InvalidAuthentication")
+	})
+
+	It("are bounded: more apps than MaxApps or members than MaxMembersTotal get 507", func() {
+		for i := range approbot.MaxApps - 2 {
+			_, err := fake.AppRobots().AddApp(approbot.App{AppKey: "app" + strconv.Itoa(i)})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		Expect(call(http.MethodPost, fake.URL()+"/_mock/apps", "", `{"appKey":"one-too-many"}`, false).status).To(Equal(http.StatusInsufficientStorage))
+		members := make([]approbot.Member, approbot.MaxMembers)
+		for i := range members {
+			members[i].StaffID = "s" + strconv.Itoa(i)
+		}
+		left := approbot.MaxMembersTotal - len(opsGrp.Members) // the fixture group's
+		for left > 0 {
+			n := min(left, len(members))
+			_, err := fake.AppRobots().AddGroup(approbot.Group{Members: members[:n]})
+			Expect(err).NotTo(HaveOccurred())
+			left -= n
+		}
+		_, err := fake.AppRobots().AddGroup(approbot.Group{Members: members[:1]})
+		Expect(err).To(MatchError(approbot.ErrFull))
 	})
 
 	It("refuse invalid settings with the field named", func() {

@@ -125,7 +125,11 @@ var _ = Describe("a crash", Label("crash"), Ordered, func() {
 
 	BeforeAll(func() {
 		var err error
-		binary, err = gexec.Build("github.com/dingtalk-mock/mockdingtalk/cmd/mockdingtalk")
+		// -race, as make test builds everything else: the build reuses the
+		// race-compiled packages of the test binaries instead of compiling
+		// the standard library and every dependency a second time, and the
+		// binary runs under the race detector while it is killed.
+		binary, err = gexec.Build("github.com/dingtalk-mock/mockdingtalk/cmd/mockdingtalk", "-race")
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(gexec.CleanupBuildArtifacts)
 	})

@@ -59,7 +59,8 @@ const modulePath = "github.com/dingtalk-mock/mockdingtalk"
 var binary string
 
 var _ = SynchronizedBeforeSuite(func() []byte {
-	path, err := gexec.Build(modulePath + "/cmd/mockdingtalk")
+	// -race, as make e2e builds the specs: the build reuses their packages.
+	path, err := gexec.Build(modulePath+"/cmd/mockdingtalk", "-race")
 	Expect(err).NotTo(HaveOccurred())
 	return []byte(path)
 }, func(path []byte) {
@@ -139,7 +140,9 @@ func runGo(s snippet) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", ".")
+	// -race, as make e2e runs: the scratch module reuses the packages the
+	// suite's own build compiled.
+	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", ".")
 	cmd.Dir = dir
 	// -mod=mod lets the scratch module pick its requirements as a reader's
 	// "go mod tidy" would, from this module's go.sum.

@@ -124,17 +124,8 @@ type Option func(*Config)
 // still apply on top of it.
 func WithConfig(cfg Config) Option { return func(c *Config) { *c = cfg } }
 
-// WithDialect selects the wording era and errcodes.
-func WithDialect(d dingtalk.Dialect) Option { return func(c *Config) { c.Dialect = d } }
-
-// WithEra selects the wording era, keeping the rest of the dialect.
-func WithEra(era dingtalk.Era) Option { return func(c *Config) { c.Dialect.Era = era } }
-
 // WithJournalCap sets how many requests the journal keeps.
 func WithJournalCap(n int) Option { return func(c *Config) { c.JournalCap = n } }
-
-// WithJournalMaxBytes sets how many bytes of requests the journal keeps.
-func WithJournalMaxBytes(n int64) Option { return func(c *Config) { c.JournalMaxBytes = n } }
 
 // WithRobots adds robots that exist from the start.
 func WithRobots(robots ...Robot) Option {
@@ -144,22 +135,11 @@ func WithRobots(robots ...Robot) Option {
 // WithLogger sends the server's logs to l.
 func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
 
-// WithPublicURL sets the base URL used in webhook URLs.
-func WithPublicURL(u string) Option { return func(c *Config) { c.PublicURL = u } }
-
-// WithTrustForwardedFor makes the IP allowlist trust X-Forwarded-For.
-func WithTrustForwardedFor() Option { return func(c *Config) { c.TrustForwardedFor = true } }
-
 // WithFrozenClock starts the fake's clock frozen at t.
 func WithFrozenClock(t time.Time) Option { return func(c *Config) { c.FreezeAt = t } }
 
 // WithAdminToken requires token on the admin API and the inbox.
 func WithAdminToken(token string) Option { return func(c *Config) { c.AdminToken = token } }
-
-// WithAllowedHosts adds Host names the admin API and the inbox answer under.
-func WithAllowedHosts(hosts ...string) Option {
-	return func(c *Config) { c.AllowedHosts = append(c.AllowedHosts, hosts...) }
-}
 
 // Robot is one custom robot and its security settings. DingTalk lets the
 // settings be combined; each one that is set is checked.
@@ -249,7 +229,7 @@ func (r Robot) normalize(field string) (Robot, []netip.Prefix, error) {
 		field += "."
 	}
 	if r.AccessToken == "" {
-		r.AccessToken = GenerateToken()
+		r.AccessToken = generateToken()
 	} else if err := checkToken(r.AccessToken); err != nil {
 		return Robot{}, nil, invalid(field+"accessToken", "%s", err)
 	}
@@ -326,9 +306,9 @@ func parseAllowEntry(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, 32), nil
 }
 
-// GenerateToken returns a fresh access token: 64 lowercase hex characters
+// generateToken returns a fresh access token: 64 lowercase hex characters
 // from crypto/rand, the shape of DingTalk's tokens.
-func GenerateToken() string {
+func generateToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return hex.EncodeToString(b[:])

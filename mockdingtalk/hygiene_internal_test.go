@@ -18,11 +18,11 @@ var _ = Describe("Start's HTTP server", Label("hygiene"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(s.Close)
 		srv := s.httpSrv
-		Expect(srv.ReadHeaderTimeout).To(Equal(ReadHeaderTimeout))
-		Expect(srv.ReadTimeout).To(Equal(ReadTimeout))
-		Expect(srv.WriteTimeout).To(Equal(WriteTimeout))
-		Expect(srv.IdleTimeout).To(Equal(IdleTimeout))
-		Expect(srv.MaxHeaderBytes).To(Equal(MaxHeaderBytes))
+		Expect(srv.ReadHeaderTimeout).To(Equal(readHeaderTimeout))
+		Expect(srv.ReadTimeout).To(Equal(readTimeout))
+		Expect(srv.WriteTimeout).To(Equal(writeTimeout))
+		Expect(srv.IdleTimeout).To(Equal(idleTimeout))
+		Expect(srv.MaxHeaderBytes).To(Equal(maxHeaderBytes))
 		for _, d := range []time.Duration{srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout} {
 			Expect(d).To(BeNumerically(">", 0))
 		}

@@ -272,16 +272,16 @@ func (s *Server) maxRobots() int {
 	return DefaultMaxRobots
 }
 
-// RobotsChanged returns a channel that is closed at the next change of the
-// robot list (a robot added, updated or removed, or Reset). Take a new one
-// after each change.
-func (s *Server) RobotsChanged() <-chan struct{} {
+// robotsChangeSignal returns a channel that is closed at the next change
+// of the robot list (a robot added, updated or removed, or Reset), for the
+// inbox's live robot list. Take a new one after each change.
+func (s *Server) robotsChangeSignal() <-chan struct{} {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.robotsChanged
 }
 
-// robotsChangedLocked wakes RobotsChanged's waiters; s.mu is held.
+// robotsChangedLocked wakes robotsChangeSignal's waiters; s.mu is held.
 func (s *Server) robotsChangedLocked() {
 	close(s.robotsChanged)
 	s.robotsChanged = make(chan struct{})

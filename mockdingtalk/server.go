@@ -107,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, invalid("allowedHosts", "%s", err)
 	}
 	s.inbox = inbox.New(s.journal, s.inboxRobots).WithLogger(s.log).WithGuard(s.guard).
-		WithRobotsChanged(s.RobotsChanged)
+		WithRobotsChanged(s.robotsChangeSignal)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -126,15 +126,8 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.listenURL = "http://" + ln.Addr().String()
-	s.httpSrv = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
+	s.httpSrv = NewHTTPServer(s)
+	s.httpSrv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)
 	s.serveDone = make(chan struct{})
 	go func() {
 		defer close(s.serveDone)
@@ -143,17 +136,33 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Limits of the HTTP server Start runs; a server of your own for the
-// handler should have them too. A slow or stalled client is cut off, and
-// WriteTimeout leaves room for the longest legitimate answer, a 10-minute
-// wait (/_mock/messages/wait) or delay fault.
+// Limits of the HTTP server Start runs and NewHTTPServer returns. A slow
+// or stalled client is cut off, and writeTimeout leaves room for the
+// longest legitimate answer, a 10-minute wait (/_mock/messages/wait) or
+// delay fault.
 const (
-	ReadHeaderTimeout = 10 * time.Second
-	ReadTimeout       = time.Minute
-	WriteTimeout      = maxWaitTimeout + time.Minute
-	IdleTimeout       = 2 * time.Minute
-	MaxHeaderBytes    = 256 << 10
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	writeTimeout      = maxWaitTimeout + time.Minute
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 256 << 10
 )
+
+// NewHTTPServer returns an http.Server for h with the limits Start's own
+// server has: read-header 10 s, read 1 min, write 11 min (room for the
+// longest wait or delay fault), idle 2 min, 256 KiB of headers. Use it
+// when you serve the fake (alone or mounted beside other handlers) on a
+// listener of your own; set ErrorLog, BaseContext and the like as needed.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
 
 // routes builds the router: the send API, the admin API and the inbox
 // (the last two behind the guard against cross-site use and the admin
@@ -194,15 +203,6 @@ func (s *Server) URL() string {
 		return trimSlash(s.cfg.PublicURL)
 	}
 	return s.listenURL
-}
-
-// Config returns the configuration the server started with.
-func (s *Server) Config() Config {
-	c := s.cfg
-	c.Robots = append([]Robot(nil), c.Robots...)
-	c.Apps = append([]approbot.App(nil), c.Apps...)
-	c.Groups = append([]approbot.Group(nil), c.Groups...)
-	return c
 }
 
 // Journal returns the server's journal, for readers that need more than

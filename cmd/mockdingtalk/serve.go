@@ -102,16 +102,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	// legitimate answer of the fake, a 10-minute wait (/_mock/messages/wait)
 	// or delay fault (an SNS call lasts its webhook timeout and retries);
 	// the inbox's event stream lifts the deadline itself.
-	srv := &http.Server{
-		Handler:           routes(fake, zstack),
-		ReadHeaderTimeout: mockdingtalk.ReadHeaderTimeout,
-		ReadTimeout:       mockdingtalk.ReadTimeout,
-		WriteTimeout:      mockdingtalk.WriteTimeout,
-		IdleTimeout:       mockdingtalk.IdleTimeout,
-		MaxHeaderBytes:    mockdingtalk.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := mockdingtalk.NewHTTPServer(routes(fake, zstack))
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	// Once the listener is closed, release what would otherwise hold the
 	// shutdown until its bound: hang faults, waits and inbox streams.
 	srv.RegisterOnShutdown(fake.Close)

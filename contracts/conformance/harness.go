@@ -319,14 +319,7 @@ func (h *Harness) startFake() error {
 	}
 	// The limits mockdingtalk.Start gives its own listener: this one may
 	// listen beyond loopback (MOCK_LISTEN) for a remote target.
-	h.fakeSrv = &http.Server{
-		Handler:           front(fake),
-		ReadHeaderTimeout: mockdingtalk.ReadHeaderTimeout,
-		ReadTimeout:       mockdingtalk.ReadTimeout,
-		WriteTimeout:      mockdingtalk.WriteTimeout,
-		IdleTimeout:       mockdingtalk.IdleTimeout,
-		MaxHeaderBytes:    mockdingtalk.MaxHeaderBytes,
-	}
+	h.fakeSrv = mockdingtalk.NewHTTPServer(front(fake))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

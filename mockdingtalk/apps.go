@@ -38,6 +38,9 @@ func (s *Server) newAppRobots(cfg Config) error {
 	if errors.As(err, &ve) {
 		return invalid(ve.Field, "%s", ve.Problem)
 	}
+	if err == nil {
+		s.apps.SetBaseURL(s.URL)
+	}
 	return err
 }
 
@@ -48,6 +51,46 @@ func (s *Server) appAdminRoutes(r *mux.Router) {
 	r.Path("/apps/{appKey}/token").Handler(noQuery(methods{http.MethodPost: s.adminAppToken}))
 	r.Path("/groups").Handler(noQuery(methods{http.MethodGet: s.adminListGroups, http.MethodPost: s.adminAddGroup}))
 	r.Path("/groups/{openConversationId}").Handler(noQuery(methods{http.MethodGet: s.adminGetGroup, http.MethodDelete: s.adminDeleteGroup}))
+	r.Path("/groups/{openConversationId}/say").Handler(noQuery(methods{http.MethodPost: s.adminSay}))
+	r.Path("/conversations").Handler(methods{http.MethodGet: s.adminListConversations})
+	r.Path("/conversations/{msgId}").Handler(noQuery(methods{http.MethodGet: s.adminGetConversation}))
+}
+
+// adminSay has a member say something to the group's bot (approbot.Say)
+// and answers the conversation, with the callback's outcome.
+func (s *Server) adminSay(w http.ResponseWriter, r *http.Request) {
+	var u approbot.Utterance
+	if !decodeBody(w, r, &u, false) {
+		return
+	}
+	u.OpenConversationID = mux.Vars(r)["openConversationId"]
+	conv, err := s.apps.Say(r.Context(), u)
+	switch {
+	case errors.Is(err, approbot.ErrNotMember), errors.Is(err, approbot.ErrNoCallback):
+		writeError(w, http.StatusBadRequest, "%s", strings.TrimPrefix(err.Error(), "approbot: "))
+	case err != nil:
+		writeAppErr(w, err)
+	default:
+		writeJSON(w, http.StatusOK, conv)
+	}
+}
+
+func (s *Server) adminListConversations(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !checkQuery(w, q, "openConversationId") {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string][]approbot.Conversation{"conversations": s.apps.Conversations(q.Get("openConversationId"))})
+}
+
+func (s *Server) adminGetConversation(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["msgId"]
+	conv, ok := s.apps.Conversation(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no conversation has msgId %q", id)
+		return
+	}
+	writeJSON(w, http.StatusOK, conv)
 }
 
 // writeAppErr answers an approbot error with the matching status.

@@ -174,8 +174,8 @@ func (s *Server) routes() http.Handler {
 	// classifies the path itself (paths.go); the exact /robot/send never
 	// gets here (see ServeHTTP).
 	r := mux.NewRouter().SkipClean(true)
+	s.apps.Routes(r) // first: its sessionWebhook path is under /robot
 	r.MatcherFunc(isRobotPath).HandlerFunc(s.handleSend)
-	s.apps.Routes(r)
 	admin := r.PathPrefix(AdminPrefix).Subrouter()
 	s.adminRoutes(admin)
 	admin.Use(s.guardAdmin, s.requireAdminToken, parsableQuery)

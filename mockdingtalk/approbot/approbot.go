@@ -16,9 +16,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -110,9 +112,14 @@ func invalid(field, format string, args ...any) error {
 // Service holds the apps, groups and tokens and serves the app robot API.
 // All methods are safe for concurrent use.
 type Service struct {
+	callbackTimeout atomic.Int64 // nanoseconds; 0 means DefaultCallbackTimeout
+
 	now     func() time.Time
 	journal *journal.Journal
 	start   Config // normalized
+	baseURL func() string
+	client  *http.Client
+	convs   *conversations
 
 	mu        sync.RWMutex
 	apps      map[string]*App // by appKey
@@ -134,7 +141,8 @@ type tokenInfo struct {
 // New returns a Service for cfg that reads time from now and records
 // requests in j.
 func New(cfg Config, now func() time.Time, j *journal.Journal) (*Service, error) {
-	s := &Service{now: now, journal: j}
+	s := &Service{now: now, journal: j, convs: newConversations(),
+		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	s.resetLocked(Config{})
 	for i, a := range cfg.Apps {
 		na, err := s.addAppLocked(a, fmt.Sprintf("apps[%d].", i))
@@ -153,8 +161,10 @@ func New(cfg Config, now func() time.Time, j *journal.Journal) (*Service, error)
 	return s, nil
 }
 
-// Reset returns to the start-up apps and groups and forgets every token.
+// Reset returns to the start-up apps and groups and forgets every token
+// and conversation.
 func (s *Service) Reset() {
+	s.convs.clear()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.resetLocked(s.start)

@@ -16,6 +16,7 @@ func (s *Service) Routes(r *mux.Router) {
 	r.Path(GroupSendPath).Methods(http.MethodPost).HandlerFunc(s.handleGroupSend)
 	r.Path(BatchSendPath).Methods(http.MethodPost).HandlerFunc(s.handleBatchSend)
 	r.Path(GetTokenPath).HandlerFunc(s.handleGetToken)
+	r.Path(SessionPath).HandlerFunc(s.handleSession)
 	r.PathPrefix("/v1.0/").HandlerFunc(s.handleNoAPI)
 }
 

@@ -193,7 +193,7 @@ func last(s *mockdingtalk.Server) journal.Entry {
 }
 
 // failedCheck returns the name of the check that failed, or "".
-func failedCheck(e journal.Entry) string {
+func failedCheck(e journal.Entry) journal.CheckName {
 	for _, c := range e.Checks {
 		if !c.Passed {
 			return c.Name

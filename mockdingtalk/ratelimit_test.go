@@ -12,6 +12,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
 
 var _ = Describe("Rate limit", func() {
@@ -46,7 +47,7 @@ var _ = Describe("Rate limit", func() {
 		Expect(send(textBody)).To(Equal(tooFast))
 		e := last(s)
 		Expect(e.Reason).To(Equal(dingtalk.ReasonRateLimited))
-		Expect(failedCheck(e)).To(Equal(mockdingtalk.CheckRateLimit))
+		Expect(failedCheck(e)).To(Equal(journal.CheckRateLimit))
 		Expect(e.Hint).NotTo(BeEmpty())
 
 		s.Advance(time.Minute)

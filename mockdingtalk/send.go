@@ -31,24 +31,6 @@ import (
 // SendPath is the path of the robot webhook.
 const SendPath = "/robot/send"
 
-// Names of the checks recorded in journal entries, in the order they run.
-const (
-	CheckPath        = "path"         // /robot/send (404 for other paths under /robot)
-	CheckMethod      = "method"       // POST only (43002)
-	CheckAccessToken = "access_token" // present and non-empty (40035)
-	CheckToken       = "token"        // names a robot (300005/300001)
-	CheckEnabled     = "enabled"      // robot not disabled (400102)
-	CheckContentType = "content_type" // application/json (43004)
-	CheckBodySize    = "body_size"    // at most 20000 bytes (460101)
-	CheckJSON        = "json"         // a JSON object (40035)
-	CheckIPAllowlist = "ip_allowlist" // sender allowed (310000)
-	CheckSign        = "sign"         // timestamp and sign (310000)
-	CheckMessage     = "message"      // msgtype and required fields (400105, 4XXYYY)
-	CheckKeywords    = "keywords"     // a keyword in the visible text (310000)
-	CheckMsgUUID     = "msg_uuid"     // a repeated msgUuid is acknowledged, not delivered
-	CheckRateLimit   = "rate_limit"   // per-minute limit and lockout (130101/410100/660026)
-)
-
 const (
 	maxHintHeader   = 2048             // bytes of hint sent in X-Mock-Hint
 	maxDrainBytes   = 4 << 20          // bytes of an oversized body read and discarded

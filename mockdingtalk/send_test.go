@@ -25,7 +25,7 @@ type want struct {
 	code, legacyCode             int // legacyCode 0 = same as code
 	description, chinese, legacy string
 	reason                       dingtalk.Reason
-	check                        string // the check that fails
+	check                        journal.CheckName // the check that fails
 }
 
 func (w want) codeFor(era dingtalk.Era) int {
@@ -46,7 +46,7 @@ func (w want) textFor(era dingtalk.Era) string {
 }
 
 // same is an answer whose text did not change between eras.
-func same(code int, text string, reason dingtalk.Reason, check string) want {
+func same(code int, text string, reason dingtalk.Reason, check journal.CheckName) want {
 	return want{code: code, description: text, chinese: text, legacy: text, reason: reason, check: check}
 }
 
@@ -57,28 +57,28 @@ var (
 		description: "description:机器人发送签名不匹配;solution:请确认签名和生成签名的时间戳必须都放在调用的网址中，请确认机器人的密钥加密和填写正确;link:请参考本接口对应文档获得具体要求，或者在https://open.dingtalk.com/document/  搜索相关文档;",
 		chinese:     "错误描述:机器人发送签名不匹配;解决方案:请确认签名和生成签名的时间戳必须都放在调用的网址中，请确认机器人的密钥加密和填写正确;参考链接:请参考本接口对应文档获得具体要求，或者在https://open.dingtalk.com/document/  搜索相关文档;",
 		legacy:      "sign not match" + legacyMore,
-		reason:      dingtalk.ReasonSignMismatch, check: mockdingtalk.CheckSign}
+		reason:      dingtalk.ReasonSignMismatch, check: journal.CheckSign}
 	timestampExpired = want{code: 310000,
 		description: "description:机器人发送签名过期;solution:签名生成时间和发送时间请保持在 timestampms 以内;",
 		chinese:     "错误描述:机器人发送签名过期;解决方案:签名生成时间和发送时间请保持在 timestampms 以内;",
 		legacy:      "invalid timestamp" + legacyMore,
-		reason:      dingtalk.ReasonTimestampExpired, check: mockdingtalk.CheckSign}
+		reason:      dingtalk.ReasonTimestampExpired, check: journal.CheckSign}
 	keywordMissing = want{code: 310000,
 		description: "description:关键词不匹配;solution:请联系群管理员查看此机器人的关键词，并在发送的信息中包含此关键词;",
 		chinese:     "错误描述:关键词不匹配;解决方案:请联系群管理员查看此机器人的关键词，并在发送的信息中包含此关键词;",
 		legacy:      "keywords not in content" + legacyMore,
-		reason:      dingtalk.ReasonKeywordMissing, check: mockdingtalk.CheckKeywords}
+		reason:      dingtalk.ReasonKeywordMissing, check: journal.CheckKeywords}
 	bodyTooLarge = want{code: 460101,
 		description: "description: body 大小不合法;solution:请保持大小在 20000bytes 以内;",
 		chinese:     "错误描述: body 大小不合法;解决方案:请保持大小在 20000bytes 以内;",
 		legacy:      "message too long, exceed 20000 bytes",
-		reason:      dingtalk.ReasonBodyTooLarge, check: mockdingtalk.CheckBodySize}
-	missingJSON  = same(40035, "缺少参数 json", dingtalk.ReasonMissingJSON, mockdingtalk.CheckJSON)
-	missingToken = same(40035, "缺少参数 access_token", dingtalk.ReasonMissingToken, mockdingtalk.CheckAccessToken)
+		reason:      dingtalk.ReasonBodyTooLarge, check: journal.CheckBodySize}
+	missingJSON  = same(40035, "缺少参数 json", dingtalk.ReasonMissingJSON, journal.CheckJSON)
+	missingToken = same(40035, "缺少参数 access_token", dingtalk.ReasonMissingToken, journal.CheckAccessToken)
 	tokenUnknown = want{code: 300005, legacyCode: 300001,
 		description: "token is not exist", chinese: "token is not exist", legacy: "token is not exist",
-		reason: dingtalk.ReasonTokenNotExist, check: mockdingtalk.CheckToken}
-	badContentType = same(43004, "无效的HTTP HEADER Content-Type", dingtalk.ReasonBadContentType, mockdingtalk.CheckContentType)
+		reason: dingtalk.ReasonTokenNotExist, check: journal.CheckToken}
+	badContentType = same(43004, "无效的HTTP HEADER Content-Type", dingtalk.ReasonBadContentType, journal.CheckContentType)
 )
 
 func ipNotAllowed(ip string) want {
@@ -86,7 +86,7 @@ func ipNotAllowed(ip string) want {
 		description: "description:ip 不在白名单中;solution:请联系对应群的管理员，设置机器人安全ip地址段",
 		chinese:     "错误描述:ip 不在白名单中;解决方案:请联系对应群的管理员,设置机器人安全ip地址段",
 		legacy:      "ip " + ip + " not in whitelist" + legacyMore,
-		reason:      dingtalk.ReasonIPNotAllowed, check: mockdingtalk.CheckIPAllowlist}
+		reason:      dingtalk.ReasonIPNotAllowed, check: journal.CheckIPAllowlist}
 }
 
 // missParam is the 4XXYYY answer for a missing field path like "markdown->title".
@@ -96,7 +96,7 @@ func missParam(code int, path string) want {
 		description: "description:参数 " + modern + " 缺失，或者参数格式不正确; solution:请填充上对应参数;link:请参考本接口对应文档查看参数获取方式，或者在https://open.dingtalk.com/document/  搜索对应文档;",
 		chinese:     "错误描述:参数 " + modern + " 缺失，或者参数格式不正确; 解决方案:请填充上对应参数;参考链接:请参考本接口对应文档查看参数获取方式，或者在https://open.dingtalk.com/document/  搜索对应文档;",
 		legacy:      "miss param : " + path,
-		reason:      dingtalk.ReasonMissingParam, check: mockdingtalk.CheckMessage}
+		reason:      dingtalk.ReasonMissingParam, check: journal.CheckMessage}
 }
 
 func unsupported(msgtype string) want {
@@ -104,7 +104,7 @@ func unsupported(msgtype string) want {
 		description: "description: 不支持类型 msgType:" + msgtype + " ;solution:请使用支持的类型;link:请参考本接口对应文档查看支持的消息类型，或者在https://open.dingtalk.com/document/ 搜索对应文档;",
 		chinese:     "错误描述: 不支持类型 msgType:" + msgtype + " ;解决方案:请使用支持的类型;参考链接:请参考本接口对应文档查看支持的消息类型，或者在https://open.dingtalk.com/document/ 搜索对应文档;",
 		legacy:      "unsupported msgtype",
-		reason:      dingtalk.ReasonUnsupportedMsgType, check: mockdingtalk.CheckMessage}
+		reason:      dingtalk.ReasonUnsupportedMsgType, check: journal.CheckMessage}
 }
 
 // build makes the request for a robot's token.
@@ -161,11 +161,11 @@ var _ = Describe("POST /robot/send", func() {
 		Entry("GET instead of POST (probe log: 需要POST请求)",
 			mockdingtalk.Robot{}, func(tok string) sendReq {
 				return sendReq{method: http.MethodGet, query: "access_token=" + tok}
-			}, same(43002, "需要POST请求", dingtalk.ReasonNotPost, mockdingtalk.CheckMethod)),
+			}, same(43002, "需要POST请求", dingtalk.ReasonNotPost, journal.CheckMethod)),
 		Entry("PUT instead of POST",
 			mockdingtalk.Robot{}, func(tok string) sendReq {
 				return sendReq{method: http.MethodPut, query: "access_token=" + tok, contentType: jsonType, body: textBody}
-			}, same(43002, "需要POST请求", dingtalk.ReasonNotPost, mockdingtalk.CheckMethod)),
+			}, same(43002, "需要POST请求", dingtalk.ReasonNotPost, journal.CheckMethod)),
 		Entry("access_token dropped because the HTTP library's params replaced the URL's query (Drun v4.1.1)",
 			mockdingtalk.Robot{}, func(string) sendReq {
 				return sendReq{query: "timestamp=1&sign=x", contentType: jsonType, body: textBody}
@@ -185,7 +185,7 @@ var _ = Describe("POST /robot/send", func() {
 			}, tokenUnknown),
 		Entry("robot disabled (doc: 机器人已停用)",
 			mockdingtalk.Robot{Disabled: true}, plain(textBody),
-			same(400102, "机器人已停用", dingtalk.ReasonRobotDisabled, mockdingtalk.CheckEnabled)),
+			same(400102, "机器人已停用", dingtalk.ReasonRobotDisabled, journal.CheckEnabled)),
 		Entry("form-encoded Content-Type (doc: 无效的HTTP HEADER Content-Type)",
 			mockdingtalk.Robot{}, func(tok string) sendReq {
 				return sendReq{query: "access_token=" + tok, contentType: "application/x-www-form-urlencoded", body: textBody}
@@ -534,16 +534,16 @@ var _ = Describe("POST /robot/send", func() {
 		Expect(e.Time).To(BeTemporally("==", t0))
 		Expect(e.Method).To(Equal(http.MethodPost))
 		Expect(e.Path).To(Equal("/robot/send"))
-		names := []string{}
+		names := []journal.CheckName{}
 		for _, c := range e.Checks {
-			Expect(c.Passed).To(BeTrue(), c.Name)
+			Expect(c.Passed).To(BeTrue(), string(c.Name))
 			names = append(names, c.Name)
 		}
-		Expect(names).To(Equal([]string{
-			mockdingtalk.CheckPath, mockdingtalk.CheckMethod, mockdingtalk.CheckAccessToken, mockdingtalk.CheckToken, mockdingtalk.CheckEnabled,
-			mockdingtalk.CheckContentType, mockdingtalk.CheckBodySize, mockdingtalk.CheckJSON, mockdingtalk.CheckIPAllowlist,
-			mockdingtalk.CheckSign, mockdingtalk.CheckMessage, mockdingtalk.CheckKeywords, mockdingtalk.CheckMsgUUID,
-			mockdingtalk.CheckRateLimit,
+		Expect(names).To(Equal([]journal.CheckName{
+			journal.CheckPath, journal.CheckMethod, journal.CheckAccessToken, journal.CheckToken, journal.CheckEnabled,
+			journal.CheckContentType, journal.CheckBodySize, journal.CheckJSON, journal.CheckIPAllowlist,
+			journal.CheckSign, journal.CheckMessage, journal.CheckKeywords, journal.CheckMsgUUID,
+			journal.CheckRateLimit,
 		}))
 		Expect(e.Reason).To(Equal(dingtalk.ReasonOK))
 		Expect(e.Response.Status).To(Equal(http.StatusOK))

@@ -33,12 +33,12 @@ const (
 	stepRateLimit
 )
 
-var checkNames = [...]string{
-	stepPath: CheckPath, stepMethod: CheckMethod, stepAccessToken: CheckAccessToken, stepToken: CheckToken,
-	stepEnabled: CheckEnabled, stepContentType: CheckContentType, stepBodySize: CheckBodySize,
-	stepJSON: CheckJSON, stepIPAllowlist: CheckIPAllowlist, stepSign: CheckSign,
-	stepMessage: CheckMessage, stepKeywords: CheckKeywords, stepMsgUUID: CheckMsgUUID,
-	stepRateLimit: CheckRateLimit,
+var checkNames = [...]journal.CheckName{
+	stepPath: journal.CheckPath, stepMethod: journal.CheckMethod, stepAccessToken: journal.CheckAccessToken, stepToken: journal.CheckToken,
+	stepEnabled: journal.CheckEnabled, stepContentType: journal.CheckContentType, stepBodySize: journal.CheckBodySize,
+	stepJSON: journal.CheckJSON, stepIPAllowlist: journal.CheckIPAllowlist, stepSign: journal.CheckSign,
+	stepMessage: journal.CheckMessage, stepKeywords: journal.CheckKeywords, stepMsgUUID: journal.CheckMsgUUID,
+	stepRateLimit: journal.CheckRateLimit,
 }
 
 // Forms of a step: which detail the check gave.

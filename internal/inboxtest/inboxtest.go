@@ -141,7 +141,7 @@ func (f *Fixture) Reject(token, body string, rej *dingtalk.Rejection, hint strin
 	e.Reason = rej.Reason
 	e.Hint = hint
 	e.Response = journal.Response{Status: 200, ErrCode: a.ErrCode, ErrMsg: a.ErrMsg, Body: a.AppendJSON(nil)}
-	e.Checks = []journal.Check{{Name: "access_token", Passed: true}, {Name: string(rej.Reason), Passed: false, Detail: hint}}
+	e.Checks = []journal.Check{{Name: "access_token", Passed: true}, {Name: journal.CheckName(rej.Reason), Passed: false, Detail: hint}}
 	for _, fn := range edit {
 		fn(&e)
 	}

@@ -81,12 +81,12 @@ func (s *Service) begin(r *http.Request, body []byte) *exchange {
 	}}
 }
 
-func (x *exchange) pass(name, detail string, args ...any) {
+func (x *exchange) pass(name journal.CheckName, detail string, args ...any) {
 	x.checks = append(x.checks, journal.Check{Name: name, Passed: true, Detail: fmt.Sprintf(detail, args...)})
 }
 
 // fail records a failed check; the hint names the client's mistake.
-func (x *exchange) fail(name, hint string, args ...any) string {
+func (x *exchange) fail(name journal.CheckName, hint string, args ...any) string {
 	hint = fmt.Sprintf(hint, args...)
 	x.checks = append(x.checks, journal.Check{Name: name, Passed: false, Detail: hint})
 	return hint

@@ -96,7 +96,7 @@ var _ = Describe("Journal bounds in bytes", func() {
 
 	It("rebuilds what a writer left in a Trail with the Expand option, and hides the Trail", func() {
 		j := journal.New(10, journal.Expand(func(e *journal.Entry) {
-			e.Checks = []journal.Check{{Name: e.Trail.Name, Passed: e.Trail.N == 1}}
+			e.Checks = []journal.Check{{Name: journal.CheckName(e.Trail.Name), Passed: e.Trail.N == 1}}
 		}))
 		j.Append(journal.Entry{Trail: journal.Trail{N: 1, Name: "rebuilt"}})
 		got := j.List(journal.Filter{})[0]

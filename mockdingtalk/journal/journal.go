@@ -118,11 +118,34 @@ type Trail struct {
 	Details []string
 }
 
+// CheckName names a check the fake made on a request: one of the custom
+// robot's checks below, or one of the app robot API's (package approbot).
+type CheckName string
+
+// The custom robot's checks (/robot/send), in the order the fake runs
+// them, with what each one checks and the errcode of its rejection.
+const (
+	CheckPath        CheckName = "path"         // /robot/send (404 for other paths under /robot)
+	CheckMethod      CheckName = "method"       // POST only (43002)
+	CheckAccessToken CheckName = "access_token" // present and non-empty (40035)
+	CheckToken       CheckName = "token"        // names a robot (300005/300001)
+	CheckEnabled     CheckName = "enabled"      // robot not disabled (400102)
+	CheckContentType CheckName = "content_type" // application/json (43004)
+	CheckBodySize    CheckName = "body_size"    // at most 20000 bytes (460101)
+	CheckJSON        CheckName = "json"         // a JSON object (40035)
+	CheckIPAllowlist CheckName = "ip_allowlist" // sender allowed (310000)
+	CheckSign        CheckName = "sign"         // timestamp and sign (310000)
+	CheckMessage     CheckName = "message"      // msgtype and required fields (400105, 4XXYYY)
+	CheckKeywords    CheckName = "keywords"     // a keyword in the visible text (310000)
+	CheckMsgUUID     CheckName = "msg_uuid"     // a repeated msgUuid is acknowledged, not delivered
+	CheckRateLimit   CheckName = "rate_limit"   // per-minute limit and lockout (130101/410100/660026)
+)
+
 // Check is the outcome of one of the robot's checks on a request.
 type Check struct {
-	Name   string `json:"name"`
-	Passed bool   `json:"passed"`
-	Detail string `json:"detail,omitempty"`
+	Name   CheckName `json:"name"`
+	Passed bool      `json:"passed"`
+	Detail string    `json:"detail,omitempty"`
 }
 
 // Response is what the fake sent back.

@@ -197,7 +197,7 @@ func Summary(e journal.Entry) string {
 	} else if len(e.Body) > 0 {
 		fmt.Fprintf(&b, " body=%s", short(string(e.Body)))
 	}
-	if c, ok := findCheck(e, SignCheck); ok && c.Passed && hasParam(e.RawQuery, "sign") {
+	if c, ok := findCheck(e, journal.CheckSign); ok && c.Passed && hasParam(e.RawQuery, "sign") {
 		b.WriteString(" signed")
 	}
 	switch {

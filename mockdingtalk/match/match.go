@@ -21,10 +21,6 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
 
-// SignCheck is the name of the journal check for timestamp and sign
-// (mockdingtalk.CheckSign).
-const SignCheck = "sign"
-
 // EntryMatcher is a Gomega matcher over one journal entry. ContainMessage
 // uses its description to explain, per entry, why an entry did not match.
 type EntryMatcher struct {
@@ -154,7 +150,7 @@ func indent(s string) string {
 // the check for unsigned requests; those do not count as signed.)
 func BeSigned() EntryMatcher {
 	return simple("be signed (timestamp and sign present and verified)", func(e journal.Entry) (bool, string) {
-		c, ok := findCheck(e, SignCheck)
+		c, ok := findCheck(e, journal.CheckSign)
 		params := hasParam(e.RawQuery, "timestamp") && hasParam(e.RawQuery, "sign")
 		switch {
 		case !ok:
@@ -292,7 +288,7 @@ func title(e journal.Entry) string {
 	return ""
 }
 
-func findCheck(e journal.Entry, name string) (journal.Check, bool) {
+func findCheck(e journal.Entry, name journal.CheckName) (journal.Check, bool) {
 	for _, c := range e.Checks {
 		if c.Name == name {
 			return c, true

@@ -1,6 +1,7 @@
 // Benchmarks of the validator: one robot-send response (target: under
 // 50 µs with the document loaded and the router built once), one request,
 // and a full exchange through the RoundTripper.
+
 package contracts_test
 
 import (

@@ -1,6 +1,7 @@
 // The Ginkgo suite of package contracts: the document, the validator, the
 // transport and middleware, and the contract checked against the in-repo
 // fake robot and SNS API.
+
 package contracts_test
 
 import (

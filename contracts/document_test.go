@@ -1,6 +1,7 @@
 // Specs of openapi.yaml itself: it validates, its servers are relative,
 // every operation has an id and examples, and every example is valid
 // against its own schema.
+
 package contracts_test
 
 import (

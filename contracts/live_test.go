@@ -2,6 +2,7 @@
 // drive every documented operation through the validating client, with the
 // validating middleware on the server side too: whatever either side sends
 // must match openapi.yaml.
+
 package contracts_test
 
 import (

@@ -1,5 +1,6 @@
 // The server side: middleware that checks every answer a handler gives (and,
 // when asked, every request it gets) against the contract.
+
 package contracts
 
 import (

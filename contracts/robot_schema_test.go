@@ -1,6 +1,7 @@
 // Specs that keep the robot request schemas in openapi.yaml and package
 // dingtalk's Message in step: the same field names, and the same verdict on
 // which messages are complete.
+
 package contracts_test
 
 import (

@@ -1,6 +1,7 @@
 // Turning one kin-openapi SchemaError (possibly a oneOf with a failure per
 // alternative) into Problems that say where, what was expected and what was
 // sent.
+
 package contracts
 
 import (

@@ -1,6 +1,7 @@
 // The client side: an http.RoundTripper that checks every request it sends
 // and every response it receives, an *http.Client for specs built on it, and
 // the context marks for requests that break the contract on purpose.
+
 package contracts
 
 import (

@@ -1,6 +1,7 @@
 // Specs of the RoundTripper, NewHTTPClient, Recorder and Middleware, with
 // small hand-written servers on 127.0.0.1 standing in for good and bad
 // implementations.
+
 package contracts_test
 
 import (

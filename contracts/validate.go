@@ -1,5 +1,6 @@
 // Checking one request or one response against the document, and turning
 // kin-openapi's nested errors into a Mismatch a person can read.
+
 package contracts
 
 import (

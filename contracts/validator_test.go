@@ -1,6 +1,7 @@
 // Specs of the Validator: what it rejects, and that its messages name the
 // operation, the method and path, the JSON pointer, what was expected and
 // what was sent.
+
 package contracts_test
 
 import (

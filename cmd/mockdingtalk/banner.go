@@ -1,6 +1,7 @@
 // What the binary prints on start: where it listens, each robot's webhook
 // URL and secret, a curl command that succeeds now, and a shell one-liner
 // that signs with openssl for later.
+
 package main
 
 import (

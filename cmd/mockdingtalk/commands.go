@@ -3,6 +3,7 @@
 // running instance, for container healthchecks where there is no curl;
 // `mockdingtalk conform` checks an SNS DingTalk API against the contract. To
 // add one, add a line to commands.
+
 package main
 
 import (

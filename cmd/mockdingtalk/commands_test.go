@@ -1,6 +1,7 @@
 // Specs for the subcommands: the dispatch (serving stays the default),
 // `version` from the build information, and `health`, the container's
 // healthcheck, with its exit codes.
+
 package main
 
 import (

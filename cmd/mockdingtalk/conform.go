@@ -4,6 +4,7 @@
 // prints a readable report and writes JUnit and JSON reports on request.
 // It exits 0 when every must rule holds, 1 when one breaks (with --strict,
 // also a should rule), 2 on bad usage or when the target cannot be set up.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // Specs for `mockdingtalk conform`: the report, its exit codes, the JUnit
 // and JSON files, and flags that fall back to the Ginkgo suite's
 // environment variables.
+
 package main
 
 import (

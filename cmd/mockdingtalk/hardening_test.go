@@ -4,6 +4,7 @@
 // the SNS API from sending into the server's own network. And nothing is
 // lost across a crash: endpoints the SNS API acknowledged before a kill -9
 // of the real binary are all there after a restart on the same -data-dir.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // `mockdingtalk health`: asks a running instance for /_mock/health and
 // exits 0 when it answers {"status":"ok"}, 1 otherwise. The container
 // image's HEALTHCHECK runs it, since a scratch image has no curl.
+
 package main
 
 import (

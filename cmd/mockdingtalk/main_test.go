@@ -1,6 +1,7 @@
 // Specs for the binary: it starts in-process on a free port, the curl it
 // prints succeeds, the openssl one-liner signs correctly, it shuts down
 // gracefully, and bad settings give errors that say where they came from.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // Ginkgo suite for the mockdingtalk binary, run in-process through run.
 // The specs talk to it with checked, so every exchange on the binary's
 // listener is checked against openapi.yaml too.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // The server side of the binary: run wires settings, logger, listener, the
 // fake robot and the HTTP server, and shuts them down gracefully; routes is
 // the one place that decides which handler serves which path.
+
 package main
 
 import (

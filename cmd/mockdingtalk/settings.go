@@ -2,6 +2,7 @@
 // variables and the YAML config file, merged in that order of precedence
 // (flag, then environment, then file, then default), with every error naming
 // where the bad value came from (a flag, a variable, or a file line).
+
 package main
 
 import (

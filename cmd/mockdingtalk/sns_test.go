@@ -1,6 +1,7 @@
 // Specs for the SNS API on the binary's listener: one command gives the
 // whole offline stack, so a login and a test-connection against the
 // built-in robot work as the README shows them.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // What `mockdingtalk -h` prints: every part the binary serves and where, the
 // built-in robot, where settings come from (flags, variables, the config
 // file, and the keys only the file has), then each flag with its type.
+
 package main
 
 import (

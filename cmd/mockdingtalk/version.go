@@ -2,6 +2,7 @@
 // read from the build information the Go toolchain embeds (the module
 // version for `go install …@vX.Y.Z`, the VCS revision for a build from a
 // checkout), so it is right without any -ldflags.
+
 package main
 
 import (

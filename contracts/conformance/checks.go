@@ -1,6 +1,7 @@
 // What the rules share: the API's paths, refusal shapes, one test-connection
 // exchange and what the fake robot received for it, and helpers to read
 // them. The rules themselves are in the family_*.go files.
+
 package conformance
 
 import (

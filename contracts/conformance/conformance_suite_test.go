@@ -6,6 +6,7 @@
 // through the same Harness.Check. Run it with
 //
 //	go test ./contracts/conformance/ -ginkgo.label-filter='!selftest' -ginkgo.junit-report=conformance.xml
+
 package conformance_test
 
 import (

@@ -1,6 +1,7 @@
 // The async family: ZStack's job protocol, for targets that answer
 // test-connection with 202 (ZStack itself does). Against a synchronous
 // target the rule is skipped; every other rule follows jobs transparently.
+
 package conformance
 
 import (

@@ -1,6 +1,7 @@
 // The auth family: the session lifecycle on every API family. A call
 // without the header, with another scheme, with an unknown, logged-out or
 // expired session is refused, and does nothing.
+
 package conformance
 
 import (

@@ -2,6 +2,7 @@
 // looks at: success, refusal by DingTalk (a non-zero errcode), HTTP errors,
 // a dropped connection, a silent webhook, an unreachable one and a
 // redirect. Each path's exchange is made once per run and shared.
+
 package conformance
 
 import (

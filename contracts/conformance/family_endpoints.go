@@ -1,6 +1,7 @@
 // The endpoints family: DingTalk endpoints and their at-persons are
 // created, queried (with ZStack's q= conditions), updated and deleted as
 // ZStack's APIs do.
+
 package conformance
 
 import (

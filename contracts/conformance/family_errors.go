@@ -1,5 +1,6 @@
 // The errors family: DingTalk's refusals are reported, failed webhooks never
 // read as connected, and bad input is refused in ZStack's shape.
+
 package conformance
 
 import (

@@ -1,5 +1,6 @@
 // The mentions family: atAll and atPersonPhoneNumbers become DingTalk's @
 // semantics (at.isAtAll; at.atMobiles plus @number in the text).
+
 package conformance
 
 import (

@@ -1,6 +1,7 @@
 // The secrets family: no answer of the target carries the robot's secret,
 // its access token, a sign it computed or the signed URL, on any webhook
 // path; endpoint answers mask the stored secret.
+
 package conformance
 
 import (

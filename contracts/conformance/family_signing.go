@@ -1,6 +1,7 @@
 // The signing family: with a secret, every webhook request carries a fresh
 // millisecond timestamp and a valid, once-URL-encoded HMAC-SHA256 sign, and
 // no signature is ever reused across calls.
+
 package conformance
 
 import (

@@ -2,6 +2,7 @@
 // break one thing the schema forbids (a required field removed, a wrong
 // type, a string over its maxLength, a value off its pattern or enum) and
 // expect a refusal in the API family's shape.
+
 package conformance
 
 import (

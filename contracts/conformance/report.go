@@ -2,6 +2,7 @@
 // evidence under each failure and warning), JUnit XML (warnings are passing
 // test cases with the warning in system-err and an outcome property) and
 // JSON.
+
 package conformance
 
 import (

@@ -3,6 +3,7 @@
 // makes one spec per rule, the conform command runs them, and
 // docs/conformance.md's table is rendered from it (RulesMarkdown; a spec
 // fails when the page is out of date).
+
 package conformance
 
 import (

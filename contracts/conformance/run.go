@@ -1,6 +1,7 @@
 // Running rules: Check runs one rule and returns its Result (pass, fail,
 // warn or skip, with the evidence); Selected picks rules with a label
 // filter. The Ginkgo suite and the conform command both go through Check.
+
 package conformance
 
 import (

@@ -5,6 +5,7 @@
 // that the rule catches, with a message naming it; a spec fails when a rule
 // has none. The real implementation, synchronous and async, passes every
 // rule.
+
 package conformance_test
 
 import (

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -127,12 +128,28 @@ var _ = Describe("Group messages", func() {
 		Expect(got).To(HaveLen(1))
 		Expect(got[0].Delivered).To(BeTrue())
 		Expect(string(got[0].Body)).To(ContainSubstring("deploy finished"))
+		Expect(got[0].Message.Text.Content).To(Equal("deploy finished"), "the message as the group shows it, as for the webhook")
 		Expect(fake.Entries(journal.Filter{Conversation: "cidOther"})).To(BeEmpty())
 
 		q := url.Values{"appKey": {"dingbot-ops"}, "openConversationId": {"cidOps"}, "delivered": {"true"}}
 		page := call(http.MethodGet, fake.URL()+"/_mock/messages?"+q.Encode(), "", "", false)
 		Expect(page.status).To(Equal(http.StatusOK))
 		Expect(page.body["entries"]).To(HaveLen(1))
+	})
+
+	It("journals each msgKey as the webhook message it shows as", func() {
+		send := func(key, param string) *dingtalk.Message {
+			GinkgoHelper()
+			Expect(call(http.MethodPost, fake.URL()+approbot.GroupSendPath, tok, groupMsg("dingbot-ops", "cidOps", key, param), false).status).To(Equal(http.StatusOK))
+			got := fake.Entries(journal.Filter{Conversation: "cidOps"})
+			return got[len(got)-1].Message
+		}
+		Expect(send("sampleMarkdown", `{"title":"t","text":"**x**"}`).Markdown).To(Equal(&dingtalk.Markdown{Title: "t", Text: "**x**"}))
+		Expect(send("sampleLink", `{"title":"t","text":"x","messageUrl":"https://e.example","picUrl":""}`).Link.MessageURL).To(Equal("https://e.example"))
+		card := send("sampleActionCard2", `{"title":"t","text":"x","actionTitle1":"a","actionURL1":"https://a.example","actionTitle2":"b","actionURL2":"https://b.example"}`).ActionCard
+		Expect(card.Btns).To(Equal([]dingtalk.Btn{{Title: "a", ActionURL: "https://a.example"}, {Title: "b", ActionURL: "https://b.example"}}))
+		Expect(send("sampleImageMsg", `{"photoURL":"https://p.example/x.png"}`).Image.PicURL).To(Equal("https://p.example/x.png"))
+		Expect(send("sampleFile", `{"mediaId":"@m","fileName":"a.pdf","fileType":"pdf"}`)).To(BeNil())
 	})
 
 	It("is as lenient as DingTalk: unknown fields, a charset, a number where a string is declared", func() {

@@ -210,6 +210,7 @@ func (x *exchange) checkMessage(w http.ResponseWriter, in *sendInput) bool {
 		return false
 	}
 	x.pass("msg_param", "%d bytes", len(param))
+	x.entry.Message = AsMessage(key, param)
 	return true
 }
 

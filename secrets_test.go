@@ -6,6 +6,7 @@
 // secrets may appear only where showing them is the point: the fake's own
 // robot settings (admin API robot objects, the inbox's reveal button).
 // The SNS API, the logs, the journal and every hint never carry one.
+
 package mockdingtalk_test
 
 import (

@@ -3,6 +3,7 @@
 // its outbound webhook call goes over loopback to a fake started in this
 // process, which checks the sign and journals the message. Compare runs
 // with benchstat: go test -run='^$' -bench=SNS -benchmem -count=10 .
+
 package mockdingtalk_test
 
 import (

@@ -3,6 +3,7 @@
 // Every spec asserts both on what the API answered and on what the fake
 // recorded: signature valid, timestamp fresh, text equal to testMsg, @
 // fields right, each injected fault reported as ZStack would.
+
 package mockdingtalk_test
 
 import (

@@ -1,4 +1,5 @@
-// main: dispatch to a command (commands.go) and the exit code.
+// The program's entry point: it runs the command the arguments name (commands.go)
+// with a context that ends on SIGINT or SIGTERM, and exits with its code.
 
 package main
 

@@ -1,6 +1,7 @@
 // The browser specs' suite: the inbox in headless Chromium. They live under
 // e2e/ because they drive Chromium and compile chromedp, which make test
 // leaves out; their fixture is the inbox suite's (internal/inboxtest).
+
 package browser_test
 
 import (

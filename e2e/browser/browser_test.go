@@ -3,6 +3,7 @@
 // message runs, live updates without reload, filtering, clearing, the
 // copy and reveal buttons; and they save a screenshot. They are labelled
 // "browser" and skip, saying so, when no Chromium is installed.
+
 package browser_test
 
 import (

@@ -6,6 +6,7 @@
 // the Go suite's own broken variants) the rule it breaks fails — or warns,
 // for a should rule — and the exit status follows. They skip with a message
 // when python3 is missing; CI (.ci/run) installs it.
+
 package conformance_test
 
 import (

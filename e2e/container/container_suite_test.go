@@ -6,6 +6,7 @@
 // pass against it. They use the engine scripts/container-engine picks
 // (podman or docker) and skip with its reason when none works; CI installs
 // podman (.ci/run).
+
 package container_test
 
 import (

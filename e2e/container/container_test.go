@@ -1,6 +1,7 @@
 // The container smoke specs: the image's metadata, and a running container
 // as a user drives it with curl, the SNS API, a browser's first request, a
 // volume, SIGTERM, and the Python example.
+
 package container_test
 
 import (

@@ -16,6 +16,7 @@
 //
 // A block in any other language fails until it is marked no-run or this
 // suite learns to run it. CONTRIBUTING.md tells writers the same.
+
 package docs_test
 
 import (

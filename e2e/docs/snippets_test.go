@@ -3,6 +3,7 @@
 // Markdown parser the inbox uses), with its language, its flags and where
 // it is. How each kind of block is run is in docs_suite_test.go; the rules
 // for writers are in CONTRIBUTING.md ("Snippets in the docs run in CI").
+
 package docs_test
 
 import (

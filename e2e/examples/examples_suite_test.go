@@ -3,6 +3,7 @@
 // own test command against the real mockdingtalk binary on a free loopback
 // port. Each skips with a message when its language's tools are missing;
 // CI (.ci/run) installs them.
+
 package examples_test
 
 import (

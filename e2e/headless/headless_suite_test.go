@@ -3,6 +3,7 @@
 // --screenshot URL` must finish, so the inbox's live stream must not keep
 // a headless browser from going idle. They skip when chromium is missing;
 // .ci/run installs it.
+
 package headless_test
 
 import (

@@ -3,6 +3,7 @@
 // 120 KB query, a 120 KB header and a 20 KB body) and the journal listing
 // that then returned 562 MB and left it at 3.5 GB. The binary runs as a
 // user runs it, on a free loopback port; RSS is read from /proc.
+
 package memory_test
 
 import (

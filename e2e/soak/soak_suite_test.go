@@ -8,6 +8,7 @@
 // after each the process's descriptors (/proc/PID/fd), goroutines (its
 // /_mock/health) and resident memory (/proc/PID/status) must come back to
 // where they started. Only 127.0.0.1 is ever dialed.
+
 package soak_test
 
 import (

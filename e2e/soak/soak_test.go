@@ -1,3 +1,6 @@
+// The soak's specs: one shape of abuse each, against the binary the suite
+// starts, each bounded in count and followed by the leak checks.
+
 package soak_test
 
 import (

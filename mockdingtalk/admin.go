@@ -36,17 +36,15 @@ const (
 
 // adminRoutes registers the admin API on r (a subrouter for AdminPrefix).
 func (s *Server) adminRoutes(r *mux.Router) {
-	r.Path("/health").Handler(methods{http.MethodGet: s.adminHealth})
-	r.Path("/robots").Handler(noQuery(methods{http.MethodGet: s.adminListRobots, http.MethodPost: s.adminAddRobot}))
-	r.Path("/robots/{accessToken}").Handler(noQuery(methods{
-		http.MethodGet: s.adminGetRobot, http.MethodPut: s.adminPutRobot, http.MethodDelete: s.adminDeleteRobot}))
-	r.Path("/messages").Handler(methods{http.MethodGet: s.adminListMessages, http.MethodDelete: s.adminClearMessages})
-	r.Path("/messages/wait").Handler(methods{http.MethodGet: s.adminWaitMessages})
-	r.Path("/faults").Handler(noQuery(methods{
-		http.MethodGet: s.adminListFaults, http.MethodPost: s.adminAddFault, http.MethodDelete: s.adminClearFaults}))
-	r.Path("/faults/{id}").Handler(noQuery(methods{http.MethodGet: s.adminGetFault, http.MethodDelete: s.adminDeleteFault}))
-	r.Path("/clock").Handler(noQuery(methods{http.MethodGet: s.adminGetClock, http.MethodPut: s.adminPutClock}))
-	r.Path("/reset").Handler(noQuery(methods{http.MethodPost: s.adminReset}))
+	handle(r, "/health", anyQuery, get(s.adminHealth))
+	handle(r, "/robots", noQuery, get(s.adminListRobots), post(s.adminAddRobot))
+	handle(r, "/robots/{accessToken}", noQuery, get(s.adminGetRobot), put(s.adminPutRobot), del(s.adminDeleteRobot))
+	handle(r, "/messages", anyQuery, get(s.adminListMessages), del(s.adminClearMessages))
+	handle(r, "/messages/wait", anyQuery, get(s.adminWaitMessages))
+	handle(r, "/faults", noQuery, get(s.adminListFaults), post(s.adminAddFault), del(s.adminClearFaults))
+	handle(r, "/faults/{id}", noQuery, get(s.adminGetFault), del(s.adminDeleteFault))
+	handle(r, "/clock", noQuery, get(s.adminGetClock), put(s.adminPutClock))
+	handle(r, "/reset", noQuery, post(s.adminReset))
 	s.appAdminRoutes(r)
 	r.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no admin endpoint at %s", r.URL.Path)
@@ -77,22 +75,42 @@ func noQuery(h http.Handler) http.Handler {
 	})
 }
 
-// methods dispatches on the request method and answers 405 (with Allow)
-// for the others.
-type methods map[string]http.HandlerFunc
+// anyQuery wraps an endpoint whose handler reads the query itself.
+func anyQuery(h http.Handler) http.Handler { return h }
 
-func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h, ok := m[r.Method]; ok {
-		h(w, r)
-		return
-	}
-	allow := make([]string, 0, len(m))
-	for k := range m {
-		allow = append(allow, k)
+// methodHandler is the handler of one method on an admin path.
+type methodHandler struct {
+	method string
+	fn     http.HandlerFunc
+}
+
+func get(fn http.HandlerFunc) methodHandler  { return methodHandler{http.MethodGet, fn} }
+func post(fn http.HandlerFunc) methodHandler { return methodHandler{http.MethodPost, fn} }
+func put(fn http.HandlerFunc) methodHandler  { return methodHandler{http.MethodPut, fn} }
+func del(fn http.HandlerFunc) methodHandler  { return methodHandler{http.MethodDelete, fn} }
+
+// handle registers an admin path: one gorilla/mux route per method
+// (.Methods), then a route for the path's other methods that answers 405
+// with Allow. A route of the router (not its MethodNotAllowedHandler) is
+// what keeps the admin middleware (guard, token) in front of a 405 and
+// the catch-all 404 behind it. wrap (noQuery or anyQuery) applies to every
+// route, so a query is refused before a method.
+func handle(r *mux.Router, path string, wrap func(http.Handler) http.Handler, hs ...methodHandler) {
+	allow := make([]string, 0, len(hs))
+	for _, h := range hs {
+		r.Path(path).Methods(h.method).Handler(wrap(h.fn))
+		allow = append(allow, h.method)
 	}
 	sort.Strings(allow)
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))
+	r.Path(path).Handler(wrap(methodNotAllowed(strings.Join(allow, ", "))))
+}
+
+// methodNotAllowed is the admin API's one 405 answer.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -46,14 +46,14 @@ func (s *Server) newAppRobots(cfg Config) error {
 
 // appAdminRoutes registers /apps and /groups on the admin subrouter.
 func (s *Server) appAdminRoutes(r *mux.Router) {
-	r.Path("/apps").Handler(noQuery(methods{http.MethodGet: s.adminListApps, http.MethodPost: s.adminAddApp}))
-	r.Path("/apps/{appKey}").Handler(noQuery(methods{http.MethodGet: s.adminGetApp, http.MethodDelete: s.adminDeleteApp}))
-	r.Path("/apps/{appKey}/token").Handler(noQuery(methods{http.MethodPost: s.adminAppToken}))
-	r.Path("/groups").Handler(noQuery(methods{http.MethodGet: s.adminListGroups, http.MethodPost: s.adminAddGroup}))
-	r.Path("/groups/{openConversationId}").Handler(noQuery(methods{http.MethodGet: s.adminGetGroup, http.MethodDelete: s.adminDeleteGroup}))
-	r.Path("/groups/{openConversationId}/say").Handler(noQuery(methods{http.MethodPost: s.adminSay}))
-	r.Path("/conversations").Handler(methods{http.MethodGet: s.adminListConversations})
-	r.Path("/conversations/{msgId}").Handler(noQuery(methods{http.MethodGet: s.adminGetConversation}))
+	handle(r, "/apps", noQuery, get(s.adminListApps), post(s.adminAddApp))
+	handle(r, "/apps/{appKey}", noQuery, get(s.adminGetApp), del(s.adminDeleteApp))
+	handle(r, "/apps/{appKey}/token", noQuery, post(s.adminAppToken))
+	handle(r, "/groups", noQuery, get(s.adminListGroups), post(s.adminAddGroup))
+	handle(r, "/groups/{openConversationId}", noQuery, get(s.adminGetGroup), del(s.adminDeleteGroup))
+	handle(r, "/groups/{openConversationId}/say", noQuery, post(s.adminSay))
+	handle(r, "/conversations", anyQuery, get(s.adminListConversations))
+	handle(r, "/conversations/{msgId}", noQuery, get(s.adminGetConversation))
 }
 
 // adminSay has a member say something to the group's bot (approbot.Say)

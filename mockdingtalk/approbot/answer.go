@@ -1,6 +1,7 @@
 // The app robot API's answers: the error table (HTTP status, DingTalk's
 // code and message), the request id, and the journal record every request
 // leaves. Sources and confidence of each row: docs/dingtalk-behaviour.md.
+
 package approbot
 
 import (

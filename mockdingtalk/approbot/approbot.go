@@ -1,14 +1,6 @@
-// Package approbot is the fake's stand-in for DingTalk's app robot API
-// (api.dingtalk.com): apps with an appKey, appSecret and robotCode; groups
-// with members; access tokens (POST /v1.0/oauth2/accessToken and the legacy
-// GET /gettoken) that expire on the fake's clock; and the robot's group and
-// one-to-one messages (POST /v1.0/robot/groupMessages/send and
-// /v1.0/robot/oToMessages/batchSend), checked and answered as DingTalk
-// does, with HTTP statuses and {code, requestid, message} errors. Every
-// request is recorded in the fake's journal with its app and group.
-//
-// A Service is mounted by mockdingtalk's router (Routes, AdminRoutes); use
-// it through mockdingtalk.Server.AppRobots.
+// Apps, groups and members: their validation, and the registry that holds
+// them (add, read, remove, reset) with its bounds.
+
 package approbot
 
 import (

@@ -1,6 +1,7 @@
 // Ginkgo entry point for the app robot API's specs, and their helpers: a
 // fake with one app and one group, and a client whose every exchange is
 // checked against openapi.yaml.
+
 package approbot_test
 
 import (

@@ -1,5 +1,6 @@
 // Specs of the app robot API: tokens, group and one-to-one messages, their
 // errors as DingTalk answers them, the journal and the admin API.
+
 package approbot_test
 
 import (

@@ -4,6 +4,7 @@
 // a message in the callback's HTTP response, or messages posted to the
 // callback's sessionWebhook until it expires. WaitForReply blocks until the
 // bot has answered.
+
 package approbot
 
 import (

@@ -1,6 +1,7 @@
 // Specs of conversations with a bot: Say, the signed callback, replies in
 // the callback's answer and through the sessionWebhook, and bots that
 // answer slowly, wrongly or not at all.
+
 package approbot_test
 
 import (

@@ -1,6 +1,7 @@
 // What an app robot's message looks like in the group: msgKey and msgParam
 // mapped onto the webhook's message types, so the journal, the matchers
 // and the inbox read both APIs' messages the same way.
+
 package approbot
 
 import (

@@ -1,5 +1,6 @@
 // Where the app robot API is mounted: its paths on the fake's router, and
 // the answer for any other path under /v1.0/.
+
 package approbot
 
 import (

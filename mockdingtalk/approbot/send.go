@@ -2,6 +2,7 @@
 // /v1.0/robot/oToMessages/batchSend, with their checks in order (token,
 // body, robot, the robot's app, group and membership or recipients, msgKey,
 // msgParam and its fields), each recorded in the journal.
+
 package approbot
 
 import (

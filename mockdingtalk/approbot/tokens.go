@@ -2,6 +2,7 @@
 // legacy GET /gettoken (oapi.dingtalk.com). One token per app, valid for
 // TokenLifetime on the fake's clock; asking again while it is valid returns
 // the same token with its lifetime renewed, as DingTalk documents.
+
 package approbot
 
 import (

@@ -459,14 +459,11 @@ func (s *Server) adminListMessages(w http.ResponseWriter, r *http.Request) {
 const MaxWaits = 256
 
 func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
-	if s.waits.Add(1) > MaxWaits {
-		s.waits.Add(-1)
-		s.refusedWaits.Add(1)
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "%d waits are already held, the limit; retry, or poll GET %s/messages?since=N", MaxWaits, AdminPrefix)
+	release, ok := s.holdWait(w)
+	if !ok {
 		return
 	}
-	defer s.waits.Add(-1)
+	defer release()
 	q := r.URL.Query()
 	if !checkQuery(w, q, "accessToken", "appKey", "openConversationId", "since", "delivered", "count", "timeout") {
 		return
@@ -476,19 +473,9 @@ func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	count := 1
-	if v := q.Get("count"); v != "" {
-		if count, err = strconv.Atoi(v); err != nil || count < 1 {
-			writeError(w, http.StatusBadRequest, "count=%q: want how many entries to wait for (1 or more)", v)
-			return
-		}
-	}
-	timeout := defaultWaitTimeout
-	if v := q.Get("timeout"); v != "" {
-		if timeout, err = time.ParseDuration(v); err != nil || timeout <= 0 || timeout > maxWaitTimeout {
-			writeError(w, http.StatusBadRequest, "timeout=%q: want a Go duration like 5s, more than 0 and at most %s", v, maxWaitTimeout)
-			return
-		}
+	count, timeout, ok := waitParams(w, q)
+	if !ok {
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
@@ -502,6 +489,39 @@ func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the server is closing")
 	}
 	// Otherwise the client went away; there is no one to answer.
+}
+
+// holdWait takes one of the MaxWaits long-poll slots, or answers 503 with
+// Retry-After when none is left. Call release when the wait ends.
+func (s *Server) holdWait(w http.ResponseWriter) (release func(), ok bool) {
+	if s.waits.Add(1) > MaxWaits {
+		s.waits.Add(-1)
+		s.refusedWaits.Add(1)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "%d waits are already held, the limit; retry, or poll GET %s/messages?since=N", MaxWaits, AdminPrefix)
+		return nil, false
+	}
+	return func() { s.waits.Add(-1) }, true
+}
+
+// waitParams reads a wait's count (default 1) and timeout (default 10 s,
+// at most 10 min), answering 400 when either is bad.
+func waitParams(w http.ResponseWriter, q url.Values) (count int, timeout time.Duration, ok bool) {
+	count, timeout = 1, defaultWaitTimeout
+	var err error
+	if v := q.Get("count"); v != "" {
+		if count, err = strconv.Atoi(v); err != nil || count < 1 {
+			writeError(w, http.StatusBadRequest, "count=%q: want how many to wait for (1 or more)", v)
+			return 0, 0, false
+		}
+	}
+	if v := q.Get("timeout"); v != "" {
+		if timeout, err = time.ParseDuration(v); err != nil || timeout <= 0 || timeout > maxWaitTimeout {
+			writeError(w, http.StatusBadRequest, "timeout=%q: want a Go duration like 5s, more than 0 and at most %s", v, maxWaitTimeout)
+			return 0, 0, false
+		}
+	}
+	return count, timeout, true
 }
 
 func (s *Server) adminClearMessages(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@
 package mockdingtalk
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -54,6 +55,40 @@ func (s *Server) appAdminRoutes(r *mux.Router) {
 	handle(r, "/groups/{openConversationId}/say", noQuery, post(s.adminSay))
 	handle(r, "/conversations", anyQuery, get(s.adminListConversations))
 	handle(r, "/conversations/{msgId}", noQuery, get(s.adminGetConversation))
+	handle(r, "/conversations/{msgId}/wait", anyQuery, get(s.adminWaitReply))
+}
+
+// adminWaitReply long-polls until a conversation has count replies: 200
+// with it, or 408 with the conversation so far.
+func (s *Server) adminWaitReply(w http.ResponseWriter, r *http.Request) {
+	release, ok := s.holdWait(w)
+	if !ok {
+		return
+	}
+	defer release()
+	q := r.URL.Query()
+	if !checkQuery(w, q, "count", "timeout") {
+		return
+	}
+	count, timeout, ok := waitParams(w, q)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	stop := context.AfterFunc(s.life, cancel)
+	defer stop()
+	conv, err := s.apps.WaitForReply(ctx, mux.Vars(r)["msgId"], count)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, conv)
+	case errors.Is(err, approbot.ErrNotFound):
+		writeAppErr(w, err)
+	case s.life.Err() != nil:
+		writeError(w, http.StatusServiceUnavailable, "the server is closing")
+	case errors.Is(err, context.DeadlineExceeded):
+		writeJSON(w, http.StatusRequestTimeout, conv)
+	}
 }
 
 // adminSay has a member say something to the group's bot (approbot.Say)

@@ -151,6 +151,14 @@ var _ = Describe("Conversations with a bot", func() {
 		Expect(list.body["conversations"]).To(HaveLen(1))
 		Expect(call(http.MethodPost, fake.URL()+"/_mock/groups/cidOps/say", "", `{"staffId":"nobody","text":"x"}`, false).status).To(Equal(http.StatusBadRequest))
 		Expect(strings.Contains(call(http.MethodGet, fake.URL()+"/_mock/conversations/nope", "", "", false).raw, "no conversation")).To(BeTrue())
+
+		w := call(http.MethodGet, fake.URL()+"/_mock/conversations/"+id+"/wait?count=1&timeout=5s", "", "", false)
+		Expect(w.status).To(Equal(http.StatusOK))
+		Expect(w.body["replies"]).To(HaveLen(1))
+		w = call(http.MethodGet, fake.URL()+"/_mock/conversations/"+id+"/wait?count=2&timeout=10ms", "", "", false)
+		Expect(w.status).To(Equal(http.StatusRequestTimeout), "a second reply never comes")
+		Expect(w.body["replies"]).To(HaveLen(1))
+		Expect(call(http.MethodGet, fake.URL()+"/_mock/conversations/nope/wait", "", "", false).status).To(Equal(http.StatusNotFound))
 	})
 })
 

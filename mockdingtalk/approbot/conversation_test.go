@@ -20,6 +20,7 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/match"
 )
 
 // callback is what the bot received.
@@ -102,6 +103,7 @@ var _ = Describe("Conversations with a bot", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(done.Replies[0].Via).To(Equal("sessionWebhook"))
 		Expect(done.Replies[0].Message.Markdown.Text).To(Equal("**all green**"))
+		Expect(done).To(match.HaveReply(match.HaveTitle("status"), match.HaveText(ContainSubstring("all green"))))
 		Expect(fake.Entries(journal.Filter{Conversation: "cidOps", Delivered: ptr(true)})).To(HaveLen(1))
 
 		r = call(http.MethodPost, webhook, "", `{"msgtype":"markdown","markdown":{"text":"no title"}}`, true)

@@ -18,6 +18,7 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 	. "github.com/dingtalk-mock/mockdingtalk/mockdingtalk/match"
 )
@@ -201,5 +202,30 @@ var _ = Describe("against the fake robot", func() {
 		Expect(fake.Entries(journal.Filter{})).To(ContainMessage(BeSigned(), BeDelivered(), HaveMsgType("markdown"),
 			HaveText(ContainSubstring("disk full")), MentionMobile("13800000000")))
 		Expect(fake.Entries(journal.Filter{})).To(ContainMessage(HaveRejectedWith(310000), HaveHint(ContainSubstring("neither timestamp nor sign"))))
+	})
+})
+
+var _ = Describe("HaveReply", func() {
+	conv := approbot.Conversation{MsgID: "msg1", OpenConversationID: "cidOps", Replies: []approbot.Reply{
+		{Via: "callback", Message: &dingtalk.Message{MsgType: dingtalk.MsgText, Text: &dingtalk.Text{Content: "deploying api"}}},
+		{Via: "sessionWebhook", Message: &dingtalk.Message{MsgType: dingtalk.MsgMarkdown, Markdown: &dingtalk.Markdown{Title: "done", Text: "**api** is live"}}},
+	}}
+
+	It("finds a reply every matcher matches, reading its message", func() {
+		Expect(conv).To(HaveReply(HaveText(ContainSubstring("deploying"))))
+		Expect(&conv).To(HaveReply(HaveMsgType("markdown"), HaveTitle("done")))
+		Expect(conv).To(HaveReply())
+		Expect(approbot.Conversation{}).NotTo(HaveReply())
+	})
+
+	It("lists the replies, one line each, when none matches", func() {
+		m := HaveReply(HaveText("rolled back"))
+		Expect(m.Match(conv)).To(BeFalse())
+		Expect(m.FailureMessage(conv)).To(And(ContainSubstring("deploying api"), ContainSubstring("**api** is live")))
+	})
+
+	It("refuses what is not a conversation", func() {
+		_, err := HaveReply().Match("hello")
+		Expect(err).To(MatchError(ContainSubstring("expects an approbot.Conversation")))
 	})
 })

@@ -306,9 +306,19 @@ var _ = Describe("Message waits", Label("hostile"), func() {
 		for range mockdingtalk.MaxWaits {
 			go func() {
 				defer func() { done <- struct{}{} }()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_mock/messages/wait?timeout=10m", nil)
-				if res, err := c.Do(req); err == nil {
+				// A waiter refused because the probe below held a place at
+				// that instant asks again, so all MaxWaits places end up
+				// held by waiters (the spec was flaky without it).
+				for ctx.Err() == nil {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_mock/messages/wait?timeout=10m", nil)
+					res, err := c.Do(req)
+					if err != nil {
+						return
+					}
 					res.Body.Close()
+					if res.StatusCode != http.StatusServiceUnavailable {
+						return
+					}
 				}
 			}()
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -174,7 +175,11 @@ var _ = Describe("Group messages", func() {
 		Entry("msgKey missing", groupMsg("dingbot-ops", "cidOps", "", `{"content":"x"}`), "invalidParameter.msgKey.empty", "msgKey is missing"),
 		Entry("msgKey in the wrong case", groupMsg("dingbot-ops", "cidOps", "SampleText", `{"content":"x"}`), "invalidParameter.msgKey.invalid", "case-sensitive"),
 		Entry("msgParam not JSON", groupMsg("dingbot-ops", "cidOps", "sampleText", `content=x`), "invalidParameter.msgParam.invalid", "JSON object"),
-		Entry("msgParam sent as an object, not a string", `{"robotCode":"dingbot-ops","openConversationId":"cidOps","msgKey":"sampleText","msgParam":{"content":"x"}}`, "invalidParameter.param.invalid", "wrong type"),
+		Entry("msgParam sent as an object, not a string", `{"robotCode":"dingbot-ops","openConversationId":"cidOps","msgKey":"sampleText","msgParam":{"content":"x"}}`, "invalidParameter.param.invalid", "encode it a second time"),
+		Entry("userIds as a string", `{"robotCode":"dingbot-ops","openConversationId":"cidOps","userIds":"dev1","msgKey":"sampleText","msgParam":"{}"}`, "invalidParameter.param.invalid", "array of strings"),
+		Entry("robotCode as an object", `{"robotCode":{"code":"dingbot-ops"},"openConversationId":"cidOps","msgKey":"sampleText","msgParam":"{}"}`, "invalidParameter.param.invalid", "robotCode is an object"),
+		Entry("a null body", `null`, "Missingbody", "not a JSON object"),
+		Entry("a body over 256 KiB", `{"msgParam":"`+strings.Repeat("x", 300<<10)+`"}`, "invalidParameter.param.invalid", "the body is over"),
 		Entry("sampleMarkdown without title", groupMsg("dingbot-ops", "cidOps", "sampleMarkdown", `{"text":"**x**"}`), "invalidParameter.param.invalid", "lacks title"),
 		Entry("msgParam over 15000 bytes", groupMsg("dingbot-ops", "cidOps", "sampleText", `{"content":"`+string(make([]byte, 15000))+`"}`), "invalidParameter.param.invalid", "at most 15000"),
 		Entry("not JSON at all", `robotCode=dingbot-ops`, "Missingbody", "not a JSON object"),

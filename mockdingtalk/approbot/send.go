@@ -133,20 +133,35 @@ func (x *exchange) authorize(w http.ResponseWriter, in *sendInput) (App, bool) {
 	}
 	x.entry.AppKey = app.AppKey
 	x.pass("token", "app %q", app.AppKey)
-	body, tooBig := x.body, x.tooBig
-	if tooBig || !decodeObject(body, in) {
-		detail := "the body is not a JSON object"
+	if x.tooBig {
+		x.reject(w, ErrParamInvalid, x.fail("json", "the body is over %d bytes; msgParam may hold at most %d", maxSendBody, MaxMsgParamBytes))
+		return App{}, false
+	}
+	if !decodeObject(x.body, in) {
 		var probe map[string]json.RawMessage
-		if err := json.Unmarshal(bytes.TrimSpace(body), &probe); err == nil && !tooBig {
-			detail = "a field has the wrong type (robotCode, openConversationId, msgKey and msgParam are strings, userIds an array of strings)"
-			x.reject(w, ErrParamInvalid, x.fail("json", "%s", detail))
+		if json.Unmarshal(bytes.TrimSpace(x.body), &probe) == nil && probe != nil {
+			x.reject(w, ErrParamInvalid, x.fail("json", "%s", wrongType(probe)))
 			return App{}, false
 		}
-		x.reject(w, ErrMissingBody, x.fail("json", "%s (Content-Type %q); send JSON", detail, x.r.Header.Get("Content-Type")))
+		x.reject(w, ErrMissingBody, x.fail("json", "the body is not a JSON object (Content-Type %q); send JSON", x.r.Header.Get("Content-Type")))
 		return App{}, false
 	}
 	x.pass("json", "")
 	return app, true
+}
+
+// wrongType names the field of a JSON object body that does not bind.
+func wrongType(probe map[string]json.RawMessage) string {
+	for _, f := range []string{"robotCode", "openConversationId", "msgKey", "msgParam", "coolAppCode"} {
+		var v flexString
+		if raw, ok := probe[f]; ok && v.UnmarshalJSON(raw) != nil {
+			if f == "msgParam" {
+				return "msgParam is a JSON object or array; DingTalk wants it as a string holding JSON (encode it a second time)"
+			}
+			return f + " is " + kind(raw) + "; it must be a string"
+		}
+	}
+	return "userIds must be an array of strings (userIds: [\"manager4220\"])"
 }
 
 // checkRobot checks robotCode names the token's app's robot.
@@ -193,8 +208,6 @@ func (x *exchange) checkMessage(w http.ResponseWriter, in *sendInput) bool {
 		hint := "msgParam must be a string holding a JSON object, such as \"{\\\"content\\\":\\\"hello\\\"}\""
 		if param == "" {
 			hint = "msgParam is missing or empty; " + hint
-		} else if strings.HasPrefix(strings.TrimSpace(string(x.body)), "{") && bytes.Contains(x.body, []byte(`"msgParam":{`)) {
-			hint = "msgParam is a JSON object; DingTalk wants it as a string (JSON-encode it a second time)"
 		}
 		x.reject(w, ErrMsgParamInvalid, x.fail("msg_param", "%s", hint))
 		return false

@@ -416,9 +416,11 @@ type fileClock struct {
 }
 
 // fileRobot is one robot in the config file; keys as in the admin API.
+// Its fields are mockdingtalk.Robot's, in the same order, so that it
+// converts to one and the compiler keeps the two alike.
 type fileRobot struct {
-	Name               string   `yaml:"name"`
 	AccessToken        string   `yaml:"accessToken"`
+	Name               string   `yaml:"name"`
 	Secret             string   `yaml:"secret"`
 	Keywords           []string `yaml:"keywords"`
 	IPAllowlist        []string `yaml:"ipAllowlist"`
@@ -553,11 +555,7 @@ func (cf *configFile) apply(s *settings) error {
 		s.SNS.Accounts = append(s.SNS.Accounts, sns.Account{Name: a.Name, PasswordSHA512: hash})
 	}
 	for _, r := range c.Robots {
-		s.Robots = append(s.Robots, mockdingtalk.Robot{
-			Name: r.Name, AccessToken: r.AccessToken, Secret: r.Secret,
-			Keywords: r.Keywords, IPAllowlist: r.IPAllowlist,
-			RateLimitPerMinute: r.RateLimitPerMinute, Disabled: r.Disabled,
-		})
+		s.Robots = append(s.Robots, mockdingtalk.Robot(r))
 	}
 	for _, a := range c.Apps {
 		s.Apps = append(s.Apps, approbot.App(a))

@@ -312,19 +312,11 @@ func health(base string) (healthAnswer, error) {
 // soak sends soakCount messages to a fresh binary at the default journal
 // cap, then checks its memory and its journal.
 func (b *bench) soak(ctx context.Context) error {
-	fake, err := b.startFake(ctx)
+	fake, token, webhook, rss0, err := b.startFakeWithRobot(ctx)
 	if err != nil {
 		return err
 	}
 	defer fake.stop()
-	token, webhook, err := createRobot(fake.base)
-	if err != nil {
-		return err
-	}
-	rss0, _, err := fake.rssBytes()
-	if err != nil {
-		return err
-	}
 	fmt.Printf("\n== memory soak: %d signed sends (wrk -t%d -c%d), default journal cap (%d); RSS at start %.1f MB; load average %s\n",
 		b.o.soakCount, b.o.threads, b.o.connections, journal.DefaultCap, mb(rss0), loadAverage())
 	st := &stats{name: "soak"}
@@ -371,19 +363,11 @@ func (b *bench) soak(ctx context.Context) error {
 // a huge header and a maximal body, then lists the journal, and checks the
 // process's memory stays bounded.
 func (b *bench) abuse(ctx context.Context) error {
-	fake, err := b.startFake(ctx)
+	fake, _, webhook, rss0, err := b.startFakeWithRobot(ctx)
 	if err != nil {
 		return err
 	}
 	defer fake.stop()
-	_, webhook, err := createRobot(fake.base)
-	if err != nil {
-		return err
-	}
-	rss0, _, err := fake.rssBytes()
-	if err != nil {
-		return err
-	}
 	const n = 2000
 	fmt.Printf("\n== abuse: %d sends with a 120 KB query, a 120 KB header and a 20 KB body, then GET /_mock/messages; RSS at start %.1f MB\n", n, mb(rss0))
 	sent, err := sendHuge(ctx, webhook, n)
@@ -417,6 +401,24 @@ func perReq(d time.Duration, n uint64) string {
 func mb(n int64) float64 { return float64(n) / (1 << 20) }
 
 // createRobot adds a robot with benchSecret and no rate limit through the
+// startFakeWithRobot starts a fresh binary, adds a robot to it and reads its
+// resident memory before any send: the common start of the memory modes.
+// On error nothing is left running.
+func (b *bench) startFakeWithRobot(ctx context.Context) (fake *proc, token, webhook string, rss0 int64, err error) {
+	fake, err = b.startFake(ctx)
+	if err != nil {
+		return nil, "", "", 0, err
+	}
+	if token, webhook, err = createRobot(fake.base); err == nil {
+		rss0, _, err = fake.rssBytes()
+	}
+	if err != nil {
+		fake.stop()
+		return nil, "", "", 0, err
+	}
+	return fake, token, webhook, rss0, nil
+}
+
 // admin API and returns its token and webhook URL.
 func createRobot(base string) (token, webhook string, err error) {
 	var robot struct {

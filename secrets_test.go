@@ -58,7 +58,7 @@ var _ = Describe("Secrets never leak", Label("secrets"), func() {
 	It("keeps every secret out of logs, SNS answers, the journal and hints", func() {
 		logs := gbytes.NewBuffer()
 		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithLogger(log))
+		fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{Logger: log})
 		robot, err := fake.AddRobot(mockdingtalk.Robot{Name: "alerts", Secret: robotSecret})
 		Expect(err).NotTo(HaveOccurred())
 		srv, err := sns.New(sns.Config{Logger: log, Outbound: webhook.Config{Timeout: 5 * time.Second, Logger: log}})
@@ -192,7 +192,7 @@ var _ = Describe("Secrets never leak", Label("secrets"), func() {
 	It("does not repeat a secret a client sent by mistake in the hint or the log (the journal keeps the raw query it was sent)", func() {
 		logs := gbytes.NewBuffer()
 		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithLogger(log))
+		fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{Logger: log})
 		robot, err := fake.AddRobot(mockdingtalk.Robot{Secret: robotSecret})
 		Expect(err).NotTo(HaveOccurred())
 		for _, q := range []string{

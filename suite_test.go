@@ -53,7 +53,7 @@ type stack struct {
 func logger() *slog.Logger { return slog.New(slog.NewTextHandler(GinkgoWriter, nil)) }
 
 func newStack(cfg sns.Config) *stack {
-	fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithLogger(logger()))
+	fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{Logger: logger()})
 	if cfg.Logger == nil {
 		cfg.Logger = logger()
 	}

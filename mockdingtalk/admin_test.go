@@ -109,7 +109,7 @@ var _ = Describe("Admin API", func() {
 	}
 
 	BeforeEach(func() {
-		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithRobots(mockdingtalk.Robot{AccessToken: "boot", Name: "from config"}))
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{Robots: []mockdingtalk.Robot{{AccessToken: "boot", Name: "from config"}}})
 	})
 
 	It("GET /_mock/health answers ok, with what the journal holds and has dropped", func() {
@@ -266,7 +266,7 @@ var _ = Describe("Admin API", func() {
 		})
 
 		It("keeps Go and HTTP views of a bounded journal the same", func() {
-			small := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithJournalCap(2))
+			small := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{JournalCap: 2})
 			t := addRobot(small, mockdingtalk.Robot{})
 			for range 5 {
 				serve(small, plain(textBody)(t))

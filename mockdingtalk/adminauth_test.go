@@ -35,7 +35,7 @@ var _ = Describe("Admin token", Label("hostile"), func() {
 	BeforeEach(func() {
 		logs = gbytes.NewBuffer()
 		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithAdminToken(token), mockdingtalk.WithLogger(log))
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{AdminToken: token, Logger: log})
 		robot = addRobot(s, mockdingtalk.Robot{Name: "r", Secret: vectorSecret})
 	})
 

@@ -16,16 +16,6 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 )
 
-// WithApps adds app robots that exist from the start.
-func WithApps(apps ...approbot.App) Option {
-	return func(c *Config) { c.Apps = append(c.Apps, apps...) }
-}
-
-// WithGroups adds groups that exist from the start.
-func WithGroups(groups ...approbot.Group) Option {
-	return func(c *Config) { c.Groups = append(c.Groups, groups...) }
-}
-
 // AppRobots returns the app robot API's apps, groups and tokens: add and
 // remove them, or issue a token, from Go.
 func (s *Server) AppRobots() *approbot.Service { return s.apps }

@@ -71,7 +71,7 @@ var _ = Describe("Bad input to the fake robot", Label("badinput"), func() {
 	)
 
 	BeforeEach(func() {
-		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithFrozenClock(t0))
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{FreezeAt: t0})
 		open = addRobot(s, mockdingtalk.Robot{Name: "open", RateLimitPerMinute: intp(0)})
 		signed = addRobot(s, mockdingtalk.Robot{Name: "signed", Secret: vectorSecret, RateLimitPerMinute: intp(0)})
 		kw = addRobot(s, mockdingtalk.Robot{Name: "keywords", Keywords: []string{"告警", "🚀", "Ünïcode"}, RateLimitPerMinute: intp(0)})

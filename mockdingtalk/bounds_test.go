@@ -55,7 +55,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 	var s *mockdingtalk.Server
 
 	It("refuses a robot over Config.MaxRobots with 507, and takes one again after a removal", func() {
-		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithConfig(mockdingtalk.Config{MaxRobots: 3}))
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{MaxRobots: 3})
 		for range 3 {
 			addRobot(s, mockdingtalk.Robot{})
 		}
@@ -81,7 +81,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 	)
 
 	It("refuses faults over Config.MaxFaults, and over 16 MiB of bodies together, with 507", func() {
-		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithConfig(mockdingtalk.Config{MaxFaults: 2}))
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{MaxFaults: 2})
 		for range 2 {
 			status, _ := adminDo(context.Background(), s, "POST", "/_mock/faults", `{"kind":"drop"}`)
 			Expect(status).To(Equal(http.StatusCreated))
@@ -90,7 +90,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 		Expect(status).To(Equal(http.StatusInsufficientStorage), body)
 		Expect(refused(s)["faults"]).To(BeNumerically("==", 1))
 
-		s = mockdingtalk.NewTestServer(GinkgoT())
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		big := fmt.Sprintf(`{"kind":"http","body":%q}`, strings.Repeat("b", 1000*1000))
 		added := 0
 		for {
@@ -109,7 +109,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 	})
 
 	It("remembers msgUuids by hash, so a robot's memory does not grow with their length", func() {
-		s = mockdingtalk.NewTestServer(GinkgoT())
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		tok := addRobot(s, mockdingtalk.Robot{RateLimitPerMinute: ptr(0)})
 		long := strings.Repeat("u", 15000)
 		send := func(uuid string) string {
@@ -128,7 +128,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 	})
 
 	Describe("the admin API's queries", func() {
-		BeforeEach(func() { s = mockdingtalk.NewTestServer(GinkgoT()) })
+		BeforeEach(func() { s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{}) })
 
 		DescribeTable("refuses unknown query parameters with 400, as documented",
 			func(method, path string) {
@@ -154,7 +154,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 	})
 
 	Describe("PUT /_mock/clock", func() {
-		BeforeEach(func() { s = mockdingtalk.NewTestServer(GinkgoT()) })
+		BeforeEach(func() { s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{}) })
 
 		DescribeTable("refuses a time Go's durations cannot reach from now, instead of saturating",
 			func(body string) {
@@ -191,7 +191,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 
 	Describe("inbox streams", func() {
 		It("are bounded: one over the limit is a 503, counted, and closing one frees a place", func() {
-			s = mockdingtalk.NewTestServer(GinkgoT())
+			s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 			ctx, cancel := context.WithCancel(context.Background())
 			DeferCleanup(cancel)
 			var open []*http.Response
@@ -222,7 +222,7 @@ var _ = Describe("Bounds", Label("hostile"), func() {
 		})
 
 		It("say robots when the robot list changes, without polling it", func() {
-			s = mockdingtalk.NewTestServer(GinkgoT())
+			s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 			ctx, cancel := context.WithCancel(context.Background())
 			DeferCleanup(cancel)
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_inbox/events", nil)
@@ -297,7 +297,7 @@ func ptr[T any](v T) *T { return &v }
 
 var _ = Describe("Message waits", Label("hostile"), func() {
 	It("are bounded: one over 256 held at once is a 503 with Retry-After, counted", func() {
-		s := mockdingtalk.NewTestServer(GinkgoT())
+		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		ctx, cancel := context.WithCancel(context.Background())
 		DeferCleanup(cancel)
 		c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0}}

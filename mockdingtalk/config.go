@@ -1,6 +1,6 @@
 // Configuration of the fake robot: Config, the per-robot settings (Robot),
-// functional Options for tests, and the validation that turns bad settings
-// into clear errors before the server starts.
+// and the validation that turns bad settings into clear errors before the
+// server starts.
 
 package mockdingtalk
 
@@ -116,30 +116,6 @@ type Config struct {
 	// ignored). The binary reports the SNS API's counters under "sns".
 	HealthExtra map[string]func() any
 }
-
-// Option changes a Config; NewTestServer takes Options.
-type Option func(*Config)
-
-// WithConfig replaces the whole configuration with cfg; later options
-// still apply on top of it.
-func WithConfig(cfg Config) Option { return func(c *Config) { *c = cfg } }
-
-// WithJournalCap sets how many requests the journal keeps.
-func WithJournalCap(n int) Option { return func(c *Config) { c.JournalCap = n } }
-
-// WithRobots adds robots that exist from the start.
-func WithRobots(robots ...Robot) Option {
-	return func(c *Config) { c.Robots = append(c.Robots, robots...) }
-}
-
-// WithLogger sends the server's logs to l.
-func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
-
-// WithFrozenClock starts the fake's clock frozen at t.
-func WithFrozenClock(t time.Time) Option { return func(c *Config) { c.FreezeAt = t } }
-
-// WithAdminToken requires token on the admin API and the inbox.
-func WithAdminToken(token string) Option { return func(c *Config) { c.AdminToken = token } }
 
 // Robot is one custom robot and its security settings. DingTalk lets the
 // settings be combined; each one that is set is checked.

@@ -20,8 +20,8 @@ import (
 
 // Start a fake robot, add a robot with a secret, send a signed markdown
 // message to it, and read what it received. In tests, use
-// mockdingtalk.NewTestServer(t) instead of Start: it stops the server when
-// the test ends.
+// mockdingtalk.NewTestServer(t, mockdingtalk.Config{}) instead of Start:
+// it stops the server when the test ends.
 func Example() {
 	s, err := mockdingtalk.Start(mockdingtalk.Config{})
 	if err != nil {

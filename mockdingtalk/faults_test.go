@@ -23,7 +23,7 @@ var _ = Describe("Faults", func() {
 		tok string
 	)
 	BeforeEach(func() {
-		s = mockdingtalk.NewTestServer(GinkgoT())
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		tok = addRobot(s, mockdingtalk.Robot{RateLimitPerMinute: intp(0)})
 	})
 	addFault := func(f mockdingtalk.Fault) mockdingtalk.Fault {
@@ -122,7 +122,7 @@ var _ = Describe("Faults", func() {
 	})
 
 	It("hang: is released by Close, which returns promptly", func() {
-		srv := mockdingtalk.NewTestServer(GinkgoT())
+		srv := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		tok := addRobot(srv, mockdingtalk.Robot{})
 		_, err := srv.AddFault(mockdingtalk.Fault{Kind: mockdingtalk.FaultHang})
 		Expect(err).NotTo(HaveOccurred())

@@ -70,7 +70,7 @@ var _ = Describe("Guard against cross-site use", Label("hostile"), func() {
 	}
 
 	BeforeEach(func() {
-		s = mockdingtalk.NewTestServer(GinkgoT())
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		base = s.URL()
 		addRobot(s, mockdingtalk.Robot{Name: "r", Secret: vectorSecret})
 	})
@@ -105,7 +105,7 @@ var _ = Describe("Guard against cross-site use", Label("hostile"), func() {
 	})
 
 	It("refuses cross-site requests even when the browser holds the admin token's Basic credentials", func() {
-		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithAdminToken("tok-123"))
+		s = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{AdminToken: "tok-123"})
 		base = s.URL()
 		status, _ := do(negativeCtx, browserReq{method: "POST", path: "/_mock/reset", body: "a=b", header: map[string]string{
 			"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded",

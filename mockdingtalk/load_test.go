@@ -85,7 +85,7 @@ var _ = Describe("Under load", Label("load"), func() {
 	})
 
 	It("journals every accepted answer while many senders use many robots (soak)", func() {
-		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithJournalCap(200000))
+		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{JournalCap: 200000})
 		const robots, senders = 24, 32
 		tokens := make([]string, robots)
 		for i := range tokens {
@@ -155,7 +155,7 @@ var _ = Describe("Under load", Label("load"), func() {
 
 	It("counts every drop exactly above the journal cap", func() {
 		const capacity, senders, each = 100, 16, 40
-		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithJournalCap(capacity))
+		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{JournalCap: capacity})
 		tokens := []string{
 			addRobot(s, mockdingtalk.Robot{RateLimitPerMinute: intp(0)}),
 			addRobot(s, mockdingtalk.Robot{RateLimitPerMinute: intp(0)}),
@@ -175,7 +175,7 @@ var _ = Describe("Under load", Label("load"), func() {
 	})
 
 	It("delivers exactly the rate limit when 50 senders send 5 each to one robot", func() {
-		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithFrozenClock(t0))
+		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{FreezeAt: t0})
 		token := addRobot(s, mockdingtalk.Robot{}) // the default: 20 per minute
 		var ok, limited, other atomic.Int64
 		parallel(50, func(int) {
@@ -198,7 +198,7 @@ var _ = Describe("Under load", Label("load"), func() {
 	})
 
 	It("delivers a msgUuid once when 50 senders repeat it at the same moment", func() {
-		s := mockdingtalk.NewTestServer(GinkgoT())
+		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		token := addRobot(s, mockdingtalk.Robot{RateLimitPerMinute: intp(0)})
 		var acknowledged atomic.Int64
 		parallel(50, func(int) {

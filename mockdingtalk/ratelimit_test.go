@@ -129,7 +129,7 @@ var _ = Describe("Rate limit", func() {
 	)
 
 	It("is exact under concurrent senders over HTTP", func() {
-		srv := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithFrozenClock(t0))
+		srv := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{FreezeAt: t0})
 		tok := addRobot(srv, mockdingtalk.Robot{})
 		const senders = 60
 		var (

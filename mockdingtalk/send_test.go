@@ -280,7 +280,7 @@ var _ = Describe("POST /robot/send", func() {
 	Context("the sign test vectors of docs/dingtalk-behaviour.md, through HTTP", func() {
 		DescribeTable("accepts the vector's timestamp and URL-encoded sign",
 			func(secret string, ts int64, encodedSign string) {
-				s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithFrozenClock(time.UnixMilli(ts)))
+				s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{FreezeAt: time.UnixMilli(ts)})
 				tok := addRobot(s, mockdingtalk.Robot{Secret: secret})
 				u := s.WebhookURL(tok) + fmt.Sprintf("&timestamp=%d&sign=%s", ts, encodedSign)
 				rep, err := post(checked, u, jsonType, textBody)
@@ -413,7 +413,7 @@ var _ = Describe("POST /robot/send", func() {
 	})
 
 	It("keeps the connection usable after an oversized body", func() {
-		s := mockdingtalk.NewTestServer(GinkgoT())
+		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		tok := addRobot(s, mockdingtalk.Robot{})
 		client := checkedWith(&http.Transport{MaxConnsPerHost: 1}, 0)
 		big := `{"msgtype":"text","text":{"content":"` + strings.Repeat("y", 50000) + `"}}`

@@ -225,7 +225,7 @@ var _ = Describe("Go API", func() {
 	})
 
 	It("NewTestServer listens on 127.0.0.1 and stops when the spec ends", func() {
-		s := mockdingtalk.NewTestServer(GinkgoT())
+		s := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 		Expect(s.URL()).To(MatchRegexp(`^http://127\.0\.0\.1:\d+$`))
 		res, err := checked.Get(s.URL() + "/_mock/health")
 		Expect(err).NotTo(HaveOccurred())

@@ -11,15 +11,11 @@ type TB interface {
 	Fatalf(format string, args ...any)
 }
 
-// NewTestServer starts a Server on a free port of 127.0.0.1 with the
-// options applied to a zero Config, and closes it when the test ends. It
-// fails the test if the options are invalid.
-func NewTestServer(tb TB, opts ...Option) *Server {
+// NewTestServer starts a Server for cfg on a free port of 127.0.0.1, as
+// Start does, and closes it when the test ends. It fails the test if cfg
+// is invalid. Pass Config{} for the defaults.
+func NewTestServer(tb TB, cfg Config) *Server {
 	tb.Helper()
-	var cfg Config
-	for _, o := range opts {
-		o(&cfg)
-	}
 	s, err := Start(cfg)
 	if err != nil {
 		tb.Fatalf("mockdingtalk.NewTestServer: %v", err)

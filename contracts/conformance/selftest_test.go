@@ -655,7 +655,7 @@ var _ = Describe("the harness's fake robot", Label("selftest"), func() {
 			}
 		}
 		It("refuses a markdown message with "+m.Pointer+" "+conformance.DescribeKind(m), func(ctx SpecContext) {
-			fake := mockdingtalk.NewTestServer(GinkgoT())
+			fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{})
 			robot, err := fake.AddRobot(mockdingtalk.Robot{Secret: "SEC" + strings.Repeat("ab", 32)})
 			Expect(err).NotTo(HaveOccurred())
 			body := map[string]any{"msgtype": dingtalk.MsgMarkdown, "markdown": map[string]any{"title": "t", "text": "negative " + m.Name()}}

@@ -89,5 +89,5 @@ func jsonOf(v any) string {
 
 // newFake starts a fake with opsApp, hrApp and opsGrp.
 func newFake() *mockdingtalk.Server {
-	return mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithApps(opsApp, hrApp), mockdingtalk.WithGroups(opsGrp))
+	return mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{Apps: []approbot.App{opsApp, hrApp}, Groups: []approbot.Group{opsGrp}})
 }

@@ -58,7 +58,7 @@ var _ = Describe("Conversations with a bot", func() {
 		url, got := startBot(answer)
 		app := opsApp
 		app.CallbackURL = url
-		fake = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithApps(app), mockdingtalk.WithGroups(opsGrp))
+		fake = mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{Apps: []approbot.App{app}, Groups: []approbot.Group{opsGrp}})
 		return got
 	}
 

@@ -172,7 +172,7 @@ var _ = Describe("ContainMessage", func() {
 var _ = Describe("against the fake robot", func() {
 	It("matches what a client really sent", func(ctx SpecContext) {
 		secret := "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
-		fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.WithRobots(mockdingtalk.Robot{AccessToken: token, Secret: secret}))
+		fake := mockdingtalk.NewTestServer(GinkgoT(), mockdingtalk.Config{Robots: []mockdingtalk.Robot{{AccessToken: token, Secret: secret}}})
 		client := contracts.NewHTTPClient(Fail)
 		DeferCleanup(client.CloseIdleConnections)
 

@@ -40,6 +40,7 @@ func (s *Server) appAdminRoutes(r *mux.Router) {
 	handle(r, "/apps", noQuery, get(s.adminListApps), post(s.adminAddApp))
 	handle(r, "/apps/{appKey}", noQuery, get(s.adminGetApp), del(s.adminDeleteApp))
 	handle(r, "/apps/{appKey}/token", noQuery, post(s.adminAppToken))
+	handle(r, "/apps/{appKey}/say", noQuery, post(s.adminSayDirect))
 	handle(r, "/groups", noQuery, get(s.adminListGroups), post(s.adminAddGroup))
 	handle(r, "/groups/{openConversationId}", noQuery, get(s.adminGetGroup), del(s.adminDeleteGroup))
 	handle(r, "/groups/{openConversationId}/say", noQuery, post(s.adminSay))
@@ -90,6 +91,29 @@ func (s *Server) adminSay(w http.ResponseWriter, r *http.Request) {
 	}
 	u.OpenConversationID = mux.Vars(r)["openConversationId"]
 	conv, err := s.apps.Say(r.Context(), u)
+	writeConversation(w, conv, err)
+}
+
+// adminSayDirect has a member write to the app's robot one to one
+// (approbot.SayDirect) and answers the conversation.
+func (s *Server) adminSayDirect(w http.ResponseWriter, r *http.Request) {
+	var u approbot.Utterance
+	if !decodeBody(w, r, &u, false) {
+		return
+	}
+	key := mux.Vars(r)["appKey"]
+	a, ok := s.apps.App(key)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no app has appKey %q", key)
+		return
+	}
+	u.RobotCode = a.RobotCode
+	conv, err := s.apps.SayDirect(r.Context(), u)
+	writeConversation(w, conv, err)
+}
+
+// writeConversation answers Say's or SayDirect's outcome.
+func writeConversation(w http.ResponseWriter, conv approbot.Conversation, err error) {
 	switch {
 	case errors.Is(err, approbot.ErrNotMember), errors.Is(err, approbot.ErrNoCallback):
 		writeError(w, http.StatusBadRequest, "%s", strings.TrimPrefix(err.Error(), "approbot: "))

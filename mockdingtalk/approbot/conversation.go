@@ -63,13 +63,18 @@ type Utterance struct {
 // Conversation is one utterance, the callback it caused and the bot's
 // replies.
 type Conversation struct {
-	MsgID              string    `json:"msgId"`
-	Time               time.Time `json:"time"`
-	OpenConversationID string    `json:"openConversationId"`
-	StaffID            string    `json:"staffId"`
-	Text               string    `json:"text"`
-	RobotCode          string    `json:"robotCode"`
-	AppKey             string    `json:"appKey"`
+	MsgID string    `json:"msgId"`
+	Time  time.Time `json:"time"`
+	// OpenConversationID is the group, or the one-to-one chat's
+	// conversationId (DirectConversationID).
+	OpenConversationID string `json:"openConversationId"`
+	// ConversationType is GroupChat ("2") or OneToOneChat ("1"), as in
+	// the callback.
+	ConversationType string `json:"conversationType"`
+	StaffID          string `json:"staffId"`
+	Text             string `json:"text"`
+	RobotCode        string `json:"robotCode"`
+	AppKey           string `json:"appKey"`
 	// SessionWebhook is the URL the bot may post replies to until
 	// SessionExpires.
 	SessionWebhook string    `json:"sessionWebhook"`
@@ -234,7 +239,7 @@ func (s *Service) SetBaseURL(f func() string) { s.baseURL = f }
 // returned Conversation holds the callback's outcome and any reply it
 // carried; replies posted to the sessionWebhook later are added to it
 // (WaitForReply). A bot that does not answer is not an error: see
-// Conversation.Callback.
+// Conversation.Callback. SayDirect is the one-to-one chat.
 func (s *Service) Say(ctx context.Context, u Utterance) (Conversation, error) {
 	g, ok := s.Group(u.OpenConversationID)
 	if !ok {
@@ -249,16 +254,37 @@ func (s *Service) Say(ctx context.Context, u Utterance) (Conversation, error) {
 	if who == nil {
 		return Conversation{}, fmt.Errorf("%w: %q is not in group %q", ErrNotMember, u.StaffID, u.OpenConversationID)
 	}
-	switch {
-	case u.Text == "":
-		return Conversation{}, invalid("text", "is required")
-	case len(u.Text) > MaxTextBytes:
-		return Conversation{}, invalid("text", "at most %d bytes (got %d)", MaxTextBytes, len(u.Text))
+	if err := checkText(u.Text); err != nil {
+		return Conversation{}, err
 	}
 	app, ok := s.botFor(g, u.RobotCode)
 	if !ok {
 		return Conversation{}, fmt.Errorf("%w %q (robot %q)", ErrNoCallback, g.OpenConversationID, u.RobotCode)
 	}
+	conv := s.open(g.OpenConversationID, GroupChat, *who, u.Text, app)
+	return s.converse(ctx, conv, app, callbackBody(conv, g, *who, app)), nil
+}
+
+// Conversation types, as the callback's conversationType says them.
+const (
+	OneToOneChat = "1"
+	GroupChat    = "2"
+)
+
+// checkText bounds what a member says.
+func checkText(text string) error {
+	switch {
+	case text == "":
+		return invalid("text", "is required")
+	case len(text) > MaxTextBytes:
+		return invalid("text", "at most %d bytes (got %d)", MaxTextBytes, len(text))
+	}
+	return nil
+}
+
+// open starts a conversation: its msgId, its sessionWebhook and when that
+// expires, remembered with its session.
+func (s *Service) open(cid, kind string, who Member, text string, app App) *Conversation {
 	now := s.now()
 	session := randomHex(32)
 	base := ""
@@ -266,29 +292,52 @@ func (s *Service) Say(ctx context.Context, u Utterance) (Conversation, error) {
 		base = s.baseURL()
 	}
 	conv := &Conversation{
-		MsgID: "msg" + randomHex(24), Time: now, OpenConversationID: g.OpenConversationID, StaffID: who.StaffID,
-		Text: u.Text, RobotCode: app.RobotCode, AppKey: app.AppKey,
+		MsgID: "msg" + randomHex(24), Time: now, OpenConversationID: cid, ConversationType: kind, StaffID: who.StaffID,
+		Text: text, RobotCode: app.RobotCode, AppKey: app.AppKey,
 		SessionWebhook: base + SessionPath + "?session=" + session, SessionExpires: now.Add(SessionLifetime),
 		Callback: Callback{URL: app.CallbackURL},
 	}
 	s.convs.add(conv, session)
-	body, _ := json.Marshal(callbackBody(conv, g, *who, app))
-	cb := s.post(ctx, app, body, now)
-	if cb.Error == "" && len(cb.Body) > 0 && cb.Status == http.StatusOK {
-		if msg, err := dingtalk.ParseMessage([]byte(cb.Body)); err != nil || msg == nil || msg.MsgType == "" {
-			cb.Error = "the callback's answer is not a robot message ({\"msgtype\":\"text\",\"text\":{\"content\":…}}); it is ignored"
-		} else if rej := msg.Validate(); rej != nil {
-			cb.Error = "the callback's answer is not a valid message: " + dingtalk.Dialect{}.Answer(rej).ErrMsg
-		} else {
-			s.convs.reply(conv, Reply{Time: s.now(), Via: "callback", Message: msg})
-		}
-	} else if cb.Error == "" && cb.Status != http.StatusOK {
-		cb.Error = "the bot answered HTTP " + strconv.Itoa(cb.Status) + "; DingTalk shows nothing"
+	return conv
+}
+
+// converse POSTs the callback body to the app's bot and records how it
+// answered: a reply in the response, or why there is none.
+func (s *Service) converse(ctx context.Context, conv *Conversation, app App, callback map[string]any) Conversation {
+	body, _ := json.Marshal(callback)
+	cb := s.post(ctx, app, body, conv.Time)
+	if msg, why := judgeAnswer(cb); why != "" {
+		cb.Error = why
+	} else if msg != nil {
+		s.convs.reply(conv, Reply{Time: s.now(), Via: "callback", Message: msg})
 	}
 	s.convs.setCallback(conv, cb)
 	s.convs.mu.Lock()
 	defer s.convs.mu.Unlock()
-	return clone(conv), nil
+	return clone(conv)
+}
+
+// judgeAnswer reads a bot's answer to a callback as DingTalk does: HTTP
+// 200 with an empty body (the bot replies later, or not at all) or with a
+// valid robot message (the reply). It returns the message, or why the
+// answer is not usable; cb.Error, when set, is the reason.
+func judgeAnswer(cb Callback) (*dingtalk.Message, string) {
+	switch {
+	case cb.Error != "":
+		return nil, cb.Error
+	case cb.Status != http.StatusOK:
+		return nil, "the bot answered HTTP " + strconv.Itoa(cb.Status) + "; DingTalk shows nothing"
+	case len(cb.Body) == 0:
+		return nil, ""
+	}
+	msg, err := dingtalk.ParseMessage([]byte(cb.Body))
+	if err != nil || msg == nil || msg.MsgType == "" {
+		return nil, "the callback's answer is not a robot message ({\"msgtype\":\"text\",\"text\":{\"content\":…}}); it is ignored"
+	}
+	if rej := msg.Validate(); rej != nil {
+		return nil, "the callback's answer is not a valid message: " + dingtalk.Dialect{}.Answer(rej).ErrMsg
+	}
+	return msg, ""
 }
 
 // botFor picks the robot the utterance mentions.

@@ -133,13 +133,7 @@ func (s *Server) adminListConversations(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) adminGetConversation(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["msgId"]
-	conv, ok := s.apps.Conversation(id)
-	if !ok {
-		writeError(w, http.StatusNotFound, "no conversation has msgId %q", id)
-		return
-	}
-	writeJSON(w, http.StatusOK, conv)
+	adminGet(w, r, "conversation", "msgId", s.apps.Conversation)
 }
 
 // writeAppErr answers an approbot error with the matching status.
@@ -165,11 +159,25 @@ func (s *Server) adminListApps(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) adminAddApp(w http.ResponseWriter, r *http.Request) {
-	var a approbot.App
-	if !decodeBody(w, r, &a, false) {
+	adminAdd(w, r, s.apps.AddApp)
+}
+
+func (s *Server) adminGetApp(w http.ResponseWriter, r *http.Request) {
+	adminGet(w, r, "app", "appKey", s.apps.App)
+}
+
+func (s *Server) adminDeleteApp(w http.ResponseWriter, r *http.Request) {
+	adminRemove(w, r, "appKey", s.apps.RemoveApp)
+}
+
+// adminAdd decodes a T from the body, adds it and answers 201 with what
+// was stored (apps and groups are added the same way).
+func adminAdd[T any](w http.ResponseWriter, r *http.Request, add func(T) (T, error)) {
+	var in T
+	if !decodeBody(w, r, &in, false) {
 		return
 	}
-	got, err := s.apps.AddApp(a)
+	got, err := add(in)
 	if err != nil {
 		writeAppErr(w, err)
 		return
@@ -177,18 +185,21 @@ func (s *Server) adminAddApp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, got)
 }
 
-func (s *Server) adminGetApp(w http.ResponseWriter, r *http.Request) {
-	key := mux.Vars(r)["appKey"]
-	a, ok := s.apps.App(key)
+// adminGet answers the thing whose key is the path variable key, or 404
+// naming it as a what.
+func adminGet[T any](w http.ResponseWriter, r *http.Request, what, key string, get func(string) (T, bool)) {
+	id := mux.Vars(r)[key]
+	v, ok := get(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, "no app has appKey %q", key)
+		writeError(w, http.StatusNotFound, "no %s has %s %q", what, key, id)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Server) adminDeleteApp(w http.ResponseWriter, r *http.Request) {
-	if err := s.apps.RemoveApp(mux.Vars(r)["appKey"]); err != nil {
+// adminRemove removes the thing whose key is the path variable key: 204.
+func adminRemove(w http.ResponseWriter, r *http.Request, key string, remove func(string) error) {
+	if err := remove(mux.Vars(r)[key]); err != nil {
 		writeAppErr(w, err)
 		return
 	}
@@ -216,32 +227,13 @@ func (s *Server) adminListGroups(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) adminAddGroup(w http.ResponseWriter, r *http.Request) {
-	var g approbot.Group
-	if !decodeBody(w, r, &g, false) {
-		return
-	}
-	got, err := s.apps.AddGroup(g)
-	if err != nil {
-		writeAppErr(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, got)
+	adminAdd(w, r, s.apps.AddGroup)
 }
 
 func (s *Server) adminGetGroup(w http.ResponseWriter, r *http.Request) {
-	cid := mux.Vars(r)["openConversationId"]
-	g, ok := s.apps.Group(cid)
-	if !ok {
-		writeError(w, http.StatusNotFound, "no group has openConversationId %q", cid)
-		return
-	}
-	writeJSON(w, http.StatusOK, g)
+	adminGet(w, r, "group", "openConversationId", s.apps.Group)
 }
 
 func (s *Server) adminDeleteGroup(w http.ResponseWriter, r *http.Request) {
-	if err := s.apps.RemoveGroup(mux.Vars(r)["openConversationId"]); err != nil {
-		writeAppErr(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	adminRemove(w, r, "openConversationId", s.apps.RemoveGroup)
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 )
 
 // Kind is the rule a body broke.
@@ -37,7 +38,8 @@ type Error struct {
 	Limit int64
 	// Offset is the byte where a Syntax error was found.
 	Offset int64
-	// Field is the dotted path of a WrongType value, "" for the top level;
+	// Field is the dotted path of JSON keys to a WrongType value, "" for
+	// the top level;
 	// Value is the JSON type found ("string", "number", "bool", "array",
 	// "object", or "number <text>" for a number out of range); Type is the
 	// Go type it was to be decoded into.
@@ -95,7 +97,7 @@ func Decode(w http.ResponseWriter, r *http.Request, v any, o Options) *Error {
 		case errors.As(err, &syn):
 			return &Error{Kind: Syntax, Offset: syn.Offset, Err: err}
 		case errors.As(err, &typ):
-			return &Error{Kind: WrongType, Field: typ.Field, Value: typ.Value, Type: typ.Type, Err: err}
+			return &Error{Kind: WrongType, Field: jsonPath(reflect.TypeOf(v), typ.Field), Value: typ.Value, Type: typ.Type, Err: err}
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return &Error{Kind: Truncated, Err: err}
 		}
@@ -105,4 +107,44 @@ func Decode(w http.ResponseWriter, r *http.Request, v any, o Options) *Error {
 		return &Error{Kind: Trailing}
 	}
 	return nil
+}
+
+// jsonPath turns encoding/json's path to a value into the body's keys:
+// since Go 1.24 the path also names the embedded structs a field is
+// promoted from ("Robot.keywords"), which are not in the body.
+func jsonPath(t reflect.Type, path string) string {
+	if path == "" {
+		return path
+	}
+	segs := strings.Split(path, ".")
+	keys := segs[:0]
+	for i, seg := range segs {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			return strings.Join(append(keys, segs[i:]...), ".")
+		}
+		var next reflect.Type
+		for _, f := range reflect.VisibleFields(t) {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" && f.Name == seg {
+				next = t // promoted fields are visible from t itself
+				break
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if strings.EqualFold(name, seg) && !f.Anonymous {
+				next = f.Type
+				keys = append(keys, seg)
+				break
+			}
+		}
+		if next == nil {
+			return strings.Join(append(keys, segs[i:]...), ".")
+		}
+		t = next
+	}
+	return strings.Join(keys, ".")
 }

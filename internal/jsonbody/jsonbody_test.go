@@ -76,4 +76,22 @@ var _ = Describe("Decode", func() {
 		Expect(e.Type.String()).To(Equal("string"))
 		Expect(e.Unwrap()).To(HaveOccurred())
 	})
+
+	It("names a field by its keys in the body, not by the structs it is promoted from", func() {
+		type inner struct {
+			Tags []string `json:"tags"`
+		}
+		var v struct {
+			inner
+			Outer struct {
+				inner
+			} `json:"outer"`
+		}
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"outer":{"tags":"x"}}`))
+		e := jsonbody.Decode(httptest.NewRecorder(), r, &v, jsonbody.Options{Limit: 64})
+		Expect(e.Field).To(Equal("outer.tags"))
+		r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"tags":"x"}`))
+		e = jsonbody.Decode(httptest.NewRecorder(), r, &v, jsonbody.Options{Limit: 64})
+		Expect(e.Field).To(Equal("tags"))
+	})
 })

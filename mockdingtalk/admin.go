@@ -282,36 +282,19 @@ func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// robotJSON is a robot on the wire. WebhookURL is output only; on input it
-// is accepted (so a GET answer can be PUT back) and ignored.
+// robotJSON is a robot on the wire: its fields, and the webhook URL. The
+// URL is output only; on input it is accepted (so a GET answer can be PUT
+// back) and ignored.
 type robotJSON struct {
-	AccessToken        string   `json:"accessToken"`
-	Name               string   `json:"name"`
-	Secret             string   `json:"secret"`
-	Keywords           []string `json:"keywords"`
-	IPAllowlist        []string `json:"ipAllowlist"`
-	RateLimitPerMinute *int     `json:"rateLimitPerMinute"`
-	Disabled           bool     `json:"disabled"`
-	WebhookURL         string   `json:"webhookUrl"`
-}
-
-func (j robotJSON) robot() Robot {
-	return Robot{
-		AccessToken: j.AccessToken, Name: j.Name, Secret: j.Secret,
-		Keywords: j.Keywords, IPAllowlist: j.IPAllowlist,
-		RateLimitPerMinute: j.RateLimitPerMinute, Disabled: j.Disabled,
-	}
+	Robot
+	WebhookURL string `json:"webhookUrl"`
 }
 
 func (s *Server) robotOut(r *http.Request, rb Robot) robotJSON {
 	rb = rb.clone()
 	limit := rb.RateLimit()
-	return robotJSON{
-		AccessToken: rb.AccessToken, Name: rb.Name, Secret: rb.Secret,
-		Keywords: rb.Keywords, IPAllowlist: rb.IPAllowlist,
-		RateLimitPerMinute: &limit, Disabled: rb.Disabled,
-		WebhookURL: webhookURL(s.baseURL(r), rb.AccessToken),
-	}
+	rb.RateLimitPerMinute = &limit
+	return robotJSON{Robot: rb, WebhookURL: webhookURL(s.baseURL(r), rb.AccessToken)}
 }
 
 func (s *Server) adminListRobots(w http.ResponseWriter, r *http.Request) {
@@ -328,7 +311,7 @@ func (s *Server) adminAddRobot(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in, true) {
 		return
 	}
-	rb, err := s.AddRobot(in.robot())
+	rb, err := s.AddRobot(in.Robot)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -353,7 +336,7 @@ func (s *Server) adminPutRobot(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in, false) {
 		return
 	}
-	rb, err := s.UpdateRobot(token, in.robot())
+	rb, err := s.UpdateRobot(token, in.Robot)
 	if err != nil {
 		if errors.Is(err, ErrRobotNotFound) {
 			err = fmt.Errorf("%w: %q", err, token)

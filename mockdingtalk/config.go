@@ -118,30 +118,31 @@ type Config struct {
 }
 
 // Robot is one custom robot and its security settings. DingTalk lets the
-// settings be combined; each one that is set is checked.
+// settings be combined; each one that is set is checked. Its JSON keys are
+// the admin API's and its YAML keys the config file's (the same names).
 type Robot struct {
 	// AccessToken identifies the robot in the webhook URL. When empty,
 	// AddRobot generates 64 lowercase hex characters, like DingTalk's.
-	AccessToken string `json:"accessToken"`
+	AccessToken string `json:"accessToken" yaml:"accessToken"`
 	// Name is a label for people (shown in the inbox); not checked.
-	Name string `json:"name"`
+	Name string `json:"name" yaml:"name"`
 	// Secret turns on signing ("加签"): requests must carry a timestamp and
 	// sign made with it. Real secrets are "SEC" + 64 hex characters, but any
 	// non-empty string is accepted, as DingTalk's own rules are unknown.
-	Secret string `json:"secret"`
+	Secret string `json:"secret" yaml:"secret"`
 	// Keywords (at most 10): a message passes if its visible text contains
 	// any of them.
-	Keywords []string `json:"keywords"`
+	Keywords []string `json:"keywords" yaml:"keywords"`
 	// IPAllowlist holds IPv4 addresses ("1.2.3.4") and IPv4 CIDR ranges
 	// ("1.2.3.0/24"). When non-empty, only those senders pass; an IPv6
 	// sender never matches, as on the real service.
-	IPAllowlist []string `json:"ipAllowlist"`
+	IPAllowlist []string `json:"ipAllowlist" yaml:"ipAllowlist"`
 	// RateLimitPerMinute is how many messages the robot delivers in any
 	// 60-second window before it is locked for 10 minutes. Nil means 20;
 	// 0 turns the limit off. Robots returned by the Server always have it set.
-	RateLimitPerMinute *int `json:"rateLimitPerMinute"`
+	RateLimitPerMinute *int `json:"rateLimitPerMinute" yaml:"rateLimitPerMinute"`
 	// Disabled robots answer every send with 400102 (机器人已停用).
-	Disabled bool `json:"disabled"`
+	Disabled bool `json:"disabled" yaml:"disabled"`
 }
 
 // RateLimit returns the effective limit per minute (0 = unlimited).

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -354,57 +355,32 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 
 // fileConfig is the config file's shape; unknown keys are errors.
 type fileConfig struct {
-	Listen                string        `yaml:"listen"`
-	PublicURL             string        `yaml:"publicURL"`
-	Era                   string        `yaml:"era"`
-	RateLimitCode         int           `yaml:"rateLimitCode"`
-	UnknownTokenCode      int           `yaml:"unknownTokenCode"`
-	JournalCap            int           `yaml:"journalCap"`
-	JournalMaxBytes       int64         `yaml:"journalMaxBytes"`
-	LogLevel              string        `yaml:"logLevel"`
-	ShutdownTimeout       string        `yaml:"shutdownTimeout"`
-	SNSAsync              bool          `yaml:"snsAsync"`
-	DataDir               string        `yaml:"dataDir"`
-	SNSSessionTTL         string        `yaml:"snsSessionTTL"`
-	SNSWebhookTimeout     string        `yaml:"snsWebhookTimeout"`
-	SNSWebhookRetries     int           `yaml:"snsWebhookRetries"`
-	SNSWebhookAllow       string        `yaml:"snsWebhookAllow"`
-	SNSWebhookDeny        string        `yaml:"snsWebhookDeny"`
-	SNSWebhookDenyPrivate bool          `yaml:"snsWebhookDenyPrivate"`
-	AllowRemote           bool          `yaml:"allowRemote"`
-	AdminToken            string        `yaml:"adminToken"`
-	AllowedHosts          string        `yaml:"allowedHosts"`
-	Accounts              []fileAccount `yaml:"accounts"`
-	TrustForwardedFor     bool          `yaml:"trustForwardedFor"`
-	Clock                 *fileClock    `yaml:"clock"`
-	Robots                []fileRobot   `yaml:"robots"`
-	Apps                  []fileApp     `yaml:"apps"`
-	Groups                []fileGroup   `yaml:"groups"`
-}
-
-// fileApp is one app robot (package approbot); keys as in the admin API.
-type fileApp struct {
-	AppKey      string `yaml:"appKey"`
-	AppSecret   string `yaml:"appSecret"`
-	RobotCode   string `yaml:"robotCode"`
-	Name        string `yaml:"name"`
-	CallbackURL string `yaml:"callbackURL"`
-}
-
-// fileGroup is one group of the app robot API, with its members and the
-// app robots in it.
-type fileGroup struct {
-	OpenConversationID string       `yaml:"openConversationId"`
-	Title              string       `yaml:"title"`
-	Members            []fileMember `yaml:"members"`
-	RobotCodes         []string     `yaml:"robotCodes"`
-}
-
-// fileMember is a person in a group.
-type fileMember struct {
-	StaffID string `yaml:"staffId"`
-	Name    string `yaml:"name"`
-	Mobile  string `yaml:"mobile"`
+	Listen                string               `yaml:"listen"`
+	PublicURL             string               `yaml:"publicURL"`
+	Era                   string               `yaml:"era"`
+	RateLimitCode         int                  `yaml:"rateLimitCode"`
+	UnknownTokenCode      int                  `yaml:"unknownTokenCode"`
+	JournalCap            int                  `yaml:"journalCap"`
+	JournalMaxBytes       int64                `yaml:"journalMaxBytes"`
+	LogLevel              string               `yaml:"logLevel"`
+	ShutdownTimeout       string               `yaml:"shutdownTimeout"`
+	SNSAsync              bool                 `yaml:"snsAsync"`
+	DataDir               string               `yaml:"dataDir"`
+	SNSSessionTTL         string               `yaml:"snsSessionTTL"`
+	SNSWebhookTimeout     string               `yaml:"snsWebhookTimeout"`
+	SNSWebhookRetries     int                  `yaml:"snsWebhookRetries"`
+	SNSWebhookAllow       string               `yaml:"snsWebhookAllow"`
+	SNSWebhookDeny        string               `yaml:"snsWebhookDeny"`
+	SNSWebhookDenyPrivate bool                 `yaml:"snsWebhookDenyPrivate"`
+	AllowRemote           bool                 `yaml:"allowRemote"`
+	AdminToken            string               `yaml:"adminToken"`
+	AllowedHosts          string               `yaml:"allowedHosts"`
+	Accounts              []fileAccount        `yaml:"accounts"`
+	TrustForwardedFor     bool                 `yaml:"trustForwardedFor"`
+	Clock                 *fileClock           `yaml:"clock"`
+	Robots                []mockdingtalk.Robot `yaml:"robots"`
+	Apps                  []approbot.App       `yaml:"apps"`
+	Groups                []approbot.Group     `yaml:"groups"`
 }
 
 // fileClock starts the fake's clock somewhere other than now.
@@ -415,19 +391,6 @@ type fileClock struct {
 	Offset string `yaml:"offset"`
 }
 
-// fileRobot is one robot in the config file; keys as in the admin API.
-// Its fields are mockdingtalk.Robot's, in the same order, so that it
-// converts to one and the compiler keeps the two alike.
-type fileRobot struct {
-	AccessToken        string   `yaml:"accessToken"`
-	Name               string   `yaml:"name"`
-	Secret             string   `yaml:"secret"`
-	Keywords           []string `yaml:"keywords"`
-	IPAllowlist        []string `yaml:"ipAllowlist"`
-	RateLimitPerMinute *int     `yaml:"rateLimitPerMinute"`
-	Disabled           bool     `yaml:"disabled"`
-}
-
 // fileAccount is an SNS account that may log in. Give the password in
 // plain text or as its SHA-512 hex, the form ZStack clients send.
 type fileAccount struct {
@@ -436,15 +399,27 @@ type fileAccount struct {
 	PasswordSHA512 string `yaml:"passwordSHA512"`
 }
 
-// knownKeys lists the YAML keys of each config struct, for error messages.
+// yamlKeys lists the YAML keys of a struct type, for error messages.
+func yamlKeys(t reflect.Type) string {
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return strings.Join(keys, ", ")
+}
+
+// knownKeys lists the YAML keys of each struct a config file decodes into,
+// by the name yaml's errors give the type.
 var knownKeys = map[string]string{
-	"fileConfig":  "listen, publicURL, era, rateLimitCode, unknownTokenCode, journalCap, journalMaxBytes, logLevel, shutdownTimeout, snsAsync, dataDir, snsSessionTTL, snsWebhookTimeout, snsWebhookRetries, snsWebhookAllow, snsWebhookDeny, snsWebhookDenyPrivate, allowRemote, adminToken, allowedHosts, trustForwardedFor, clock, robots, accounts, apps, groups",
-	"fileApp":     "appKey, appSecret, robotCode, name, callbackURL",
-	"fileGroup":   "openConversationId, title, members, robotCodes",
-	"fileMember":  "staffId, name, mobile",
-	"fileAccount": "name, password, passwordSHA512",
-	"fileClock":   "frozenAt, offset",
-	"fileRobot":   "name, accessToken, secret, keywords, ipAllowlist, rateLimitPerMinute, disabled",
+	"fileConfig":  yamlKeys(reflect.TypeFor[fileConfig]()),
+	"fileAccount": yamlKeys(reflect.TypeFor[fileAccount]()),
+	"fileClock":   yamlKeys(reflect.TypeFor[fileClock]()),
+	"Robot":       yamlKeys(reflect.TypeFor[mockdingtalk.Robot]()),
+	"App":         yamlKeys(reflect.TypeFor[approbot.App]()),
+	"Group":       yamlKeys(reflect.TypeFor[approbot.Group]()),
+	"Member":      yamlKeys(reflect.TypeFor[approbot.Member]()),
 }
 
 // configFile is a parsed config file with the nodes needed for line numbers.
@@ -455,7 +430,10 @@ type configFile struct {
 	settings map[string]*yaml.Node // scalar values of the top-level settings
 }
 
-var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type main\.(\w+)$`)
+var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type \w+\.(\w+)$`)
+
+// typeQualifier is the package in yaml's names of the config's types.
+var typeQualifier = regexp.MustCompile(`\b(main|mockdingtalk|approbot)\.`)
 
 func readConfigFile(path string) (*configFile, error) {
 	f, err := os.Open(path)
@@ -516,7 +494,7 @@ func (cf *configFile) yamlError(err error) error {
 			continue
 		}
 		if line, rest, ok := strings.Cut(strings.TrimPrefix(e, "line "), ": "); ok {
-			msgs = append(msgs, fmt.Sprintf("%s:%s: %s", cf.path, line, strings.ReplaceAll(rest, "main.", "")))
+			msgs = append(msgs, fmt.Sprintf("%s:%s: %s", cf.path, line, typeQualifier.ReplaceAllString(rest, "")))
 			continue
 		}
 		msgs = append(msgs, cf.path+": "+e)
@@ -554,19 +532,9 @@ func (cf *configFile) apply(s *settings) error {
 		}
 		s.SNS.Accounts = append(s.SNS.Accounts, sns.Account{Name: a.Name, PasswordSHA512: hash})
 	}
-	for _, r := range c.Robots {
-		s.Robots = append(s.Robots, mockdingtalk.Robot(r))
-	}
-	for _, a := range c.Apps {
-		s.Apps = append(s.Apps, approbot.App(a))
-	}
-	for _, g := range c.Groups {
-		members := make([]approbot.Member, 0, len(g.Members))
-		for _, m := range g.Members {
-			members = append(members, approbot.Member(m))
-		}
-		s.Groups = append(s.Groups, approbot.Group{OpenConversationID: g.OpenConversationID, Title: g.Title, Members: members, RobotCodes: g.RobotCodes})
-	}
+	s.Robots = append(s.Robots, c.Robots...)
+	s.Apps = append(s.Apps, c.Apps...)
+	s.Groups = append(s.Groups, c.Groups...)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,36 +164,29 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) boo
 	if e.Kind == jsonbody.TooLarge {
 		status = http.StatusRequestEntityTooLarge
 	}
-	writeError(w, status, "%s", describeBodyError(e))
+	writeError(w, status, "%s", bodyWording.Describe(e))
 	return false
 }
 
-// describeBodyError says in plain words what is wrong with a JSON body.
-func describeBodyError(e *jsonbody.Error) string {
-	switch e.Kind {
-	case jsonbody.TooLarge:
-		return fmt.Sprintf("request body is over %d bytes", e.Limit)
-	case jsonbody.Unreadable:
-		return fmt.Sprintf("read request body: %v", e.Err)
-	case jsonbody.Empty:
-		return "request body is empty; want a JSON object"
-	case jsonbody.Trailing:
-		return "request body has data after the JSON object"
-	case jsonbody.Syntax:
-		return fmt.Sprintf("request body is not valid JSON (at byte %d): %v", e.Offset, e.Err)
-	case jsonbody.WrongType:
-		if e.Field == "" {
-			return fmt.Sprintf("request body must be a JSON object, not a %s", e.Value)
+// bodyWording says in plain words what is wrong with a JSON body.
+var bodyWording = jsonbody.Wording{
+	TooLarge:   "request body is over %d bytes",
+	Unreadable: "read request body: %v",
+	Empty:      "request body is empty; want a JSON object",
+	Syntax:     "request body is not valid JSON (at byte %d): %v",
+	NotObject:  "request body must be a JSON object, not a %s",
+	WrongField: "field %[1]q: got a JSON %[3]s, want %[2]s",
+	Truncated:  "request body is truncated JSON",
+	Trailing:   "request body has data after the JSON object",
+	Invalid: func(err error) string {
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		if strings.HasPrefix(msg, "unknown field ") {
+			return msg + " in request body"
 		}
-		return fmt.Sprintf("field %q: got a JSON %s, want %s", e.Field, e.Value, jsonKind(e.Type.String()))
-	case jsonbody.Truncated:
-		return "request body is truncated JSON"
-	}
-	msg := strings.TrimPrefix(e.Err.Error(), "json: ")
-	if strings.HasPrefix(msg, "unknown field ") {
-		return msg + " in request body"
-	}
-	return "request body: " + msg
+		return "request body: " + msg
+	},
+	Want: func(t reflect.Type) string { return jsonKind(t.String()) },
+	Got:  func(value string) string { return value },
 }
 
 // jsonKind names a Go type as the JSON it expects.

@@ -155,7 +155,7 @@ func writeText(w http.ResponseWriter, status int, text string) {
 // data) is an HTTP 400 SYS.1007 error saying what is wrong.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	if e := jsonbody.Decode(w, r, v, jsonbody.Options{Limit: MaxBodyBytes}); e != nil {
-		return badRequest("%s", describeBodyError(e))
+		return badRequest("%s", bodyWording.Describe(e))
 	}
 	return nil
 }
@@ -194,32 +194,23 @@ func decodeParams[P any](w http.ResponseWriter, r *http.Request) *P {
 	return decodeWrapped(w, r, "params", func(q *paramsRequest[P]) *P { return q.Params })
 }
 
-// describeBodyError words what is wrong with a JSON body as ZStack's
-// SYS.1007 details do.
-func describeBodyError(e *jsonbody.Error) string {
-	switch e.Kind {
-	case jsonbody.TooLarge:
-		return fmt.Sprintf("the request body is larger than %d bytes", e.Limit)
-	case jsonbody.Unreadable:
-		return fmt.Sprintf("cannot read the request body: %v", e.Err)
-	case jsonbody.Empty:
-		return "the request body is empty; a JSON object is expected"
-	case jsonbody.Trailing:
-		return "the request body has data after its JSON object"
-	case jsonbody.Syntax:
-		return fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", e.Err.Error(), e.Offset)
-	case jsonbody.WrongType:
-		if e.Field == "" {
-			return fmt.Sprintf("the request body must be a JSON object, not %s", jsonKind(e.Value))
-		}
-		return fmt.Sprintf("field[%s] must be %s, not %s", e.Field, expectedKind(e.Type), jsonKind(e.Value))
-	case jsonbody.Truncated:
-		return "the request body is not valid JSON: it ends too early"
-	default:
-		return "the request body is not valid JSON: " + e.Err.Error()
-	}
+// bodyWording words what is wrong with a JSON body as ZStack's SYS.1007
+// details do.
+var bodyWording = jsonbody.Wording{
+	TooLarge:   "the request body is larger than %d bytes",
+	Unreadable: "cannot read the request body: %v",
+	Empty:      "the request body is empty; a JSON object is expected",
+	Syntax:     "the request body is not valid JSON: %[2]v (at byte %[1]d)",
+	NotObject:  "the request body must be a JSON object, not %s",
+	WrongField: "field[%s] must be %s, not %s",
+	Truncated:  "the request body is not valid JSON: it ends too early",
+	Trailing:   "the request body has data after its JSON object",
+	Invalid:    func(err error) string { return "the request body is not valid JSON: " + err.Error() },
+	Want:       expectedKind,
+	Got:        jsonKind,
 }
 
+// jsonKind names the JSON type found in a body (jsonbody.Error.Value).
 func jsonKind(v string) string {
 	switch {
 	case v == "string":

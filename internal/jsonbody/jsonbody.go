@@ -109,6 +109,47 @@ func Decode(w http.ResponseWriter, r *http.Request, v any, o Options) *Error {
 	return nil
 }
 
+// Wording is how one API words the rules a body broke: a format for each
+// Kind, filled in by Describe. Want names the JSON a Go type takes and Got
+// the JSON type found (Error.Value), each in the API's words.
+type Wording struct {
+	TooLarge   string // %[1]d: the limit
+	Unreadable string // %[1]v: the read error
+	Empty      string
+	Syntax     string // %[1]d: the byte offset; %[2]v: the error
+	NotObject  string // %[1]s: Got of the top-level value
+	WrongField string // %[1]s: the field; %[2]s: Want; %[3]s: Got
+	Truncated  string
+	Trailing   string
+	Invalid    func(err error) string
+	Want       func(t reflect.Type) string
+	Got        func(value string) string
+}
+
+// Describe words e as w says.
+func (w Wording) Describe(e *Error) string {
+	switch e.Kind {
+	case TooLarge:
+		return fmt.Sprintf(w.TooLarge, e.Limit)
+	case Unreadable:
+		return fmt.Sprintf(w.Unreadable, e.Err)
+	case Empty:
+		return w.Empty
+	case Syntax:
+		return fmt.Sprintf(w.Syntax, e.Offset, e.Err)
+	case WrongType:
+		if e.Field == "" {
+			return fmt.Sprintf(w.NotObject, w.Got(e.Value))
+		}
+		return fmt.Sprintf(w.WrongField, e.Field, w.Want(e.Type), w.Got(e.Value))
+	case Truncated:
+		return w.Truncated
+	case Trailing:
+		return w.Trailing
+	}
+	return w.Invalid(e.Err)
+}
+
 // jsonPath turns encoding/json's path to a value into the body's keys:
 // since Go 1.24 the path also names the embedded structs a field is
 // promoted from ("Robot.keywords"), which are not in the body.

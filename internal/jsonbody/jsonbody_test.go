@@ -6,6 +6,7 @@ package jsonbody_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -94,4 +95,27 @@ var _ = Describe("Decode", func() {
 		e = jsonbody.Decode(httptest.NewRecorder(), r, &v, jsonbody.Options{Limit: 64})
 		Expect(e.Field).To(Equal("tags"))
 	})
+
+	DescribeTable("Describe words each rule with the API's format and details",
+		func(body string, o jsonbody.Options, want string) {
+			w := jsonbody.Wording{
+				TooLarge: "over %d", Unreadable: "unreadable %v", Empty: "empty",
+				Syntax: "syntax at %d: %v", NotObject: "not an object but %s",
+				WrongField: "%s wants %s, got %s", Truncated: "truncated", Trailing: "trailing",
+				Invalid: func(err error) string { return "invalid: " + err.Error() },
+				Want:    func(t reflect.Type) string { return "<" + t.String() + ">" },
+				Got:     func(v string) string { return "(" + v + ")" },
+			}
+			_, e := decode(body, o)
+			Expect(w.Describe(e)).To(Equal(want))
+		},
+		Entry("over the limit", `{"name":"`+strings.Repeat("a", 100)+`"}`, jsonbody.Options{}, "over 64"),
+		Entry("empty", "", jsonbody.Options{}, "empty"),
+		Entry("not JSON", `{name}`, jsonbody.Options{}, "syntax at 2: invalid character 'n' looking for beginning of object key string"),
+		Entry("not an object", `[1]`, jsonbody.Options{}, "not an object but (array)"),
+		Entry("a field of the wrong type", `{"count":"2"}`, jsonbody.Options{}, "count wants <int>, got (string)"),
+		Entry("cut short", `{"name":"a"`, jsonbody.Options{}, "truncated"),
+		Entry("data after the object", `{"name":"a"} {}`, jsonbody.Options{}, "trailing"),
+		Entry("an unknown field", `{"nom":"a"}`, jsonbody.Options{DisallowUnknownFields: true}, `invalid: json: unknown field "nom"`),
+	)
 })

@@ -4,6 +4,7 @@
 package sns
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -59,33 +60,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SessionTTL < 0 || cfg.JobTTL < 0 || cfg.MaxSessionsPerAccount < 0 || cfg.MaxJobs < 0 {
 		return nil, errors.New("sns: SessionTTL, JobTTL, MaxSessionsPerAccount and MaxJobs must not be negative")
 	}
-	if cfg.MaxSessionsPerAccount == 0 {
-		cfg.MaxSessionsPerAccount = DefaultMaxSessionsPerAccount
-	}
-	if cfg.MaxJobs == 0 {
-		cfg.MaxJobs = DefaultMaxJobs
-	}
+	cfg.MaxSessionsPerAccount = cmp.Or(cfg.MaxSessionsPerAccount, DefaultMaxSessionsPerAccount)
+	cfg.MaxJobs = cmp.Or(cfg.MaxJobs, DefaultMaxJobs)
 	if cfg.MaxEndpoints <= 0 {
 		cfg.MaxEndpoints = DefaultMaxEndpoints
 	}
 	if cfg.MaxAtPersons <= 0 {
 		cfg.MaxAtPersons = DefaultMaxAtPersons
 	}
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = DefaultSessionTTL
-	}
-	if cfg.JobTTL == 0 {
-		cfg.JobTTL = DefaultJobTTL
-	}
+	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, DefaultSessionTTL)
+	cfg.JobTTL = cmp.Or(cfg.JobTTL, DefaultJobTTL)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Location == nil {
-		cfg.Location = time.Local
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
+	cfg.Location = cmp.Or(cfg.Location, time.Local)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.PublicURL != "" {
 		cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 		if !strings.HasPrefix(cfg.PublicURL, "http://") && !strings.HasPrefix(cfg.PublicURL, "https://") {

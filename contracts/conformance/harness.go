@@ -6,6 +6,7 @@ package conformance
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -234,12 +235,8 @@ func (c *offsetClock) advance(d time.Duration) {
 // New starts the fake robot, the in-process target when none is
 // configured, and logs in.
 func New(ctx context.Context, cfg Config) (h *Harness, err error) {
-	if cfg.CallTimeout == 0 {
-		cfg.CallTimeout = DefaultCallTimeout
-	}
-	if cfg.WebhookWait == 0 {
-		cfg.WebhookWait = DefaultWebhookWait
-	}
+	cfg.CallTimeout = cmp.Or(cfg.CallTimeout, DefaultCallTimeout)
+	cfg.WebhookWait = cmp.Or(cfg.WebhookWait, DefaultWebhookWait)
 	if cfg.Account == "" {
 		cfg.Account = "admin"
 	}

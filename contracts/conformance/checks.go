@@ -149,6 +149,15 @@ func (x *exchange) delivered() (journal.Entry, error) {
 	return x.entries[0], nil
 }
 
+// message is delivered's entry, which must hold a DingTalk message.
+func (x *exchange) message() (journal.Entry, error) {
+	e, err := x.delivered()
+	if err == nil && e.Message == nil {
+		err = fmt.Errorf("the webhook request body is not a DingTalk message: %s", snippet(e.Body))
+	}
+	return e, err
+}
+
 func entrySummary(e journal.Entry) string {
 	s := fmt.Sprintf("%s %s?%s", e.Method, e.Path, redactQuery(e.RawQuery))
 	switch {

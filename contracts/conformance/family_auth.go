@@ -66,11 +66,7 @@ func authRule(id, text string, auth func(context.Context, *Harness) (string, err
 	return Rule{
 		ID: id, Family: FamilyAuth, Level: Must, Source: source, Text: text,
 		Check: func(ctx context.Context, h *Harness) error {
-			robot, err := h.NewRobot(false)
-			if err != nil {
-				return err
-			}
-			endpoint, err := h.createEndpoint(ctx, map[string]any{"url": robot.Webhook})
+			robot, endpoint, err := h.newEndpoint(ctx, nil)
 			if err != nil {
 				return err
 			}

@@ -99,14 +99,12 @@ func deliveryRules() []Rule {
 				if err != nil {
 					return err
 				}
-				e, err := x.delivered()
+				e, err := x.message()
 				if err != nil {
 					return err
 				}
 				m := e.Message
 				switch {
-				case m == nil:
-					return fmt.Errorf("the webhook request body is not a DingTalk message: %s", snippet(e.Body))
 				case m.MsgType != dingtalk.MsgMarkdown || m.Markdown == nil:
 					return fmt.Errorf("msgtype is %q; expected markdown", m.MsgType)
 				case m.Markdown.Title == "":

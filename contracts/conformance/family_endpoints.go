@@ -7,6 +7,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -67,6 +68,19 @@ func (h *Harness) createEndpoint(ctx context.Context, params map[string]any) (st
 		return "", fmt.Errorf("the created endpoint's uuid %q is not 32 hex digits: %s", inv.Inventory.UUID, a.Describe())
 	}
 	return inv.Inventory.UUID, nil
+}
+
+// newEndpoint creates an unsigned robot and an endpoint on its webhook,
+// with params besides the url; the caller defers h.deleteEndpoint.
+func (h *Harness) newEndpoint(ctx context.Context, params map[string]any) (Robot, string, error) {
+	robot, err := h.NewRobot(false)
+	if err != nil {
+		return Robot{}, "", err
+	}
+	p := map[string]any{"url": robot.Webhook}
+	maps.Copy(p, params)
+	uuid, err := h.createEndpoint(ctx, p)
+	return robot, uuid, err
 }
 
 // deleteEndpoint removes an endpoint a rule created, ignoring failures.
@@ -220,11 +234,7 @@ func checkQueryConditions(ctx context.Context, h *Harness) error {
 }
 
 func checkUpdate(ctx context.Context, h *Harness) error {
-	robot, err := h.NewRobot(false)
-	if err != nil {
-		return err
-	}
-	uuid, err := h.createEndpoint(ctx, map[string]any{"url": robot.Webhook, "atAll": false})
+	_, uuid, err := h.newEndpoint(ctx, map[string]any{"atAll": false})
 	if err != nil {
 		return err
 	}
@@ -255,11 +265,7 @@ func checkUpdate(ctx context.Context, h *Harness) error {
 }
 
 func checkDelete(ctx context.Context, h *Harness) error {
-	robot, err := h.NewRobot(false)
-	if err != nil {
-		return err
-	}
-	uuid, err := h.createEndpoint(ctx, map[string]any{"url": robot.Webhook})
+	robot, uuid, err := h.newEndpoint(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -299,11 +305,7 @@ func (h *Harness) addAtPerson(ctx context.Context, endpoint, phone string, negat
 }
 
 func checkAtPersons(ctx context.Context, h *Harness) error {
-	robot, err := h.NewRobot(false)
-	if err != nil {
-		return err
-	}
-	ep, err := h.createEndpoint(ctx, map[string]any{"url": robot.Webhook})
+	_, ep, err := h.newEndpoint(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -358,11 +360,7 @@ func checkAtPersons(ctx context.Context, h *Harness) error {
 }
 
 func checkAtPersonValidation(ctx context.Context, h *Harness) error {
-	robot, err := h.NewRobot(false)
-	if err != nil {
-		return err
-	}
-	ep, err := h.createEndpoint(ctx, map[string]any{"url": robot.Webhook})
+	_, ep, err := h.newEndpoint(ctx, nil)
 	if err != nil {
 		return err
 	}

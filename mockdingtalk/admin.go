@@ -617,7 +617,7 @@ type clockPut struct {
 }
 
 func (s *Server) clockOut() clockJSON {
-	st := s.Clock()
+	st := s.clock.State()
 	return clockJSON{
 		Now:       st.Now.UTC().Format(time.RFC3339Nano),
 		NowMillis: st.Now.UnixMilli(),
@@ -682,7 +682,7 @@ func (s *Server) applyClock(in clockPut) error {
 		if err := inClockRange("now", t); err != nil {
 			return err
 		}
-		s.clock.set(t, in.Frozen == nil || *in.Frozen)
+		s.clock.Set(t, in.Frozen == nil || *in.Frozen)
 	case in.NowMillis != nil:
 		if *in.NowMillis < 0 {
 			return fmt.Errorf("nowMillis=%d: want milliseconds since 1970 (0 or more)", *in.NowMillis)
@@ -690,12 +690,12 @@ func (s *Server) applyClock(in clockPut) error {
 		if err := inClockRange("nowMillis", time.UnixMilli(*in.NowMillis)); err != nil {
 			return err
 		}
-		s.clock.set(time.UnixMilli(*in.NowMillis), in.Frozen == nil || *in.Frozen)
+		s.clock.Set(time.UnixMilli(*in.NowMillis), in.Frozen == nil || *in.Frozen)
 	case in.OffsetMs != nil:
 		if *in.OffsetMs > maxClockMs || *in.OffsetMs < -maxClockMs {
 			return fmt.Errorf("offsetMs=%d: out of range (at most ±100 years)", *in.OffsetMs)
 		}
-		s.SetOffset(time.Duration(*in.OffsetMs) * time.Millisecond)
+		s.clock.SetOffset(time.Duration(*in.OffsetMs) * time.Millisecond)
 	case in.AdvanceMs != nil:
 		if *in.AdvanceMs > maxClockMs || *in.AdvanceMs < -maxClockMs {
 			return fmt.Errorf("advanceMs=%d: out of range (at most ±100 years)", *in.AdvanceMs)
@@ -707,7 +707,7 @@ func (s *Server) applyClock(in clockPut) error {
 	case !*in.Real:
 		return errors.New(`"real" can only be true (back to the real clock)`)
 	default:
-		s.UseRealClock()
+		s.clock.SetOffset(0)
 	}
 	return nil
 }

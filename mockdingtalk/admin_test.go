@@ -390,7 +390,7 @@ var _ = Describe("Admin API", func() {
 		Expect(list[0].Disabled).To(BeFalse())
 		Expect(s.Faults()).To(BeEmpty())
 		Expect(s.Entries(journal.Filter{})).To(BeEmpty())
-		Expect(s.Clock().Frozen).To(BeFalse())
+		Expect(decode[clockOut](call("GET", "/_mock/clock", "")).Frozen).To(BeFalse())
 		Expect(serve(s, plain(textBody)("boot")).resp).To(Equal(dingtalk.OK))
 	})
 

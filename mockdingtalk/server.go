@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/internal/clock"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
@@ -30,7 +31,7 @@ type Server struct {
 	log         *slog.Logger
 	startRobots []robotEntry // normalized start-up robots (settings only)
 	journal     *journal.Journal
-	clock       *clock
+	clock       clock.Clock
 	faults      *faultSet
 	inbox       *inbox.Inbox
 	guard       *guard.Policy
@@ -71,7 +72,6 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		journal: journal.New(cfg.JournalCap, journal.MaxBytes(cfg.JournalMaxBytes), journal.Expand(expandEntry)),
-		clock:   newClock(),
 		faults:  &faultSet{},
 	}
 	s.remembered.max = maxRememberedTotal
@@ -95,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 		s.startRobots = append(s.startRobots, robotEntry{robot: nr, allow: allow})
 	}
 	s.resetRobots()
-	s.clock.startAt(cfg)
+	s.startClock()
 	if err := s.newAppRobots(cfg); err != nil {
 		return nil, err
 	}
@@ -241,23 +241,29 @@ var ErrClosed = errors.New("mockdingtalk: server closed")
 // ClearEntries empties the journal (sequence numbers keep counting).
 func (s *Server) ClearEntries() { s.journal.Clear() }
 
-// Now is the fake's current time.
+// Now is the fake's current time. It drives signature timestamp checks,
+// journal times, rate-limit windows and app robot tokens; s.Now has the
+// shape of every clock hook in the project (sns.Config.Now,
+// webhook.Config.Now), so other parts of a test can run on the fake's time.
 func (s *Server) Now() time.Time { return s.clock.Now() }
 
-// SetNow freezes the fake's clock at t; it stays there until moved.
-func (s *Server) SetNow(t time.Time) { s.clock.set(t, true) }
+// SetNow freezes the fake's clock at t; it stays there until moved. Reset
+// returns it to the Config's clock (FreezeAt, ClockOffset or real time);
+// the admin API's PUT /_mock/clock also offers an offset and real time.
+func (s *Server) SetNow(t time.Time) { s.clock.Set(t, true) }
 
-// Advance moves the fake's clock by d (back if negative), frozen or not.
-func (s *Server) Advance(d time.Duration) { s.clock.advance(d) }
+// Advance moves the fake's clock by d (back if negative), frozen or not,
+// so a test crosses an hour or a lockout without sleeping.
+func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
 
-// SetOffset runs the fake's clock at real time plus d.
-func (s *Server) SetOffset(d time.Duration) { s.clock.setOffset(d) }
-
-// UseRealClock runs the fake's clock at real time again.
-func (s *Server) UseRealClock() { s.clock.setOffset(0) }
-
-// Clock describes the fake's clock.
-func (s *Server) Clock() ClockState { return s.clock.state() }
+// startClock applies the Config's clock settings (FreezeAt, ClockOffset).
+func (s *Server) startClock() {
+	if !s.cfg.FreezeAt.IsZero() {
+		s.clock.Set(s.cfg.FreezeAt, true)
+		return
+	}
+	s.clock.SetOffset(s.cfg.ClockOffset)
+}
 
 // Reset puts the server back to its start-up configuration: the Config's
 // robots (with their original tokens and fresh rate-limit state), an empty
@@ -266,7 +272,7 @@ func (s *Server) Reset() {
 	s.resetRobots()
 	s.journal.Clear()
 	s.faults.clear()
-	s.clock.startAt(s.cfg)
+	s.startClock()
 	s.apps.Reset()
 }
 

@@ -132,23 +132,18 @@ var _ = Describe("Go API", func() {
 	})
 
 	Describe("clock", func() {
-		It("is real by default, and can be offset, frozen, advanced and made real again", func() {
-			s := newHandler(mockdingtalk.Config{})
-			Expect(s.Now()).To(BeTemporally("~", time.Now(), time.Second))
-
-			s.SetOffset(-3 * time.Hour)
+		It("is real by default, frozen by SetNow, moved by Advance, and back to the Config's clock on Reset", func() {
+			s := newHandler(mockdingtalk.Config{ClockOffset: -3 * time.Hour})
 			Expect(s.Now()).To(BeTemporally("~", time.Now().Add(-3*time.Hour), time.Second))
-			Expect(s.Clock().Offset).To(Equal(-3 * time.Hour))
 
 			s.SetNow(t0)
 			Expect(s.Now()).To(BeTemporally("==", t0))
-			Expect(s.Clock().Frozen).To(BeTrue())
 			s.Advance(90 * time.Second)
 			Expect(s.Now()).To(BeTemporally("==", t0.Add(90*time.Second)))
 
-			s.UseRealClock()
-			Expect(s.Clock().Frozen).To(BeFalse())
-			Expect(s.Now()).To(BeTemporally("~", time.Now(), time.Second))
+			s.Reset()
+			Expect(s.Now()).To(BeTemporally("~", time.Now().Add(-3*time.Hour), time.Second))
+			Expect(newHandler(mockdingtalk.Config{}).Now()).To(BeTemporally("~", time.Now(), time.Second))
 		})
 
 		It("stamps journal entries with the fake's time", func() {

@@ -103,7 +103,9 @@ type Config struct {
 	// CIDR ranges, TLS. Its Logger defaults to Config.Logger.
 	Outbound webhook.Config
 	// Now is the clock for sessions, job expiry and record dates. Nil means
-	// time.Now. (Request signing uses Outbound.Now.)
+	// time.Now. Signing has its own hook, Outbound.Now, since ZStack and
+	// DingTalk keep separate clocks. Every clock hook in the project has
+	// this shape; a mockdingtalk.Server's Now method is one.
 	Now func() time.Time
 	// Location is the time zone dates are written in ("Jan 2, 2006 3:04:05
 	// PM", as ZStack writes them). Nil means time.Local.

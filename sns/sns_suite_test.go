@@ -26,6 +26,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/clock"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
 
@@ -44,25 +45,13 @@ const (
 	atPersonURL = "/zstack/v1/sns/application-endpoints/ding-talk/at-persons"
 )
 
-// fakeClock is an injectable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the specs' clock: the project's movable clock, whose Now
+// goes into sns.Config.Now.
+type fakeClock = clock.Clock
 
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 3, 4, 15, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock returns a clock frozen at a fixed afternoon until a spec
+// advances it.
+func newClock() *fakeClock { return clock.Frozen(time.Date(2026, 3, 4, 15, 4, 5, 0, time.UTC)) }
 
 // api calls a Server in-process.
 type api struct {

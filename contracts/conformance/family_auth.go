@@ -142,7 +142,7 @@ func expired(ctx context.Context, h *Harness) (string, error) {
 		return "", skipf("cannot log in a second session to let it expire (%v)", err)
 	}
 	if h.clock != nil {
-		h.clock.advance(h.cfg.SessionTTL + time.Minute)
+		h.clock.Advance(h.cfg.SessionTTL + time.Minute)
 	} else if err := pause(ctx, h.cfg.SessionTTL+time.Second); err != nil {
 		return "", err
 	}

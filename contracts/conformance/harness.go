@@ -28,6 +28,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
+	"github.com/dingtalk-mock/mockdingtalk/internal/clock"
 	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -198,7 +199,7 @@ type Harness struct {
 	loginAt time.Time // when session was logged in (zero: given by the user)
 	// clock is the in-process target's clock (nil for a remote target):
 	// auth.expired-session moves it instead of waiting.
-	clock *offsetClock
+	clock *clock.Clock
 
 	mu        sync.Mutex
 	rec       *contracts.Recorder // mismatches of the rule running now
@@ -212,24 +213,6 @@ type Harness struct {
 type InProcessEnv struct {
 	Fake *mockdingtalk.Server
 	Now  func() time.Time
-}
-
-// offsetClock is the real time plus an offset the harness can advance.
-type offsetClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *offsetClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *offsetClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.off += d
 }
 
 // New starts the fake robot, the in-process target when none is
@@ -324,7 +307,7 @@ func (h *Harness) startInProcess() error {
 	if build == nil {
 		build = DefaultInProcess(false)
 	}
-	h.clock = &offsetClock{}
+	h.clock = &clock.Clock{} // real time until a rule advances it
 	if h.cfg.SessionTTL == 0 {
 		h.cfg.SessionTTL = sns.DefaultSessionTTL
 	}

@@ -75,8 +75,10 @@ type Config struct {
 	// RootCAs, when set, replaces the system roots for TLS (for tests and
 	// private CAs).
 	RootCAs *x509.CertPool
-	// Now gives the signing time. Nil means time.Now; DingTalk rejects a
-	// timestamp more than an hour from its own clock.
+	// Now is the clock for signing (each signed URL's timestamp). Nil means
+	// time.Now. DingTalk rejects a timestamp more than an hour from its own
+	// clock, so a test that moves the fake robot's clock passes its Now
+	// method here.
 	Now func() time.Time
 	// Logger receives one line per attempt. Nil means slog.Default().
 	Logger *slog.Logger

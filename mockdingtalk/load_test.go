@@ -138,9 +138,9 @@ var _ = Describe("Under load", Label("load"), func() {
 		Expect(sent.Load()).To(BeNumerically(">=", senders*minSends), "the soak did some work")
 
 		entries := s.Entries(journal.Filter{})
-		Expect(s.Journal().Dropped()).To(BeZero())
+		Expect(journalStats(s).Dropped).To(BeZero())
 		Expect(entries).To(HaveLen(int(sent.Load())), "one entry per request")
-		Expect(s.Journal().LastSeq()).To(Equal(uint64(sent.Load())))
+		Expect(journalStats(s).LastSeq).To(Equal(uint64(sent.Load())))
 		var journaled []string
 		for i, e := range entries {
 			Expect(e.Seq).To(Equal(uint64(i+1)), "sequence numbers are dense and ordered")
@@ -168,8 +168,8 @@ var _ = Describe("Under load", Label("load"), func() {
 		const total = senders * each
 		entries := s.Entries(journal.Filter{})
 		Expect(entries).To(HaveLen(capacity))
-		Expect(s.Journal().Dropped()).To(Equal(uint64(total - capacity)))
-		Expect(s.Journal().LastSeq()).To(Equal(uint64(total)))
+		Expect(journalStats(s).Dropped).To(Equal(uint64(total - capacity)))
+		Expect(journalStats(s).LastSeq).To(Equal(uint64(total)))
 		Expect(entries[0].Seq).To(Equal(uint64(total-capacity+1)), "the oldest were dropped")
 		Expect(entries[capacity-1].Seq).To(Equal(uint64(total)))
 	})
@@ -238,8 +238,8 @@ var _ = Describe("Under load", Label("load"), func() {
 			}
 		})
 		after := heap()
-		Expect(s.Journal().Len()).To(Equal(capacity))
-		Expect(s.Journal().Dropped()).To(BeEquivalentTo(senders * each))
+		Expect(journalStats(s).Entries).To(Equal(capacity))
+		Expect(journalStats(s).Dropped).To(BeEquivalentTo(senders * each))
 		growth := int64(after) - int64(before)
 		GinkgoWriter.Printf("heap %d -> %d bytes (growth %d) after %d MB through a journal of %d\n", before, after, growth, senders*each*len(body)>>20, capacity)
 		Expect(growth).To(BeNumerically("<", 4<<20), "the heap does not grow with the traffic")
@@ -259,7 +259,7 @@ var _ = Describe("Under load", Label("load"), func() {
 				errs <- err
 			}()
 		}
-		Eventually(func() int { return s.Journal().Len() }).Should(Equal(3), "three requests are held")
+		Eventually(func() int { return journalStats(s).Entries }).Should(Equal(3), "three requests are held")
 		parallel(8, func(int) { sendOK(client, s.WebhookURL(token), jsonType, textBody) })
 		s.Close()
 		for range 3 {

@@ -176,6 +176,20 @@ func newHandler(cfg mockdingtalk.Config) *mockdingtalk.Server {
 	return s
 }
 
+// journalStats reads what the journal holds and dropped as a user does,
+// from GET /_mock/health (works with or without a listener).
+func journalStats(s *mockdingtalk.Server) journal.Stats {
+	GinkgoHelper()
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1"+mockdingtalk.AdminPrefix+"/health", nil))
+	Expect(w.Code).To(Equal(http.StatusOK), w.Body.String())
+	var h struct {
+		Journal journal.Stats `json:"journal"`
+	}
+	Expect(json.Unmarshal(w.Body.Bytes(), &h)).To(Succeed())
+	return h.Journal
+}
+
 // addRobot adds r and returns its token.
 func addRobot(s *mockdingtalk.Server, r mockdingtalk.Robot) string {
 	GinkgoHelper()

@@ -558,6 +558,6 @@ var _ = Describe("POST /robot/send", func() {
 		entries := s.Entries(journal.Filter{})
 		Expect(entries).To(HaveLen(3))
 		Expect(entries[0].Seq).To(Equal(uint64(3)))
-		Expect(s.Journal().Dropped()).To(Equal(uint64(2)))
+		Expect(journalStats(s).Dropped).To(Equal(uint64(2)))
 	})
 })

@@ -205,11 +205,9 @@ func (s *Server) URL() string {
 	return s.listenURL
 }
 
-// Journal returns the server's journal, for readers that need more than
-// Entries and WaitForEntries (live views, Gomega matchers).
-func (s *Server) Journal() *journal.Journal { return s.journal }
-
-// Entries returns the journal entries matching f, oldest first.
+// Entries returns the journal entries matching f, oldest first: the one
+// way to read the journal from Go (package match's matchers take its
+// result). What the journal holds and dropped is in GET /_mock/health.
 func (s *Server) Entries(f journal.Filter) []journal.Entry { return s.journal.List(f) }
 
 // WaitForEntries blocks until at least n entries match f and returns them

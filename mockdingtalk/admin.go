@@ -431,9 +431,9 @@ func (s *Server) adminListMessages(w http.ResponseWriter, r *http.Request) {
 	writeEntries(w, http.StatusOK, s.journal.Snapshot(f))
 }
 
-// MaxWaits is how many /_mock/messages/wait long-polls may be held at once;
+// maxWaits is how many /_mock/messages/wait long-polls may be held at once;
 // one more is answered 503 with Retry-After (and counted in /_mock/health).
-const MaxWaits = 256
+const maxWaits = 256
 
 func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 	release, ok := s.holdWait(w)
@@ -468,14 +468,14 @@ func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 	// Otherwise the client went away; there is no one to answer.
 }
 
-// holdWait takes one of the MaxWaits long-poll slots, or answers 503 with
+// holdWait takes one of the maxWaits long-poll slots, or answers 503 with
 // Retry-After when none is left. Call release when the wait ends.
 func (s *Server) holdWait(w http.ResponseWriter) (release func(), ok bool) {
-	if s.waits.Add(1) > MaxWaits {
+	if s.waits.Add(1) > maxWaits {
 		s.waits.Add(-1)
 		s.refusedWaits.Add(1)
 		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "%d waits are already held, the limit; retry, or poll GET %s/messages?since=N", MaxWaits, AdminPrefix)
+		writeError(w, http.StatusServiceUnavailable, "%d waits are already held, the limit; retry, or poll GET %s/messages?since=N", maxWaits, AdminPrefix)
 		return nil, false
 	}
 	return func() { s.waits.Add(-1) }, true

@@ -15,9 +15,9 @@ import (
 	"strings"
 )
 
-// AdminTokenHeader is the header that may carry Config.AdminToken (as may
+// adminTokenHeader is the header that may carry Config.AdminToken (as may
 // "Authorization: Bearer <token>" and HTTP Basic's password).
-const AdminTokenHeader = "X-Mock-Admin-Token"
+const adminTokenHeader = "X-Mock-Admin-Token"
 
 // guardAdmin wraps the admin API in the guard: 403 for a foreign Host or a
 // cross-site request, 415 for a state-changing body that is not JSON.
@@ -56,7 +56,7 @@ func (s *Server) requireAdminToken(h http.Handler) http.Handler {
 		// Basic first: browsers prompt for it, which keeps the inbox usable.
 		w.Header().Add("WWW-Authenticate", `Basic realm="mockdingtalk", charset="UTF-8"`)
 		w.Header().Add("WWW-Authenticate", `Bearer realm="mockdingtalk"`)
-		writeError(w, http.StatusUnauthorized, "this fake requires its admin token: send \"Authorization: Bearer <token>\" or %q (in a browser, any user name with the token as password)", AdminTokenHeader)
+		writeError(w, http.StatusUnauthorized, "this fake requires its admin token: send \"Authorization: Bearer <token>\" or %q (in a browser, any user name with the token as password)", adminTokenHeader)
 	})
 }
 
@@ -64,7 +64,7 @@ func (s *Server) requireAdminToken(h http.Handler) http.Handler {
 // in constant time.
 func hasToken(r *http.Request, want []byte) bool {
 	match := func(got string) bool { return subtle.ConstantTimeCompare([]byte(got), want) == 1 }
-	if v := r.Header.Get(AdminTokenHeader); v != "" && match(v) {
+	if v := r.Header.Get(adminTokenHeader); v != "" && match(v) {
 		return true
 	}
 	auth := r.Header.Get("Authorization")

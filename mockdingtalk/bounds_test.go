@@ -315,12 +315,12 @@ var _ = Describe("Message waits", Label("hostile"), func() {
 		DeferCleanup(cancel)
 		c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0}}
 		DeferCleanup(c.CloseIdleConnections)
-		done := make(chan struct{}, mockdingtalk.MaxWaits)
-		for range mockdingtalk.MaxWaits {
+		done := make(chan struct{}, maxWaits)
+		for range maxWaits {
 			go func() {
 				defer func() { done <- struct{}{} }()
 				// A waiter refused because the probe below held a place at
-				// that instant asks again, so all MaxWaits places end up
+				// that instant asks again, so all maxWaits places end up
 				// held by waiters (the spec was flaky without it).
 				for ctx.Err() == nil {
 					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_mock/messages/wait?timeout=10m", nil)
@@ -343,7 +343,7 @@ var _ = Describe("Message waits", Label("hostile"), func() {
 		}).WithTimeout(10 * time.Second).Should(Equal(http.StatusServiceUnavailable))
 		Expect(refused(s)["waits"]).To(BeNumerically(">=", 1))
 		cancel()
-		for range mockdingtalk.MaxWaits {
+		for range maxWaits {
 			Eventually(done).Should(Receive())
 		}
 		res, err := checked.Get(s.URL() + "/_mock/messages/wait?timeout=1ms")

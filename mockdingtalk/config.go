@@ -24,32 +24,32 @@ import (
 
 // Limits and defaults of a robot's security and rate settings.
 const (
-	// DefaultRateLimitPerMinute is DingTalk's documented limit: 20 messages
+	// defaultRateLimitPerMinute is DingTalk's documented limit: 20 messages
 	// per minute per robot.
-	DefaultRateLimitPerMinute = 20
-	// RateLimitWindow is the sliding window the rate limit counts in.
-	RateLimitWindow = time.Minute
-	// RateLimitLockout is how long a robot stays throttled after going over
+	defaultRateLimitPerMinute = 20
+	// rateLimitWindow is the sliding window the rate limit counts in.
+	rateLimitWindow = time.Minute
+	// rateLimitLockout is how long a robot stays throttled after going over
 	// its limit ("会限流10分钟").
-	RateLimitLockout = 10 * time.Minute
-	// MaxKeywords is how many custom keywords a robot may have.
-	MaxKeywords = 10
+	rateLimitLockout = 10 * time.Minute
+	// maxKeywords is how many custom keywords a robot may have.
+	maxKeywords = 10
 	// maxTokenLen bounds an access token's length (real ones are 64).
 	maxTokenLen = 512
-	// MaxRobotFieldBytes bounds a robot's name, secret and each keyword.
-	MaxRobotFieldBytes = 1024
-	// MaxIPAllowlist is how many entries a robot's IP allowlist may have.
-	MaxIPAllowlist = 100
-	// MaxRateLimitPerMinute is the highest finite rate limit (0 turns the
+	// maxRobotFieldBytes bounds a robot's name, secret and each keyword.
+	maxRobotFieldBytes = 1024
+	// maxIPAllowlist is how many entries a robot's IP allowlist may have.
+	maxIPAllowlist = 100
+	// maxRateLimitPerMinute is the highest finite rate limit (0 turns the
 	// limit off); the window keeps one timestamp per message.
-	MaxRateLimitPerMinute = 10000
-	// DefaultMaxRobots and DefaultMaxFaults bound how many robots and
+	maxRateLimitPerMinute = 10000
+	// defaultMaxRobots and defaultMaxFaults bound how many robots and
 	// faults a server holds when Config.MaxRobots / MaxFaults are 0.
-	DefaultMaxRobots = 1000
-	DefaultMaxFaults = 1000
-	// MaxFaultBodyBytesTotal bounds the bytes of all active faults' bodies
+	defaultMaxRobots = 1000
+	defaultMaxFaults = 1000
+	// maxFaultBodyBytesTotal bounds the bytes of all active faults' bodies
 	// and texts together.
-	MaxFaultBodyBytesTotal = 16 << 20
+	maxFaultBodyBytesTotal = 16 << 20
 )
 
 // Config is how a Server starts, and what Reset returns it to.
@@ -104,11 +104,10 @@ type Config struct {
 	// a web page cannot reach the fake through DNS rebinding (see package
 	// guard). The send API answers under any Host, as DingTalk's does.
 	AllowedHosts []string
-	// MaxRobots bounds how many robots the server holds (0 means
-	// DefaultMaxRobots); adding one more fails with ErrFull (admin API:
-	// 507). MaxFaults does the same for active faults (0 means
-	// DefaultMaxFaults); their bodies together are also bounded by
-	// MaxFaultBodyBytesTotal. Refusals are counted in /_mock/health.
+	// MaxRobots bounds how many robots the server holds (0 means 1,000);
+	// adding one more fails with ErrFull (admin API: 507). MaxFaults does
+	// the same for active faults (0 means 1,000); their bodies together
+	// are also bounded by 16 MiB. Refusals are counted in /_mock/health.
 	MaxRobots int
 	MaxFaults int
 	// HealthExtra adds keys to GET /_mock/health: each function's result,
@@ -124,7 +123,8 @@ type Robot struct {
 	// AccessToken identifies the robot in the webhook URL. When empty,
 	// AddRobot generates 64 lowercase hex characters, like DingTalk's.
 	AccessToken string `json:"accessToken" yaml:"accessToken"`
-	// Name is a label for people (shown in the inbox); not checked.
+	// Name is a label for people (shown in the inbox); not checked. Name,
+	// Secret and each keyword are at most 1 KiB.
 	Name string `json:"name" yaml:"name"`
 	// Secret turns on signing ("加签"): requests must carry a timestamp and
 	// sign made with it. Real secrets are "SEC" + 64 hex characters, but any
@@ -134,12 +134,13 @@ type Robot struct {
 	// any of them.
 	Keywords []string `json:"keywords" yaml:"keywords"`
 	// IPAllowlist holds IPv4 addresses ("1.2.3.4") and IPv4 CIDR ranges
-	// ("1.2.3.0/24"). When non-empty, only those senders pass; an IPv6
-	// sender never matches, as on the real service.
+	// ("1.2.3.0/24"), at most 100. When non-empty, only those senders
+	// pass; an IPv6 sender never matches, as on the real service.
 	IPAllowlist []string `json:"ipAllowlist" yaml:"ipAllowlist"`
 	// RateLimitPerMinute is how many messages the robot delivers in any
-	// 60-second window before it is locked for 10 minutes. Nil means 20;
-	// 0 turns the limit off. Robots returned by the Server always have it set.
+	// 60-second window before it is locked for 10 minutes. Nil means 20
+	// (DingTalk's documented limit); 0 turns the limit off; at most
+	// 10,000. Robots returned by the Server always have it set.
 	RateLimitPerMinute *int `json:"rateLimitPerMinute" yaml:"rateLimitPerMinute"`
 	// Disabled robots answer every send with 400102 (机器人已停用).
 	Disabled bool `json:"disabled" yaml:"disabled"`
@@ -148,7 +149,7 @@ type Robot struct {
 // RateLimit returns the effective limit per minute (0 = unlimited).
 func (r Robot) RateLimit() int {
 	if r.RateLimitPerMinute == nil {
-		return DefaultRateLimitPerMinute
+		return defaultRateLimitPerMinute
 	}
 	return *r.RateLimitPerMinute
 }
@@ -211,22 +212,22 @@ func (r Robot) normalize(field string) (Robot, []netip.Prefix, error) {
 		return Robot{}, nil, invalid(field+"accessToken", "%s", err)
 	}
 	for _, f := range []struct{ name, v string }{{"name", r.Name}, {"secret", r.Secret}} {
-		if len(f.v) > MaxRobotFieldBytes {
-			return Robot{}, nil, invalid(field+f.name, "at most %d bytes (got %d)", MaxRobotFieldBytes, len(f.v))
+		if len(f.v) > maxRobotFieldBytes {
+			return Robot{}, nil, invalid(field+f.name, "at most %d bytes (got %d)", maxRobotFieldBytes, len(f.v))
 		}
 	}
-	if len(r.IPAllowlist) > MaxIPAllowlist {
-		return Robot{}, nil, invalid(field+"ipAllowlist", "at most %d entries are allowed (got %d)", MaxIPAllowlist, len(r.IPAllowlist))
+	if len(r.IPAllowlist) > maxIPAllowlist {
+		return Robot{}, nil, invalid(field+"ipAllowlist", "at most %d entries are allowed (got %d)", maxIPAllowlist, len(r.IPAllowlist))
 	}
-	if len(r.Keywords) > MaxKeywords {
-		return Robot{}, nil, invalid(field+"keywords", "at most %d keywords are allowed (got %d)", MaxKeywords, len(r.Keywords))
+	if len(r.Keywords) > maxKeywords {
+		return Robot{}, nil, invalid(field+"keywords", "at most %d keywords are allowed (got %d)", maxKeywords, len(r.Keywords))
 	}
 	for i, k := range r.Keywords {
 		if strings.TrimSpace(k) == "" {
 			return Robot{}, nil, invalid(fmt.Sprintf("%skeywords[%d]", field, i), "a keyword must be a non-blank string")
 		}
-		if len(k) > MaxRobotFieldBytes {
-			return Robot{}, nil, invalid(fmt.Sprintf("%skeywords[%d]", field, i), "at most %d bytes (got %d)", MaxRobotFieldBytes, len(k))
+		if len(k) > maxRobotFieldBytes {
+			return Robot{}, nil, invalid(fmt.Sprintf("%skeywords[%d]", field, i), "at most %d bytes (got %d)", maxRobotFieldBytes, len(k))
 		}
 	}
 	allow := make([]netip.Prefix, 0, len(r.IPAllowlist))
@@ -238,10 +239,10 @@ func (r Robot) normalize(field string) (Robot, []netip.Prefix, error) {
 		allow = append(allow, p)
 	}
 	if r.RateLimitPerMinute == nil {
-		n := DefaultRateLimitPerMinute
+		n := defaultRateLimitPerMinute
 		r.RateLimitPerMinute = &n
-	} else if n := *r.RateLimitPerMinute; n < 0 || n > MaxRateLimitPerMinute {
-		return Robot{}, nil, invalid(field+"rateLimitPerMinute", "must be 0 (no limit) or from 1 to %d (got %d)", MaxRateLimitPerMinute, n)
+	} else if n := *r.RateLimitPerMinute; n < 0 || n > maxRateLimitPerMinute {
+		return Robot{}, nil, invalid(field+"rateLimitPerMinute", "must be 0 (no limit) or from 1 to %d (got %d)", maxRateLimitPerMinute, n)
 	}
 	return r, allow, nil
 }

@@ -39,9 +39,9 @@ const (
 	FaultHang FaultKind = "hang"
 )
 
-// ReasonFault is the journal reason of a request whose answer an injected
+// reasonFault is the journal reason of a request whose answer an injected
 // fault decided (every kind but delay, whose requests keep their own reason).
-const ReasonFault dingtalk.Reason = "fault"
+const reasonFault dingtalk.Reason = "fault"
 
 // maxFaultDelay bounds a delay fault.
 const maxFaultDelay = 10 * time.Minute
@@ -184,7 +184,7 @@ type faultSet struct {
 	bytes  int // of every active fault's Body, ErrMsg and ContentType
 }
 
-// size is what a fault counts against MaxFaultBodyBytesTotal.
+// size is what a fault counts against maxFaultBodyBytesTotal.
 func (f Fault) size() int { return len(f.Body) + len(f.ErrMsg) + len(f.ContentType) }
 
 type activeFault struct {
@@ -193,15 +193,15 @@ type activeFault struct {
 }
 
 // add activates f, unless that would hold more than max faults or
-// MaxFaultBodyBytesTotal bytes (ErrFull).
+// maxFaultBodyBytesTotal bytes (ErrFull).
 func (fs *faultSet) add(f Fault, max int) (Fault, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	switch {
 	case len(fs.list) >= max:
 		return Fault{}, fmt.Errorf("%w: %d faults are active, the limit (Config.MaxFaults); remove some or clear them", ErrFull, len(fs.list))
-	case fs.bytes+f.size() > MaxFaultBodyBytesTotal:
-		return Fault{}, fmt.Errorf("%w: the active faults' bodies would take %d bytes, over the %d allowed; remove some or clear them", ErrFull, fs.bytes+f.size(), MaxFaultBodyBytesTotal)
+	case fs.bytes+f.size() > maxFaultBodyBytesTotal:
+		return Fault{}, fmt.Errorf("%w: the active faults' bodies would take %d bytes, over the %d allowed; remove some or clear them", ErrFull, fs.bytes+f.size(), maxFaultBodyBytesTotal)
 	}
 	fs.bytes += f.size()
 	fs.nextID++
@@ -282,7 +282,7 @@ func (fs *faultSet) pick(token string) (Fault, bool) {
 
 // AddFault injects a fault and returns it with its ID and Remaining set.
 // Invalid settings give a *ValidationError; a fault over the server's
-// bounds (Config.MaxFaults, MaxFaultBodyBytesTotal) gives ErrFull.
+// bounds (Config.MaxFaults, maxFaultBodyBytesTotal) gives ErrFull.
 func (s *Server) AddFault(f Fault) (Fault, error) {
 	f, err := f.validate(s.cfg.Dialect)
 	if err != nil {
@@ -290,7 +290,7 @@ func (s *Server) AddFault(f Fault) (Fault, error) {
 	}
 	max := s.cfg.MaxFaults
 	if max == 0 {
-		max = DefaultMaxFaults
+		max = defaultMaxFaults
 	}
 	if f, err = s.faults.add(f, max); err != nil {
 		s.refusedFaults.Add(1)

@@ -46,7 +46,7 @@ var _ = Describe("Faults", func() {
 			Expect(rep.header.Get("X-Mock-Fault")).To(Equal(f.ID))
 			e := last(s)
 			Expect(e.Fault).To(Equal(f.ID))
-			Expect(e.Reason).To(Equal(mockdingtalk.ReasonFault))
+			Expect(e.Reason).To(Equal(reasonFault))
 			Expect(e.Delivered).To(BeFalse())
 		}
 		Expect(s.Faults()).To(BeEmpty(), "a counted fault is removed when used up")
@@ -108,7 +108,7 @@ var _ = Describe("Faults", func() {
 		// ran before the context expired, so match the cause itself.
 		Expect(err).To(MatchError(context.DeadlineExceeded))
 		Eventually(func() []journal.Entry { return s.Entries(journal.Filter{}) }).Should(ConsistOf(
-			HaveField("Reason", mockdingtalk.ReasonFault)))
+			HaveField("Reason", reasonFault)))
 		closed := make(chan struct{})
 		go func() { s.Close(); close(closed) }()
 		Eventually(closed).WithTimeout(2 * time.Second).Should(BeClosed())

@@ -190,11 +190,11 @@ var _ = Describe("Under load", Label("load"), func() {
 				}
 			}
 		})
-		Expect(ok.Load()).To(BeEquivalentTo(mockdingtalk.DefaultRateLimitPerMinute))
-		Expect(limited.Load()).To(BeEquivalentTo(250 - mockdingtalk.DefaultRateLimitPerMinute))
+		Expect(ok.Load()).To(BeEquivalentTo(defaultRate))
+		Expect(limited.Load()).To(BeEquivalentTo(250 - defaultRate))
 		Expect(other.Load()).To(BeZero())
 		delivered := true
-		Expect(s.Entries(journal.Filter{Delivered: &delivered})).To(HaveLen(mockdingtalk.DefaultRateLimitPerMinute))
+		Expect(s.Entries(journal.Filter{Delivered: &delivered})).To(HaveLen(defaultRate))
 	})
 
 	It("delivers a msgUuid once when 50 senders repeat it at the same moment", func() {

@@ -176,6 +176,16 @@ func newHandler(cfg mockdingtalk.Config) *mockdingtalk.Server {
 	return s
 }
 
+// The documented numbers the specs hold the fake to (admin-api.md,
+// robot-api.md).
+const (
+	maxWaits    = 256 // /_mock/messages/wait long-polls held at once
+	defaultRate = 20  // messages per minute of a robot without a limit set
+)
+
+// reasonFault is the journal reason of an answer a fault decided.
+const reasonFault dingtalk.Reason = "fault"
+
 // journalStats reads what the journal holds and dropped as a user does,
 // from GET /_mock/health (works with or without a listener).
 func journalStats(s *mockdingtalk.Server) journal.Stats {

@@ -32,14 +32,14 @@ func (l *limiter) admit(now time.Time, limit int) (ok bool, lockedUntil time.Tim
 		l.sent = l.sent[:0]
 		return true, time.Time{}
 	}
-	cutoff := now.Add(-RateLimitWindow)
+	cutoff := now.Add(-rateLimitWindow)
 	i := 0
 	for i < len(l.sent) && !l.sent[i].After(cutoff) {
 		i++
 	}
 	l.sent = append(l.sent[:0], l.sent[i:]...)
 	if len(l.sent) >= limit {
-		l.lockedUntil = now.Add(RateLimitLockout)
+		l.lockedUntil = now.Add(rateLimitLockout)
 		return false, l.lockedUntil
 	}
 	l.sent = append(l.sent, now)

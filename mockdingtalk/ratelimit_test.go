@@ -95,7 +95,7 @@ var _ = Describe("Rate limit", func() {
 		sendN(20)
 		body := `{"msgtype":"text","text":{"content":"retry me"},"msgUuid":"r-1"}`
 		Expect(send(body)).To(Equal(tooFast))
-		s.Advance(mockdingtalk.RateLimitLockout)
+		s.Advance(10 * time.Minute) // the documented lockout
 		Expect(send(body)).To(Equal(dingtalk.OK))
 		Expect(last(s).Delivered).To(BeTrue())
 	})

@@ -269,7 +269,7 @@ func (s *Server) maxRobots() int {
 	if s.cfg.MaxRobots > 0 {
 		return s.cfg.MaxRobots
 	}
-	return DefaultMaxRobots
+	return defaultMaxRobots
 }
 
 // robotsChangeSignal returns a channel that is closed at the next change

@@ -116,7 +116,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if !s.wait(r.Context(), f.Delay) {
-				s.record(sr, ReasonFault, journal.Response{}, "", false)
+				s.record(sr, reasonFault, journal.Response{}, "", false)
 				if r.Context().Err() == nil {
 					// The server is closing: no answer, as for a hang
 					// (net/http would otherwise send an empty 200).
@@ -587,7 +587,7 @@ func (s *Server) applyFault(w http.ResponseWriter, sr *sendRequest, f Fault) {
 	case FaultErrcode:
 		resp := dingtalk.Response{ErrCode: f.ErrCode, ErrMsg: f.ErrMsg}
 		body := resp.AppendJSON(nil)
-		s.record(sr, ReasonFault, journal.Response{Status: http.StatusOK, ErrCode: f.ErrCode, ErrMsg: f.ErrMsg, Body: body}, "", f.ErrCode == 0)
+		s.record(sr, reasonFault, journal.Response{Status: http.StatusOK, ErrCode: f.ErrCode, ErrMsg: f.ErrMsg, Body: body}, "", f.ErrCode == 0)
 		w.Header().Set("Content-Type", jsonContentType)
 		w.Header().Set(faultHeader, f.ID)
 		w.WriteHeader(http.StatusOK)
@@ -601,18 +601,18 @@ func (s *Server) applyFault(w http.ResponseWriter, sr *sendRequest, f Fault) {
 		if json.Unmarshal(resp.Body, &dt) == nil && dt.ErrCode != nil {
 			resp.ErrCode, resp.ErrMsg = *dt.ErrCode, dt.ErrMsg
 		}
-		s.record(sr, ReasonFault, resp, "", f.Status == http.StatusOK && dt.ErrCode != nil && *dt.ErrCode == 0)
+		s.record(sr, reasonFault, resp, "", f.Status == http.StatusOK && dt.ErrCode != nil && *dt.ErrCode == 0)
 		w.Header().Set("Content-Type", f.ContentType)
 		w.Header().Set("Content-Length", strconv.Itoa(len(f.Body)))
 		w.Header().Set(faultHeader, f.ID)
 		w.WriteHeader(f.Status)
 		_, _ = io.WriteString(w, f.Body)
 	case FaultDrop:
-		s.record(sr, ReasonFault, journal.Response{}, "", false)
+		s.record(sr, reasonFault, journal.Response{}, "", false)
 		dropConnection(w, sr.r)
 	case FaultHang:
 		// Journal first, so a test can wait for the hung request to arrive.
-		s.record(sr, ReasonFault, journal.Response{}, "", false)
+		s.record(sr, reasonFault, journal.Response{}, "", false)
 		select {
 		case <-sr.r.Context().Done():
 		case <-s.done:

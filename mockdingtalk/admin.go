@@ -21,6 +21,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/dingtalk-mock/mockdingtalk/internal/jsonbody"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -245,6 +246,9 @@ type healthJSON struct {
 	// Journal is what the journal holds and what it dropped or cut to
 	// stay within its bounds.
 	Journal journal.Stats `json:"journal"`
+	// Apps counts the app robot API's apps, groups, valid tokens,
+	// delivered messages, throttled calls and callbacks.
+	Apps approbot.Stats `json:"apps"`
 }
 
 // refusedJSON counts refusals since start: requests the guard refused
@@ -262,12 +266,12 @@ func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
 	h := healthJSON{Status: "ok", Refused: refusedJSON{
 		Counts: s.guard.Counts(), Robots: s.refusedRobots.Load(), Faults: s.refusedFaults.Load(),
 		Streams: s.inbox.RefusedStreams(), Waits: s.refusedWaits.Load(),
-	}, Forgotten: s.remembered.forgotten.Load(), Journal: s.journal.Stats()}
+	}, Forgotten: s.remembered.forgotten.Load(), Journal: s.journal.Stats(), Apps: s.apps.Stats()}
 	if len(s.cfg.HealthExtra) == 0 {
 		writeJSON(w, http.StatusOK, h)
 		return
 	}
-	out := map[string]any{"status": h.Status, "refused": h.Refused, "forgotten": h.Forgotten, "journal": h.Journal}
+	out := map[string]any{"status": h.Status, "refused": h.Refused, "forgotten": h.Forgotten, "journal": h.Journal, "apps": h.Apps}
 	for k, f := range s.cfg.HealthExtra {
 		if _, taken := out[k]; !taken {
 			out[k] = f()

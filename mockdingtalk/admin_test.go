@@ -115,7 +115,7 @@ var _ = Describe("Admin API", func() {
 	It("GET /_mock/health answers ok, with what the journal holds and has dropped", func() {
 		r := call("GET", "/_mock/health", "")
 		Expect(r.status).To(Equal(200))
-		Expect(string(r.body)).To(MatchJSON(`{"status":"ok","refused":{"host":0,"crossSite":0,"contentType":0,"robots":0,"faults":0,"streams":0,"waits":0},"forgotten":0,"journal":{"entries":0,"cap":10000,"bytes":0,"maxBytes":25165824,"dropped":0,"truncated":0,"lastSeq":0}}`))
+		Expect(string(r.body)).To(MatchJSON(`{"status":"ok","refused":{"host":0,"crossSite":0,"contentType":0,"robots":0,"faults":0,"streams":0,"waits":0},"forgotten":0,"journal":{"entries":0,"cap":10000,"bytes":0,"maxBytes":25165824,"dropped":0,"truncated":0,"lastSeq":0},"apps":{"apps":0,"groups":0,"tokens":0,"messages":0,"throttled":0,"callbacks":{"ok":0,"failed":0}}}`))
 	})
 
 	Describe("robots", func() {

@@ -107,7 +107,7 @@ var _ = Describe("Admin token", Label("hostile"), func() {
 	It("keeps the health check and the send API open", func() {
 		status, _, body := do("GET", "/_mock/health", nil)
 		Expect(status).To(Equal(http.StatusOK))
-		Expect(body).To(MatchJSON(`{"status":"ok","refused":{"host":0,"crossSite":0,"contentType":0,"robots":0,"faults":0,"streams":0,"waits":0},"forgotten":0,"journal":{"entries":0,"cap":10000,"bytes":0,"maxBytes":25165824,"dropped":0,"truncated":0,"lastSeq":0}}`))
+		Expect(body).To(MatchJSON(`{"status":"ok","refused":{"host":0,"crossSite":0,"contentType":0,"robots":0,"faults":0,"streams":0,"waits":0},"forgotten":0,"journal":{"entries":0,"cap":10000,"bytes":0,"maxBytes":25165824,"dropped":0,"truncated":0,"lastSeq":0},"apps":{"apps":0,"groups":0,"tokens":0,"messages":0,"throttled":0,"callbacks":{"ok":0,"failed":0}}}`))
 		u, err := dingtalk.SignURL(s.WebhookURL(robot), vectorSecret, s.Now())
 		Expect(err).NotTo(HaveOccurred())
 		rep, err := post(checked, u, jsonType, textBody)

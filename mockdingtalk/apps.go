@@ -29,10 +29,15 @@ func (s *Server) newAppRobots(cfg Config) error {
 	if errors.As(err, &ve) {
 		return invalid(ve.Field, "%s", ve.Problem)
 	}
-	if err == nil {
-		s.apps.SetBaseURL(s.URL)
+	if err != nil {
+		return err
 	}
-	return err
+	s.apps.SetBaseURL(s.URL)
+	s.apps.SetCallbackTimeout(cfg.CallbackTimeout)
+	if cfg.AppRateLimit != nil {
+		return s.apps.SetRateLimit(*cfg.AppRateLimit)
+	}
+	return nil
 }
 
 // appAdminRoutes registers /apps and /groups on the admin subrouter.

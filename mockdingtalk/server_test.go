@@ -226,7 +226,7 @@ var _ = Describe("Go API", func() {
 		Expect(err).NotTo(HaveOccurred())
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		Expect(string(body)).To(MatchJSON(`{"status":"ok","refused":{"host":0,"crossSite":0,"contentType":0,"robots":0,"faults":0,"streams":0,"waits":0},"forgotten":0,"journal":{"entries":0,"cap":10000,"bytes":0,"maxBytes":25165824,"dropped":0,"truncated":0,"lastSeq":0}}`))
+		Expect(string(body)).To(MatchJSON(`{"status":"ok","refused":{"host":0,"crossSite":0,"contentType":0,"robots":0,"faults":0,"streams":0,"waits":0},"forgotten":0,"journal":{"entries":0,"cap":10000,"bytes":0,"maxBytes":25165824,"dropped":0,"truncated":0,"lastSeq":0},"apps":{"apps":0,"groups":0,"tokens":0,"messages":0,"throttled":0,"callbacks":{"ok":0,"failed":0}}}`))
 		s.Close()
 		_, err = checked.Get(s.URL() + "/_mock/health")
 		Expect(err).To(HaveOccurred())

@@ -296,6 +296,21 @@ var _ = Describe("settings", func() {
 		Expect(s.Robots).To(ConsistOf(mockdingtalk.Robot{Name: DefaultRobotName, AccessToken: DefaultAccessToken, Secret: DefaultSecret}))
 	})
 
+	It("reads the app robot settings: callbackTimeout and appRateLimit, with their defaults and bounds", func() {
+		s, err := loadSettings(nil, env(nil), io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.CallbackTimeout).To(Equal(approbot.DefaultCallbackTimeout))
+		Expect(s.AppRateLimit).To(Equal(approbot.DefaultRateLimit))
+		s, err = loadSettings([]string{"-config", writeConfig("callbackTimeout: 3s\nappRateLimit: 0\n")}, env(map[string]string{"MOCKDINGTALK_APP_RATE_LIMIT": "5"}), io.Discard)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s.CallbackTimeout).To(Equal(3 * time.Second))
+		Expect(s.AppRateLimit).To(Equal(5), "environment over file")
+		_, err = loadSettings([]string{"-callback-timeout", "1h"}, env(nil), io.Discard)
+		Expect(err).To(MatchError(ContainSubstring("flag -callback-timeout: at most 10m0s")))
+		_, err = loadSettings([]string{"-app-rate-limit", "-1"}, env(nil), io.Discard)
+		Expect(err).To(MatchError(ContainSubstring("flag -app-rate-limit: must be 0 (no limit)")))
+	})
+
 	It("reads the config path from MOCKDINGTALK_CONFIG", func() {
 		p := writeConfig("robots:\n  - accessToken: abc\n")
 		s, err := loadSettings(nil, env(map[string]string{"MOCKDINGTALK_CONFIG": p}), io.Discard)

@@ -72,6 +72,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		Robots:            s.Robots,
 		Apps:              s.Apps,
 		Groups:            s.Groups,
+		CallbackTimeout:   s.CallbackTimeout,
+		AppRateLimit:      &s.AppRateLimit,
 		Logger:            log,
 		PublicURL:         base,
 		TrustForwardedFor: s.TrustForwardedFor,

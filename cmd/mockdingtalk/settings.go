@@ -72,6 +72,10 @@ type settings struct {
 	// AllowedHosts are extra Host names the admin API and the inbox answer
 	// under (see mockdingtalk.Config.AllowedHosts).
 	AllowedHosts []string
+	// CallbackTimeout and AppRateLimit are the app robot API's settings
+	// (mockdingtalk.Config's fields of the same names).
+	CallbackTimeout time.Duration
+	AppRateLimit    int
 	// SNS is the configuration of ZStack's SNS API on the same listener
 	// (its Logger and PublicURL are filled in by run).
 	SNS sns.Config
@@ -187,6 +191,26 @@ var options = []option{
 		}},
 	{"sns-webhook-deny-private", "snsWebhookDenyPrivate", "refuse SNS webhook URLs that reach loopback, private, link-local or unique-local addresses (through names and redirects too)", "false",
 		func(s *settings, v string) error { return setBool(&s.SNS.Outbound.DenyPrivate, v) }},
+	{"callback-timeout", "callbackTimeout", "how long the fake waits for a bot's answer to a callback (app robots' conversations) before it records no answer", approbot.DefaultCallbackTimeout.String(),
+		func(s *settings, v string) error {
+			if err := setDuration(&s.CallbackTimeout, v); err != nil {
+				return err
+			}
+			if s.CallbackTimeout > mockdingtalk.MaxCallbackTimeout {
+				return fmt.Errorf("at most %s (got %s)", mockdingtalk.MaxCallbackTimeout, s.CallbackTimeout)
+			}
+			return nil
+		}},
+	{"app-rate-limit", "appRateLimit", "calls per second each app may make to each robot message API before DingTalk's 403 QpsLimitForAppkeyAndApi (0: no limit)", strconv.Itoa(approbot.DefaultRateLimit),
+		func(s *settings, v string) error {
+			if err := setInt(&s.AppRateLimit, v); err != nil {
+				return err
+			}
+			if s.AppRateLimit < 0 || s.AppRateLimit > approbot.MaxRateLimit {
+				return fmt.Errorf("must be 0 (no limit) or from 1 to %d (got %d)", approbot.MaxRateLimit, s.AppRateLimit)
+			}
+			return nil
+		}},
 	{"shutdown-timeout", "shutdownTimeout", "how long a shutdown waits for requests in flight", DefaultShutdownTimeout.String(),
 		func(s *settings, v string) error { return setDuration(&s.ShutdownTimeout, v) }},
 }
@@ -372,6 +396,8 @@ type fileConfig struct {
 	SNSWebhookAllow       string               `yaml:"snsWebhookAllow"`
 	SNSWebhookDeny        string               `yaml:"snsWebhookDeny"`
 	SNSWebhookDenyPrivate bool                 `yaml:"snsWebhookDenyPrivate"`
+	CallbackTimeout       string               `yaml:"callbackTimeout"`
+	AppRateLimit          int                  `yaml:"appRateLimit"`
 	AllowRemote           bool                 `yaml:"allowRemote"`
 	AdminToken            string               `yaml:"adminToken"`
 	AllowedHosts          string               `yaml:"allowedHosts"`

@@ -139,6 +139,9 @@ func (x *exchange) write(w http.ResponseWriter, status int, contentType string, 
 	_, _ = w.Write(body)
 	x.entry.Checks = x.checks
 	x.entry.Response.Status, x.entry.Response.Body = status, body
+	if x.entry.Delivered {
+		x.s.messages.Add(1)
+	}
 	if x.s.journal != nil {
 		x.s.journal.Append(x.entry)
 	}

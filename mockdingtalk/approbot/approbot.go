@@ -105,6 +105,10 @@ func invalid(field, format string, args ...any) error {
 // All methods are safe for concurrent use.
 type Service struct {
 	callbackTimeout atomic.Int64 // nanoseconds; 0 means DefaultCallbackTimeout
+	limits          limiter
+	// Counters since start (Stats).
+	messages, throttled          atomic.Uint64
+	callbacksOK, callbacksFailed atomic.Uint64
 
 	now     func() time.Time
 	journal *journal.Journal
@@ -135,6 +139,7 @@ type tokenInfo struct {
 func New(cfg Config, now func() time.Time, j *journal.Journal) (*Service, error) {
 	s := &Service{now: now, journal: j, convs: newConversations(),
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	s.limits.perSec, s.limits.calls = DefaultRateLimit, map[limitKey]window{}
 	s.resetLocked(Config{})
 	for i, a := range cfg.Apps {
 		na, err := s.addAppLocked(a, fmt.Sprintf("apps[%d].", i))
@@ -153,10 +158,12 @@ func New(cfg Config, now func() time.Time, j *journal.Journal) (*Service, error)
 	return s, nil
 }
 
-// Reset returns to the start-up apps and groups and forgets every token
-// and conversation.
+// Reset returns to the start-up apps and groups and forgets every token,
+// conversation and rate-limit count (the settings and Stats' counters
+// stay).
 func (s *Service) Reset() {
 	s.convs.clear()
+	s.limits.clear()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.resetLocked(s.start)

@@ -308,8 +308,12 @@ func (s *Service) converse(ctx context.Context, conv *Conversation, app App, cal
 	cb := s.post(ctx, app, body, conv.Time)
 	if msg, why := judgeAnswer(cb); why != "" {
 		cb.Error = why
-	} else if msg != nil {
-		s.convs.reply(conv, Reply{Time: s.now(), Via: "callback", Message: msg})
+		s.callbacksFailed.Add(1)
+	} else {
+		s.callbacksOK.Add(1)
+		if msg != nil {
+			s.convs.reply(conv, Reply{Time: s.now(), Via: "callback", Message: msg})
+		}
 	}
 	s.convs.setCallback(conv, cb)
 	s.convs.mu.Lock()

@@ -133,6 +133,9 @@ func (x *exchange) authorize(w http.ResponseWriter, in *sendInput) (App, bool) {
 	}
 	x.entry.AppKey = app.AppKey
 	x.pass("token", "app %q", app.AppKey)
+	if !x.throttle(w, app) {
+		return App{}, false
+	}
 	if x.tooBig {
 		x.reject(w, ErrParamInvalid, x.fail("json", "the body is over %d bytes; msgParam may hold at most %d", maxSendBody, MaxMsgParamBytes))
 		return App{}, false

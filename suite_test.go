@@ -7,10 +7,7 @@
 package mockdingtalk_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +22,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/match"
@@ -75,52 +73,27 @@ func newStack(cfg sns.Config) *stack {
 }
 
 // answer is an HTTP answer of the API.
-type answer struct {
-	status int
-	ctype  string
-	raw    string
-	obj    map[string]any
-}
+type answer = testhttp.Answer
 
+// call sends a request to the API with the stack's session (and header,
+// given as name, value pairs) through the validating client.
 func (st *stack) call(method, path string, body any, header ...string) answer {
-	var rd io.Reader
-	if s, ok := body.(string); ok {
-		rd = strings.NewReader(s)
-	} else if body != nil {
-		data, err := json.Marshal(body)
-		Expect(err).NotTo(HaveOccurred())
-		rd = bytes.NewReader(data)
-	}
-	ctx := context.Background()
-	if st.negative {
-		ctx = contracts.Negative(ctx)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, st.api.URL+path, rd)
-	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	h := http.Header{}
 	if st.session != "" {
-		req.Header.Set("Authorization", "OAuth "+st.session)
+		h.Set("Authorization", "OAuth "+st.session)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		h.Set(header[i], header[i+1])
 	}
-	rsp, err := st.client.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer rsp.Body.Close()
-	data, err := io.ReadAll(rsp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	a := answer{status: rsp.StatusCode, ctype: rsp.Header.Get("Content-Type"), raw: string(data)}
-	if strings.HasPrefix(a.ctype, "application/json") {
-		Expect(json.Unmarshal(data, &a.obj)).To(Succeed(), a.raw)
-	}
-	return a
+	return testhttp.Must(st.client, testhttp.Request{Method: method, URL: st.api.URL + path, Body: body,
+		ContentType: "application/json;charset=UTF-8", Header: h, Negative: st.negative})
 }
 
 func (st *stack) login() string {
 	a := st.call(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{
 		"logInByAccount": map[string]any{"accountName": "admin", "password": sns.SHA512Hex("password")}})
-	Expect(a.status).To(Equal(http.StatusOK), a.raw)
-	return a.obj["inventory"].(map[string]any)["uuid"].(string)
+	Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
+	return a.JSON["inventory"].(map[string]any)["uuid"].(string)
 }
 
 func (st *stack) testConnection(p map[string]any) answer {
@@ -144,8 +117,8 @@ func (st *stack) entries(token string, n int) []journal.Entry {
 }
 
 func errorOf(a answer) map[string]any {
-	e, ok := a.obj["error"].(map[string]any)
-	ExpectWithOffset(1, ok).To(BeTrue(), "no error object in %s", a.raw)
+	e, ok := a.JSON["error"].(map[string]any)
+	ExpectWithOffset(1, ok).To(BeTrue(), "no error object in %s", a.Raw)
 	return e
 }
 
@@ -168,8 +141,8 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 	It("delivers an unsigned markdown test message to a robot without a secret", func() {
 		rb := st.robot(mockdingtalk.Robot{Name: "plain"})
 		a := st.testConnection(map[string]any{"testMsg": "hello from ZStack", "url": st.fake.WebhookURL(rb.AccessToken)})
-		Expect(a.status).To(Equal(http.StatusOK), a.raw)
-		Expect(a.raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
+		Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
+		Expect(a.Raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
 		es := st.entries(rb.AccessToken, 1)
 		Expect(es).To(HaveLen(1))
 		Expect(es[0]).To(And(match.BeDelivered(), match.HaveMsgType("markdown"), match.HaveTitle("test connected"),
@@ -181,7 +154,7 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 	It("signs for a robot with a secret: signature valid, timestamp fresh", func() {
 		rb := st.robot(mockdingtalk.Robot{Secret: secret})
 		a := st.testConnection(map[string]any{"testMsg": "signed hello", "url": st.fake.WebhookURL(rb.AccessToken), "secret": secret})
-		Expect(a.obj["webhookResp"]).To(HaveKeyWithValue("errcode", BeNumerically("==", 0)))
+		Expect(a.JSON["webhookResp"]).To(HaveKeyWithValue("errcode", BeNumerically("==", 0)))
 		e := st.entries(rb.AccessToken, 1)[0]
 		Expect(e).To(And(match.BeSigned(), match.BeDelivered(), match.HaveText("signed hello")))
 		freshTimestamp(st, e)
@@ -191,7 +164,7 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 		rb := st.robot(mockdingtalk.Robot{Secret: secret})
 		stale := st.fake.WebhookURL(rb.AccessToken) + "&timestamp=1577262236757&sign=stale"
 		a := st.testConnection(map[string]any{"testMsg": "x", "url": stale, "secret": secret})
-		Expect(a.obj["webhookResp"]).To(HaveKeyWithValue("errcode", BeNumerically("==", 0)))
+		Expect(a.JSON["webhookResp"]).To(HaveKeyWithValue("errcode", BeNumerically("==", 0)))
 		e := st.entries(rb.AccessToken, 1)[0]
 		Expect(e).To(match.BeSigned())
 		freshTimestamp(st, e)
@@ -200,16 +173,16 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 	It("reports the robot's 310000 inside webhookResp, connected true, when the secret is missing", func() {
 		rb := st.robot(mockdingtalk.Robot{Secret: secret})
 		a := st.testConnection(map[string]any{"testMsg": "x", "url": st.fake.WebhookURL(rb.AccessToken)})
-		Expect(a.status).To(Equal(http.StatusOK))
-		Expect(a.obj["connected"]).To(BeTrue())
-		Expect(a.raw).To(ContainSubstring(`"errcode":310000`))
+		Expect(a.Status).To(Equal(http.StatusOK))
+		Expect(a.JSON["connected"]).To(BeTrue())
+		Expect(a.Raw).To(ContainSubstring(`"errcode":310000`))
 		Expect(st.entries(rb.AccessToken, 1)[0]).To(match.HaveRejectedWith(310000))
 	})
 
 	It("passes an unknown token's errcode through", func() {
 		a := st.testConnection(map[string]any{"testMsg": "x", "url": st.fake.WebhookURL(strings.Repeat("ab", 32))})
-		Expect(a.status).To(Equal(http.StatusOK))
-		Expect(a.obj["webhookResp"]).To(HaveKeyWithValue("errmsg", "token is not exist"))
+		Expect(a.Status).To(Equal(http.StatusOK))
+		Expect(a.JSON["webhookResp"]).To(HaveKeyWithValue("errmsg", "token is not exist"))
 	})
 
 	It("mentions everyone with atAll", func() {
@@ -236,13 +209,13 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 		c := st.call(http.MethodPost, "/zstack/v1/sns/application-endpoints/ding-talk", map[string]any{"params": map[string]any{
 			"name": "ops", "url": st.fake.WebhookURL(rb.AccessToken), "secret": secret,
 			"atPersonList": map[string]string{"+86-13900000001": "jack"}}})
-		Expect(c.status).To(Equal(http.StatusOK), c.raw)
-		inv := c.obj["inventory"].(map[string]any)
+		Expect(c.Status).To(Equal(http.StatusOK), c.Raw)
+		inv := c.JSON["inventory"].(map[string]any)
 		Expect(inv["secret"]).To(Equal("SEC…(67 chars)"))
 		uuid := inv["uuid"].(string)
 
 		a := st.testConnection(map[string]any{"testMsg": "via endpoint", "endpointUuid": uuid, "url": st.fake.WebhookURL(decoy.AccessToken)})
-		Expect(a.obj["webhookResp"]).To(HaveKeyWithValue("errcode", BeNumerically("==", 0)))
+		Expect(a.JSON["webhookResp"]).To(HaveKeyWithValue("errcode", BeNumerically("==", 0)))
 		e := st.entries(rb.AccessToken, 1)[0]
 		Expect(e).To(And(match.BeSigned(), match.BeDelivered(), match.MentionMobile("13900000001"),
 			match.HaveText("via endpoint\n\n@13900000001")))
@@ -266,21 +239,21 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 			return short.testConnection(map[string]any{"testMsg": "x", "url": short.fake.WebhookURL(rb.AccessToken), "secret": secret})
 		}
 		expectFailure := func(a answer, details string) {
-			ExpectWithOffset(1, a.status).To(Equal(http.StatusServiceUnavailable), a.raw)
+			ExpectWithOffset(1, a.Status).To(Equal(http.StatusServiceUnavailable), a.Raw)
 			e := errorOf(a)
 			ExpectWithOffset(1, e["code"]).To(Equal("SYS.1000"))
 			ExpectWithOffset(1, e["description"]).To(Equal("An internal error happened in system"))
 			ExpectWithOffset(1, e["details"]).To(Equal(details))
-			ExpectWithOffset(1, a.raw).NotTo(ContainSubstring(rb.AccessToken))
-			ExpectWithOffset(1, a.raw).NotTo(ContainSubstring(secret[:12]))
+			ExpectWithOffset(1, a.Raw).NotTo(ContainSubstring(rb.AccessToken))
+			ExpectWithOffset(1, a.Raw).NotTo(ContainSubstring(secret[:12]))
 		}
 
 		It("errcode: passed through, connected true", func() {
 			fault(mockdingtalk.Fault{Kind: mockdingtalk.FaultErrcode, ErrCode: 130101})
 			a := send()
-			Expect(a.status).To(Equal(http.StatusOK), a.raw)
-			Expect(a.obj["connected"]).To(BeTrue())
-			Expect(a.raw).To(ContainSubstring(`"errcode":130101`))
+			Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
+			Expect(a.JSON["connected"]).To(BeTrue())
+			Expect(a.Raw).To(ContainSubstring(`"errcode":130101`))
 			Expect(short.entries(rb.AccessToken, 1)[0]).To(match.HaveRejectedWith(130101))
 		})
 
@@ -310,9 +283,9 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 
 		It("recovers once the fault is gone", func() {
 			fault(mockdingtalk.Fault{Kind: mockdingtalk.FaultHTTP, Status: 502, Times: 1})
-			Expect(send().status).To(Equal(http.StatusServiceUnavailable))
+			Expect(send().Status).To(Equal(http.StatusServiceUnavailable))
 			a := send()
-			Expect(a.status).To(Equal(http.StatusOK), a.raw)
+			Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
 			Expect(short.entries(rb.AccessToken, 2)[1]).To(And(match.BeSigned(), match.BeDelivered()))
 		})
 	})
@@ -326,20 +299,20 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 
 			st.session = ""
 			a := st.testConnection(p)
-			Expect(a.status).To(Equal(http.StatusBadRequest))
-			Expect(a.raw).To(Equal("missing header 'Authorization'"))
+			Expect(a.Status).To(Equal(http.StatusBadRequest))
+			Expect(a.Raw).To(Equal("missing header 'Authorization'"))
 
 			a = st.call(http.MethodPost, "/zstack/v1/sns/application-endpoints/ding-talk/test-connection",
 				map[string]any{"params": p}, "Authorization", "Basic YWRtaW46cGFzc3dvcmQ=")
-			Expect(a.raw).To(Equal("Authorization type must be 'OAuth'"))
+			Expect(a.Raw).To(Equal("Authorization type must be 'OAuth'"))
 
 			st.session = strings.Repeat("0", 32)
 			a = st.testConnection(p)
-			Expect(a.status).To(Equal(http.StatusServiceUnavailable))
+			Expect(a.Status).To(Equal(http.StatusServiceUnavailable))
 			Expect(errorOf(a)).To(HaveKeyWithValue("code", "ID.1001"))
 
 			st.session = session
-			Expect(st.call(http.MethodDelete, "/zstack/v1/accounts/sessions/"+session, nil).status).To(Equal(http.StatusOK))
+			Expect(st.call(http.MethodDelete, "/zstack/v1/accounts/sessions/"+session, nil).Status).To(Equal(http.StatusOK))
 			a = st.testConnection(p)
 			Expect(errorOf(a)).To(HaveKeyWithValue("details", "Session expired"))
 
@@ -357,7 +330,7 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 				}
 			}
 			a := st.call(http.MethodPost, "/zstack/v1/sns/application-endpoints/ding-talk/test-connection", body)
-			Expect(a.status).To(Equal(status), a.raw)
+			Expect(a.Status).To(Equal(status), a.Raw)
 			Expect(errorOf(a)).To(HaveKeyWithValue("code", code))
 			Expect(st.fake.Entries(journal.Filter{AccessToken: rb.AccessToken})).To(BeEmpty())
 		},
@@ -377,42 +350,42 @@ var _ = Describe("SNS endpoint management over HTTP, every exchange checked agai
 		c := st.call(http.MethodPost, base+"/ding-talk", map[string]any{"params": map[string]any{
 			"name": "ops", "url": st.fake.WebhookURL(rb.AccessToken), "secret": secret, "atAll": false,
 			"atPersonPhoneNumbers": []string{"+86-13800000001"}}, "systemTags": []string{}, "userTags": []string{}})
-		Expect(c.status).To(Equal(http.StatusOK), c.raw)
-		uuid := c.obj["inventory"].(map[string]any)["uuid"].(string)
+		Expect(c.Status).To(Equal(http.StatusOK), c.Raw)
+		uuid := c.JSON["inventory"].(map[string]any)["uuid"].(string)
 
 		q := st.call(http.MethodGet, base+"/ding-talk?replyWithCount=true&limit=5&q="+url.QueryEscape("name~=%op%"), nil)
-		Expect(q.obj["total"]).To(BeNumerically("==", 1))
-		Expect(st.call(http.MethodGet, base+"/ding-talk/"+uuid, nil).obj["inventories"]).To(HaveLen(1))
-		Expect(st.call(http.MethodGet, base+"?count=true", nil).raw).To(MatchJSON(`{"total":1}`))
+		Expect(q.JSON["total"]).To(BeNumerically("==", 1))
+		Expect(st.call(http.MethodGet, base+"/ding-talk/"+uuid, nil).JSON["inventories"]).To(HaveLen(1))
+		Expect(st.call(http.MethodGet, base+"?count=true", nil).Raw).To(MatchJSON(`{"total":1}`))
 
 		u := st.call(http.MethodPut, base+"/ding-talk/"+uuid+"/actions", map[string]any{"updateSNSDingTalkEndpoint": map[string]any{"atAll": true}})
-		Expect(u.obj["inventory"]).To(HaveKeyWithValue("atAll", true))
+		Expect(u.JSON["inventory"]).To(HaveKeyWithValue("atAll", true))
 		s := st.call(http.MethodPut, base+"/"+uuid+"/actions", map[string]any{"changeSNSApplicationEndpointState": map[string]any{"stateEvent": "disable"}})
-		Expect(s.obj["inventory"]).To(HaveKeyWithValue("state", "Disabled"))
+		Expect(s.JSON["inventory"]).To(HaveKeyWithValue("state", "Disabled"))
 
 		p := st.call(http.MethodPost, base+"/ding-talk/at-persons", map[string]any{"params": map[string]any{
 			"phoneNumber": "+86-13800000002", "endpointUuid": uuid, "remark": "rose"}})
-		Expect(p.status).To(Equal(http.StatusOK), p.raw)
-		pu := p.obj["inventory"].(map[string]any)["uuid"].(string)
-		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons/"+pu, nil).obj["inventories"]).To(HaveLen(1))
+		Expect(p.Status).To(Equal(http.StatusOK), p.Raw)
+		pu := p.JSON["inventory"].(map[string]any)["uuid"].(string)
+		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons/"+pu, nil).JSON["inventories"]).To(HaveLen(1))
 		up := st.call(http.MethodPut, base+"/ding-talk/at-persons/"+pu+"/actions", map[string]any{"updateAtPersonOfAtDingTalkEndpoint": map[string]any{
 			"endpointUuid": uuid, "remark": "jack"}})
-		Expect(up.obj["inventory"]).To(HaveKeyWithValue("remark", "jack"))
+		Expect(up.JSON["inventory"]).To(HaveKeyWithValue("remark", "jack"))
 
 		a := st.testConnection(map[string]any{"testMsg": "all", "endpointUuid": uuid})
-		Expect(a.status).To(Equal(http.StatusOK), a.raw)
+		Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
 		Expect(st.entries(rb.AccessToken, 1)[0]).To(And(match.BeSigned(), match.MentionAll()))
 
-		Expect(st.call(http.MethodDelete, base+"/ding-talk/"+uuid+"/at-persons/"+url.PathEscape("+86-13800000002"), nil).status).To(Equal(http.StatusOK))
-		Expect(st.call(http.MethodDelete, base+"/"+uuid, nil).raw).To(Equal("{}"))
-		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons", nil).obj["inventories"]).To(BeEmpty())
+		Expect(st.call(http.MethodDelete, base+"/ding-talk/"+uuid+"/at-persons/"+url.PathEscape("+86-13800000002"), nil).Status).To(Equal(http.StatusOK))
+		Expect(st.call(http.MethodDelete, base+"/"+uuid, nil).Raw).To(Equal("{}"))
+		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons", nil).JSON["inventories"]).To(BeEmpty())
 
 		st.negative = true
 		bad := st.call(http.MethodGet, base+"/ding-talk?q="+url.QueryEscape("secret=SEC"), nil)
-		Expect(bad.status).To(Equal(http.StatusBadRequest))
+		Expect(bad.Status).To(Equal(http.StatusBadRequest))
 		Expect(st.call(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{"logInByAccount": map[string]any{
-			"accountName": "admin", "password": sns.SHA512Hex("wrong")}}).status).To(Equal(http.StatusServiceUnavailable))
-		Expect(st.call(http.MethodGet, "/zstack/v1/api-jobs/"+strings.Repeat("0", 32), nil).status).To(Equal(http.StatusNotFound))
+			"accountName": "admin", "password": sns.SHA512Hex("wrong")}}).Status).To(Equal(http.StatusServiceUnavailable))
+		Expect(st.call(http.MethodGet, "/zstack/v1/api-jobs/"+strings.Repeat("0", 32), nil).Status).To(Equal(http.StatusNotFound))
 	})
 })
 
@@ -421,12 +394,12 @@ var _ = Describe("SNS async job protocol against the fake robot", func() {
 		st := newStack(sns.Config{Async: true})
 		rb := st.robot(mockdingtalk.Robot{Secret: secret})
 		a := st.testConnection(map[string]any{"testMsg": "async hello", "url": st.fake.WebhookURL(rb.AccessToken), "secret": secret})
-		Expect(a.status).To(Equal(http.StatusAccepted), a.raw)
-		loc := a.obj["location"].(string)
+		Expect(a.Status).To(Equal(http.StatusAccepted), a.Raw)
+		loc := a.JSON["location"].(string)
 		Expect(loc).To(HavePrefix(st.api.URL + "/zstack/v1/api-jobs/"))
 		path := strings.TrimPrefix(loc, st.api.URL)
-		Eventually(func() int { return st.call(http.MethodGet, path, nil).status }).Should(Equal(http.StatusOK))
-		Expect(st.call(http.MethodGet, path, nil).raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
+		Eventually(func() int { return st.call(http.MethodGet, path, nil).Status }).Should(Equal(http.StatusOK))
+		Expect(st.call(http.MethodGet, path, nil).Raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
 		e := st.entries(rb.AccessToken, 1)[0]
 		Expect(e).To(And(match.BeSigned(), match.HaveText("async hello")))
 		freshTimestamp(st, e)

@@ -60,7 +60,7 @@ var _ = Describe("Bad input to the SNS API", Label("badinput"), func() {
 				method = http.MethodPut
 			}
 			r := a.do(method, path, body)
-			Expect(r.status).To(Equal(http.StatusBadRequest), r.raw)
+			Expect(r.Status).To(Equal(http.StatusBadRequest), r.Raw)
 			e := errorOf(r)
 			Expect(e["code"]).To(Equal(sns.CodeInvalidArgument))
 			Expect(e["description"]).To(Equal(sns.Description(sns.CodeInvalidArgument)))
@@ -109,10 +109,10 @@ var _ = Describe("Bad input to the SNS API", Label("badinput"), func() {
 
 	It("keeps Unicode names as sent and finds them by query; invalid UTF-8 becomes U+FFFD", func() {
 		r := a.do(http.MethodPost, endpointURL, `{"params":{"name":"磁盘告警 🚀","url":"http://a.example/"}}`)
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 		Expect(inventory(r)).To(HaveKeyWithValue("name", "磁盘告警 🚀"))
 		r = a.do(http.MethodPost, endpointURL, "{\"params\":{\"name\":\"bad \xff name\",\"url\":\"http://a.example/\"}}")
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 		Expect(inventory(r)).To(HaveKeyWithValue("name", "bad \uFFFD name"))
 		found := inventories(a.do(http.MethodGet, endpointURL+"?q="+url.QueryEscape("name=磁盘告警 🚀"), nil))
 		Expect(found).To(ConsistOf(HaveKeyWithValue("name", "磁盘告警 🚀")))
@@ -121,7 +121,7 @@ var _ = Describe("Bad input to the SNS API", Label("badinput"), func() {
 	DescribeTable("query parameters it cannot use: 400 SYS.1007",
 		func(query, details string) {
 			r := a.do(http.MethodGet, endpointURL+"?"+query, nil)
-			Expect(r.status).To(Equal(http.StatusBadRequest), r.raw)
+			Expect(r.Status).To(Equal(http.StatusBadRequest), r.Raw)
 			Expect(errorOf(r)["details"]).To(ContainSubstring(details))
 		},
 		Entry("a non-numeric limit", "limit=ten", "invalid limit[ten]"),
@@ -132,11 +132,11 @@ var _ = Describe("Bad input to the SNS API", Label("badinput"), func() {
 	)
 
 	It("ANDs repeated q parameters, and a condition on an unknown field is refused", func() {
-		Expect(a.do(http.MethodPost, endpointURL, `{"params":{"name":"a","url":"http://a.example/"}}`).status).To(Equal(http.StatusOK))
+		Expect(a.do(http.MethodPost, endpointURL, `{"params":{"name":"a","url":"http://a.example/"}}`).Status).To(Equal(http.StatusOK))
 		Expect(inventories(a.do(http.MethodGet, endpointURL+"?q=name=a&q=name=b", nil))).To(BeEmpty())
 		Expect(inventories(a.do(http.MethodGet, endpointURL+"?q=name=a&q=name=a", nil))).To(HaveLen(1))
 		r := a.do(http.MethodGet, endpointURL+"?q=nosuchfield=1", nil)
-		Expect(r.status).To(BeElementOf(http.StatusBadRequest, http.StatusServiceUnavailable), r.raw)
+		Expect(r.Status).To(BeElementOf(http.StatusBadRequest, http.StatusServiceUnavailable), r.Raw)
 		Expect(errorOf(r)["code"]).To(Equal(sns.CodeInvalidArgument))
 	})
 
@@ -148,8 +148,8 @@ var _ = Describe("Bad input to the SNS API", Label("badinput"), func() {
 
 		It("answers 'OAuth' without a session id with 400 text/plain", func() {
 			r := a.do(http.MethodGet, endpointURL, nil, "Authorization", "OAuth   ")
-			Expect(r.status).To(Equal(http.StatusBadRequest))
-			Expect(r.raw).To(ContainSubstring("missing session uuid"))
+			Expect(r.Status).To(Equal(http.StatusBadRequest))
+			Expect(r.Raw).To(ContainSubstring("missing session uuid"))
 		})
 
 		It("answers headers over the 1 MiB limit with net/http's 431", func() {

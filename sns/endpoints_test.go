@@ -16,15 +16,15 @@ import (
 const createClass = "org.zstack.sns.platform.dingtalk.APICreateSNSDingTalkEndpointMsg"
 
 func inventory(r reply) map[string]any {
-	inv, ok := r.obj["inventory"].(map[string]any)
-	ExpectWithOffset(1, ok).To(BeTrue(), r.raw)
+	inv, ok := r.JSON["inventory"].(map[string]any)
+	ExpectWithOffset(1, ok).To(BeTrue(), r.Raw)
 	return inv
 }
 
 func inventories(r reply) []any {
-	ExpectWithOffset(1, r.status).To(Equal(http.StatusOK), r.raw)
-	invs, ok := r.obj["inventories"].([]any)
-	ExpectWithOffset(1, ok).To(BeTrue(), r.raw)
+	ExpectWithOffset(1, r.Status).To(Equal(http.StatusOK), r.Raw)
+	invs, ok := r.JSON["inventories"].([]any)
+	ExpectWithOffset(1, ok).To(BeTrue(), r.Raw)
 	return invs
 }
 
@@ -40,7 +40,7 @@ var _ = Describe("Endpoints", func() {
 			"atAll": false, "secret": robotSecret,
 			"atPersonPhoneNumbers": []string{"+86-13800000001", "+86-13800000001", "+86-13800000002"},
 			"atPersonList":         map[string]string{"+86-13800000002": "jack", "+86-13800000003": "rose"}})
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 		inv := inventory(r)
 		Expect(inv["uuid"]).To(MatchRegexp(`^[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}$`))
 		Expect(inv).To(HaveKeyWithValue("name", "ops"))
@@ -54,7 +54,7 @@ var _ = Describe("Endpoints", func() {
 		Expect(list).To(HaveLen(3))
 		Expect(list[1]).To(HaveKeyWithValue("remark", "jack"))
 		Expect(list[1]).To(HaveKeyWithValue("endpointUuid", inv["uuid"]))
-		Expect(r.raw).NotTo(ContainSubstring(robotSecret))
+		Expect(r.Raw).NotTo(ContainSubstring(robotSecret))
 	})
 
 	DescribeTable("create validation",
@@ -88,7 +88,7 @@ var _ = Describe("Endpoints", func() {
 		var uuid string
 		BeforeEach(func() {
 			r := create(map[string]any{"name": "ops", "url": "https://oapi.dingtalk.com/robot/send?access_token=abc", "secret": robotSecret})
-			Expect(r.status).To(Equal(http.StatusOK), r.raw)
+			Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 			uuid = inventory(r)["uuid"].(string)
 		})
 
@@ -106,7 +106,7 @@ var _ = Describe("Endpoints", func() {
 
 		It("updates only what is given; blank name and url are ignored; an empty secret clears it", func() {
 			r := update(map[string]any{"name": " ", "description": "pager", "url": "https://oapi.dingtalk.com/robot/send?access_token=def", "atAll": true})
-			Expect(r.status).To(Equal(http.StatusOK), r.raw)
+			Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 			inv := inventory(r)
 			Expect(inv).To(HaveKeyWithValue("name", "ops"))
 			Expect(inv).To(HaveKeyWithValue("description", "pager"))
@@ -150,7 +150,7 @@ var _ = Describe("Endpoints", func() {
 
 			It("adds, queries, updates and removes an at-person", func() {
 				r := add(map[string]any{"phoneNumber": "+86-13800000009", "endpointUuid": uuid, "remark": "jack"})
-				Expect(r.status).To(Equal(http.StatusOK), r.raw)
+				Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 				person := inventory(r)
 				Expect(person).To(HaveKeyWithValue("phoneNumber", "+86-13800000009"))
 				pu := person["uuid"].(string)
@@ -165,9 +165,9 @@ var _ = Describe("Endpoints", func() {
 				Expect(inventory(r)).To(HaveKeyWithValue("remark", "rose"))
 
 				r = a.do(http.MethodDelete, endpointURL+"/"+uuid+"/at-persons/+86-13900000009", nil)
-				Expect(r.status).To(Equal(http.StatusOK))
+				Expect(r.Status).To(Equal(http.StatusOK))
 				Expect(inventories(a.do(http.MethodGet, atPersonURL, nil))).To(BeEmpty())
-				Expect(a.do(http.MethodDelete, endpointURL+"/"+uuid+"/at-persons/+86-13900000009", nil).status).To(Equal(http.StatusOK), "removing twice is fine")
+				Expect(a.do(http.MethodDelete, endpointURL+"/"+uuid+"/at-persons/+86-13900000009", nil).Status).To(Equal(http.StatusOK), "removing twice is fine")
 			})
 
 			DescribeTable("add validation",
@@ -187,19 +187,19 @@ var _ = Describe("Endpoints", func() {
 			)
 
 			It("rejects a duplicate phone number on the same endpoint", func() {
-				Expect(add(map[string]any{"phoneNumber": "+86-13800000009", "endpointUuid": uuid}).status).To(Equal(http.StatusOK))
+				Expect(add(map[string]any{"phoneNumber": "+86-13800000009", "endpointUuid": uuid}).Status).To(Equal(http.StatusOK))
 				expectError(add(map[string]any{"phoneNumber": "+86-13800000009", "endpointUuid": uuid}), 503, "SYS.1007", "phone number[+86-13800000009] already exists")
 			})
 		})
 
 		It("is deleted together with its at-persons; deleting again succeeds", func() {
-			Expect(a.do(http.MethodPost, atPersonURL, params(map[string]any{"phoneNumber": "+86-13800000009", "endpointUuid": uuid})).status).To(Equal(http.StatusOK))
+			Expect(a.do(http.MethodPost, atPersonURL, params(map[string]any{"phoneNumber": "+86-13800000009", "endpointUuid": uuid})).Status).To(Equal(http.StatusOK))
 			r := a.do(http.MethodDelete, "/zstack/v1/sns/application-endpoints/"+uuid, nil)
-			Expect(r.status).To(Equal(http.StatusOK))
-			Expect(r.raw).To(Equal("{}"))
+			Expect(r.Status).To(Equal(http.StatusOK))
+			Expect(r.Raw).To(Equal("{}"))
 			Expect(inventories(a.do(http.MethodGet, endpointURL, nil))).To(BeEmpty())
 			Expect(inventories(a.do(http.MethodGet, atPersonURL, nil))).To(BeEmpty())
-			Expect(a.do(http.MethodDelete, "/zstack/v1/sns/application-endpoints/"+uuid, nil).status).To(Equal(http.StatusOK))
+			Expect(a.do(http.MethodDelete, "/zstack/v1/sns/application-endpoints/"+uuid, nil).Status).To(Equal(http.StatusOK))
 			expectError(a.do(http.MethodDelete, "/zstack/v1/sns/application-endpoints/bogus", nil), 503, "SYS.1003", "invalid value[bogus] of field[uuid]")
 		})
 	})
@@ -214,7 +214,7 @@ var _ = Describe("Endpoints", func() {
 			a.do(http.MethodPut, endpointURL+"/"+uuid+"/actions", map[string]any{"updateSNSDingTalkEndpoint": map[string]any{"secret": robotSecret + "x"}}),
 		}
 		for _, ans := range answers {
-			Expect(ans.raw).NotTo(ContainSubstring(robotSecret[:12]))
+			Expect(ans.Raw).NotTo(ContainSubstring(robotSecret[:12]))
 		}
 		Expect(string(a.logs.Contents())).NotTo(ContainSubstring(robotSecret[:12]))
 		Expect(string(a.logs.Contents())).NotTo(ContainSubstring(robotToken))

@@ -33,11 +33,11 @@ var _ = Describe("Hostile callers", Label("hostile"), func() {
 		DescribeTable("refuses to test a webhook in a private range: 503 SYS.1007, nothing sent",
 			func(webhookURL func() string) {
 				r := a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "probe", "url": webhookURL(), "secret": robotSecret}))
-				Expect(r.status).To(Equal(http.StatusServiceUnavailable), r.raw)
+				Expect(r.Status).To(Equal(http.StatusServiceUnavailable), r.Raw)
 				e := errorOf(r)
 				Expect(e["code"]).To(Equal(sns.CodeInvalidArgument))
 				Expect(e["details"]).To(ContainSubstring("deny list"))
-				Expect(r.raw).NotTo(ContainSubstring(robotSecret))
+				Expect(r.Raw).NotTo(ContainSubstring(robotSecret))
 				Expect(rb.requests()).To(BeEmpty())
 			},
 			Entry("the loopback robot by IP", func() string { return rb.url() }),
@@ -48,10 +48,10 @@ var _ = Describe("Hostile callers", Label("hostile"), func() {
 
 		It("refuses a stored endpoint that points into a private range, and marks it DOWN", func() {
 			r := a.do(http.MethodPost, endpointURL, params(map[string]any{"name": "inside", "url": rb.url(), "secret": robotSecret}))
-			Expect(r.status).To(Equal(http.StatusOK), r.raw)
+			Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 			uuid := inventory(r)["uuid"].(string)
 			r = a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "probe", "endpointUuid": uuid}))
-			Expect(r.status).To(Equal(http.StatusServiceUnavailable), r.raw)
+			Expect(r.Status).To(Equal(http.StatusServiceUnavailable), r.Raw)
 			Expect(errorOf(r)["details"]).To(ContainSubstring("deny list"))
 			Expect(rb.requests()).To(BeEmpty())
 			Expect(inventories(a.do(http.MethodGet, endpointURL+"/"+uuid, nil))).To(ConsistOf(HaveKeyWithValue("connectionStatus", "DOWN")))
@@ -91,15 +91,15 @@ var _ = Describe("Hostile callers", Label("hostile"), func() {
 		}
 
 		It("expire after the TTL on the injected clock, on every API that needs one", func() {
-			Expect(a.do(http.MethodGet, endpointURL, nil).status).To(Equal(http.StatusOK))
+			Expect(a.do(http.MethodGet, endpointURL, nil).Status).To(Equal(http.StatusOK))
 			clock.Advance(30 * time.Minute)
 			expectRefusedEverywhere()
 			r := a.do(http.MethodGet, "/zstack/v1/accounts/sessions/"+a.session+"/valid", nil)
-			Expect(r.obj).To(HaveKeyWithValue("valid", false))
+			Expect(r.JSON).To(HaveKeyWithValue("valid", false))
 		})
 
 		It("end at logout, everywhere", func() {
-			Expect(a.do(http.MethodDelete, "/zstack/v1/accounts/sessions/"+a.session, nil).status).To(Equal(http.StatusOK))
+			Expect(a.do(http.MethodDelete, "/zstack/v1/accounts/sessions/"+a.session, nil).Status).To(Equal(http.StatusOK))
 			expectRefusedEverywhere()
 		})
 

@@ -26,8 +26,8 @@ var _ = Describe("Async test-connection", func() {
 	})
 
 	jobPath := func(r reply) string {
-		ExpectWithOffset(1, r.status).To(Equal(http.StatusAccepted), r.raw)
-		loc := r.obj["location"].(string)
+		ExpectWithOffset(1, r.Status).To(Equal(http.StatusAccepted), r.Raw)
+		loc := r.JSON["location"].(string)
 		ExpectWithOffset(1, loc).To(MatchRegexp(`^http://example\.com/zstack/v1/api-jobs/[0-9a-f]{32}$`))
 		return strings.TrimPrefix(loc, "http://example.com")
 	}
@@ -45,34 +45,34 @@ var _ = Describe("Async test-connection", func() {
 		path := jobPath(a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "hi", "url": rb.url()})))
 		Eventually(rb.requests).Should(HaveLen(1))
 		r := poll(path)
-		Expect(r.status).To(Equal(http.StatusAccepted))
-		Expect(r.raw).To(BeEmpty())
+		Expect(r.Status).To(Equal(http.StatusAccepted))
+		Expect(r.Raw).To(BeEmpty())
 
 		close(release)
-		Eventually(func() int { return poll(path).status }).Should(Equal(http.StatusOK))
-		Expect(poll(path).raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
+		Eventually(func() int { return poll(path).Status }).Should(Equal(http.StatusOK))
+		Expect(poll(path).Raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
 
 		clock.Advance(sns.DefaultJobTTL)
 		r = poll(path)
-		Expect(r.status).To(Equal(http.StatusNotFound))
-		Expect(r.raw).To(Equal("the job has been expired"))
+		Expect(r.Status).To(Equal(http.StatusNotFound))
+		Expect(r.Raw).To(Equal("the job has been expired"))
 	})
 
 	It("fails the job, not the request, for validation and session errors", func() {
 		path := jobPath(a.bad().do(http.MethodPost, testConnURL, params(map[string]any{"url": rb.url()})))
-		Eventually(func() int { return poll(path).status }).Should(Equal(503))
+		Eventually(func() int { return poll(path).Status }).Should(Equal(503))
 		expectError(poll(path), 503, "SYS.1007", "field[testMsg] of message[org.zstack.sns.platform.dingtalk.APISNSDingTalkTestConnectionMsg] is mandatory, can not be null")
 
 		a.session = "0123456789abcdef0123456789abcdef"
 		path = jobPath(a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x", "url": rb.url()})))
-		Eventually(func() int { return poll(path).status }).Should(Equal(503))
+		Eventually(func() int { return poll(path).Status }).Should(Equal(503))
 		expectError(poll(path), 503, "ID.1001", "Session expired")
 		Expect(rb.requests()).To(BeEmpty())
 	})
 
 	It("still refuses a missing header and an undecodable body at once", func() {
 		a.session = ""
-		Expect(a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x"})).status).To(Equal(http.StatusBadRequest))
+		Expect(a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x"})).Status).To(Equal(http.StatusBadRequest))
 		a.login()
 		expectError(a.do(http.MethodPost, testConnURL, `{`), 400, "SYS.1007", "the request body is not valid JSON: it ends too early")
 	})
@@ -82,21 +82,21 @@ var _ = Describe("Async test-connection", func() {
 		r := a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x", "url": rb.url()}), "X-Job-UUID", id)
 		Expect(jobPath(r)).To(HaveSuffix("/" + id))
 		r = a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x", "url": rb.url()}), "X-Job-UUID", "nope")
-		Expect(r.status).To(Equal(http.StatusBadRequest))
+		Expect(r.Status).To(Equal(http.StatusBadRequest))
 	})
 
 	It("builds the location from PublicURL when set", func() {
 		b := newAPI(sns.Config{Async: true, PublicURL: "https://sns.example.org/"}).login()
 		r := b.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x", "url": rb.url()}))
-		Expect(r.obj["location"]).To(HavePrefix("https://sns.example.org/zstack/v1/api-jobs/"))
+		Expect(r.JSON["location"]).To(HavePrefix("https://sns.example.org/zstack/v1/api-jobs/"))
 	})
 
 	It("answers 404 for an unknown job and 405 for a non-GET", func() {
 		r := poll("/zstack/v1/api-jobs/0123456789abcdef0123456789abcdef")
-		Expect(r.status).To(Equal(http.StatusNotFound))
-		Expect(r.raw).To(Equal("no job[uuid:0123456789abcdef0123456789abcdef] found"))
+		Expect(r.Status).To(Equal(http.StatusNotFound))
+		Expect(r.Raw).To(Equal("no job[uuid:0123456789abcdef0123456789abcdef] found"))
 		r = a.do(http.MethodDelete, "/zstack/v1/api-jobs/0123456789abcdef0123456789abcdef", nil)
-		Expect(r.status).To(Equal(http.StatusMethodNotAllowed))
+		Expect(r.Status).To(Equal(http.StatusMethodNotAllowed))
 	})
 
 	It("waits for running jobs on Close", func() {

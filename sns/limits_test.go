@@ -31,19 +31,19 @@ var _ = Describe("Limits", Label("hostile"), func() {
 		var first string
 		for i := range 3 {
 			r := loginAs(a, "admin", good)
-			Expect(r.status).To(Equal(http.StatusOK), r.raw)
+			Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 			if i == 0 {
-				first = r.obj["inventory"].(map[string]any)["uuid"].(string)
+				first = r.JSON["inventory"].(map[string]any)["uuid"].(string)
 			}
 		}
 		expectError(loginAs(a, "admin", good), 503, "ID.1006",
 			"Login sessions hit limit of max allowed concurrent login sessions, max allowed: 3")
 		Expect(a.srv.Stats().SessionLimit).To(BeNumerically("==", 1))
 
-		Expect(a.do(http.MethodDelete, "/zstack/v1/accounts/sessions/"+first, nil).status).To(Equal(http.StatusOK))
-		Expect(loginAs(a, "admin", good).status).To(Equal(http.StatusOK), "a logout frees a place")
+		Expect(a.do(http.MethodDelete, "/zstack/v1/accounts/sessions/"+first, nil).Status).To(Equal(http.StatusOK))
+		Expect(loginAs(a, "admin", good).Status).To(Equal(http.StatusOK), "a logout frees a place")
 		clock.Advance(sns.DefaultSessionTTL)
-		Expect(loginAs(a, "admin", good).status).To(Equal(http.StatusOK), "expiry frees the rest")
+		Expect(loginAs(a, "admin", good).Status).To(Equal(http.StatusOK), "expiry frees the rest")
 		Expect(sns.LiveSessions(a.srv)).To(Equal(1), "expired sessions are dropped, not kept")
 	})
 
@@ -55,17 +55,17 @@ var _ = Describe("Limits", Label("hostile"), func() {
 				clock.Advance(30 * time.Second)
 			}
 			r := loginAs(a, "admin", good)
-			Expect(r.status).To(Equal(http.StatusOK))
+			Expect(r.Status).To(Equal(http.StatusOK))
 			if i < 200 {
-				early = append(early, r.obj["inventory"].(map[string]any)["uuid"].(string))
+				early = append(early, r.JSON["inventory"].(map[string]any)["uuid"].(string))
 			}
 		}
 		Expect(sns.LiveSessions(a.srv)).To(Equal(400))
 		clock.Advance(45 * time.Second) // the first 200 are past their minute, the rest are not
-		Expect(loginAs(a, "admin", good).status).To(Equal(http.StatusOK))
+		Expect(loginAs(a, "admin", good).Status).To(Equal(http.StatusOK))
 		Expect(sns.LiveSessions(a.srv)).To(Equal(201))
 		r := a.do(http.MethodGet, "/zstack/v1/accounts/sessions/"+early[0]+"/valid", nil)
-		Expect(r.raw).To(MatchJSON(`{"valid":false}`))
+		Expect(r.Raw).To(MatchJSON(`{"valid":false}`))
 	})
 
 	It("locks logins of an account after 5 failed attempts, a correct password included, for a lock that doubles", func() {
@@ -83,11 +83,11 @@ var _ = Describe("Limits", Label("hostile"), func() {
 		r = loginAs(a, "admin", good)
 		Expect(errorOf(r)["details"]).To(HavePrefix("retry after: 2 seconds"), "the lock doubles")
 		clock.Advance(2 * time.Second)
-		Expect(loginAs(a, "admin", good).status).To(Equal(http.StatusOK), "once the lock passes, the right password works")
+		Expect(loginAs(a, "admin", good).Status).To(Equal(http.StatusOK), "once the lock passes, the right password works")
 		for range 4 {
 			loginAs(a, "admin", sns.SHA512Hex("guess"))
 		}
-		Expect(loginAs(a, "admin", good).status).To(Equal(http.StatusOK), "a success cleared the count")
+		Expect(loginAs(a, "admin", good).Status).To(Equal(http.StatusOK), "a success cleared the count")
 	})
 
 	It("locks logins from an address after 5 failed attempts, whatever account names it tries", func() {
@@ -96,7 +96,7 @@ var _ = Describe("Limits", Label("hostile"), func() {
 			expectError(loginAs(a, name, good), 503, "ID.1000", "wrong account name or password")
 		}
 		r := loginAs(a, "admin", good)
-		Expect(r.status).To(Equal(http.StatusServiceUnavailable))
+		Expect(r.Status).To(Equal(http.StatusServiceUnavailable))
 		Expect(errorOf(r)["code"]).To(Equal("LOGIN_CONTROL.1002"))
 	})
 
@@ -115,8 +115,8 @@ var _ = Describe("Limits", Label("hostile"), func() {
 		send := func() reply {
 			return a.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "hi", "url": rb.url()}))
 		}
-		Expect(send().status).To(Equal(http.StatusAccepted))
-		Expect(send().status).To(Equal(http.StatusAccepted))
+		Expect(send().Status).To(Equal(http.StatusAccepted))
+		Expect(send().Status).To(Equal(http.StatusAccepted))
 		Eventually(rb.requests).Should(HaveLen(2))
 		expectError(send(), 503, "SYS.1006", "too many jobs are running (at most 2 at once); retry when one has finished")
 		Consistently(rb.requests, 100*time.Millisecond).Should(HaveLen(2), "the refused job called no webhook")
@@ -135,10 +135,10 @@ var _ = Describe("Store bounds", Label("hostile"), func() {
 			return a.do(http.MethodPost, "/zstack/v1/sns/application-endpoints/ding-talk", params(p))
 		}
 		first := create("a", "+86-13800000001", "+86-13800000002")
-		Expect(first.status).To(Equal(http.StatusOK), first.raw)
+		Expect(first.Status).To(Equal(http.StatusOK), first.Raw)
 		r := create("b", "+86-13800000003", "+86-13800000004")
 		expectError(r, 503, "SYS.1006", "cannot add 2 at-person(s): 2 exist, the limit is 3; remove some first")
-		Expect(create("b").status).To(Equal(http.StatusOK))
+		Expect(create("b").Status).To(Equal(http.StatusOK))
 		expectError(create("c"), 503, "SYS.1006", "cannot create the endpoint: 2 endpoints exist, the limit; delete some first")
 		Expect(a.srv.Stats().StoreFull).To(BeNumerically("==", 2))
 	})

@@ -27,7 +27,7 @@ var _ = Describe("Queries", func() {
 			{"name": "pager", "url": "http://c.example/"},
 		} {
 			r := a.do(http.MethodPost, endpointURL, params(ep))
-			Expect(r.status).To(Equal(http.StatusOK), r.raw)
+			Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 			uuids = append(uuids, inventory(r)["uuid"].(string))
 			clock.Advance(time.Minute)
 		}
@@ -63,10 +63,10 @@ var _ = Describe("Queries", func() {
 
 	It("counts with count=true and replyWithCount=true", func() {
 		r := a.do(http.MethodGet, endpointURL+"?count=true&"+q("name~=%ding%"), nil)
-		Expect(r.raw).To(MatchJSON(`{"total":2}`))
+		Expect(r.Raw).To(MatchJSON(`{"total":2}`))
 		r = a.do(http.MethodGet, endpointURL+"?replyWithCount=true&limit=1", nil)
-		Expect(r.obj["total"]).To(BeNumerically("==", 3))
-		Expect(r.obj["inventories"]).To(HaveLen(1))
+		Expect(r.JSON["total"]).To(BeNumerically("==", 3))
+		Expect(r.JSON["inventories"]).To(HaveLen(1))
 	})
 
 	It("returns only the asked fields", func() {

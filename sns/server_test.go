@@ -21,21 +21,21 @@ var _ = Describe("Server", func() {
 	It("answers an unknown path with ZStack's 404 text", func() {
 		a := newAPI(sns.Config{})
 		r := a.do(http.MethodGet, "/zstack/v1/nothing/here", nil)
-		Expect(r.status).To(Equal(http.StatusNotFound))
-		Expect(r.ctype).To(HavePrefix("text/plain"))
-		Expect(r.raw).To(Equal("no api mapping to /zstack/v1/nothing/here"))
+		Expect(r.Status).To(Equal(http.StatusNotFound))
+		Expect(r.Header.Get("Content-Type")).To(HavePrefix("text/plain"))
+		Expect(r.Raw).To(Equal("no api mapping to /zstack/v1/nothing/here"))
 	})
 
 	It("answers a known path with the wrong method with 405", func() {
 		a := newAPI(sns.Config{})
-		Expect(a.do(http.MethodPatch, "/zstack/v1/accounts/login", nil).status).To(Equal(http.StatusMethodNotAllowed))
+		Expect(a.do(http.MethodPatch, "/zstack/v1/accounts/login", nil).Status).To(Equal(http.StatusMethodNotAllowed))
 	})
 
 	It("recovers a panic into a SYS.1000 envelope and logs it", func() {
 		a := newAPI(sns.Config{}).login()
 		sns.ReplaceStore(a.srv, panicking{store.NewMemory()})
 		r := a.do(http.MethodGet, endpointURL, nil)
-		Expect(r.status).To(Equal(http.StatusServiceUnavailable))
+		Expect(r.Status).To(Equal(http.StatusServiceUnavailable))
 		Expect(errorOf(r)["code"]).To(Equal("SYS.1000"))
 		Expect(errorOf(r)["details"]).To(ContainSubstring("disk on fire"))
 		Expect(string(a.logs.Contents())).To(ContainSubstring("panic while serving a request"))
@@ -46,7 +46,7 @@ var _ = Describe("Server", func() {
 		a := newAPI(sns.Config{DataDir: dir}).login()
 		r := a.do(http.MethodPost, endpointURL, params(map[string]any{"name": "ops", "url": "http://a.example/", "secret": robotSecret,
 			"atPersonPhoneNumbers": []string{"+86-13800000001"}}))
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 		uuid := inventory(r)["uuid"].(string)
 		Expect(a.srv.Close()).To(Succeed())
 

@@ -28,8 +28,8 @@ var _ = Describe("Sessions", func() {
 
 	It("logs in ZStack's initial admin with the SHA-512 hex of 'password'", func() {
 		r := loginAs("admin", sns.SHA512Hex("password"))
-		Expect(r.status).To(Equal(http.StatusOK))
-		inv := r.obj["inventory"].(map[string]any)
+		Expect(r.Status).To(Equal(http.StatusOK))
+		inv := r.JSON["inventory"].(map[string]any)
 		Expect(inv["uuid"]).To(MatchRegexp(`^[0-9a-f]{32}$`))
 		Expect(inv["accountUuid"]).To(Equal(sns.AdminAccountUUID))
 		Expect(inv["userUuid"]).To(Equal(sns.AdminAccountUUID))
@@ -39,7 +39,7 @@ var _ = Describe("Sessions", func() {
 
 	It("accepts the hash in upper case too", func() {
 		r := loginAs("admin", "B109F3BBBC244EB82441917ED06D618B9008DD09B3BEFD1B5E07394C706A8BB980B1D7785E5976EC049B46DF5F1326AF5A2EA6D103FD07C95385FFAB0CACBC86")
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 	})
 
 	DescribeTable("refusing a login",
@@ -72,11 +72,11 @@ var _ = Describe("Sessions", func() {
 			Accounts: []sns.Account{{Name: "ops", PasswordSHA512: sns.SHA512Hex("s3cret")}}})
 		r := b.do(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{
 			"logInByAccount": map[string]any{"accountName": "ops", "password": sns.SHA512Hex("s3cret")}})
-		Expect(r.status).To(Equal(http.StatusOK))
-		Expect(r.obj["inventory"].(map[string]any)["expiredDate"]).To(Equal("Mar 4, 2026 3:05:05 PM"))
+		Expect(r.Status).To(Equal(http.StatusOK))
+		Expect(r.JSON["inventory"].(map[string]any)["expiredDate"]).To(Equal("Mar 4, 2026 3:05:05 PM"))
 		r = b.do(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{
 			"logInByAccount": map[string]any{"accountName": "admin", "password": sns.SHA512Hex("password")}})
-		Expect(r.status).To(Equal(503), "the default admin is gone when accounts are configured")
+		Expect(r.Status).To(Equal(503), "the default admin is gone when accounts are configured")
 	})
 
 	It("refuses a bad account configuration", func() {
@@ -87,15 +87,15 @@ var _ = Describe("Sessions", func() {
 	Describe("the Authorization header", func() {
 		It("is required: 400 text/plain missing header 'Authorization'", func() {
 			r := a.do(http.MethodGet, endpointURL, nil)
-			Expect(r.status).To(Equal(http.StatusBadRequest))
-			Expect(r.ctype).To(HavePrefix("text/plain"))
-			Expect(r.raw).To(Equal("missing header 'Authorization'"))
+			Expect(r.Status).To(Equal(http.StatusBadRequest))
+			Expect(r.Header.Get("Content-Type")).To(HavePrefix("text/plain"))
+			Expect(r.Raw).To(Equal("missing header 'Authorization'"))
 		})
 
 		It("must use the OAuth scheme", func() {
 			r := a.do(http.MethodGet, endpointURL, nil, "Authorization", "Bearer abc")
-			Expect(r.status).To(Equal(http.StatusBadRequest))
-			Expect(r.raw).To(Equal("Authorization type must be 'OAuth'"))
+			Expect(r.Status).To(Equal(http.StatusBadRequest))
+			Expect(r.Raw).To(Equal("Authorization type must be 'OAuth'"))
 		})
 
 		It("refuses an unknown session with ID.1001", func() {
@@ -106,9 +106,9 @@ var _ = Describe("Sessions", func() {
 
 	It("expires a session after the TTL, on the injected clock", func() {
 		a.login()
-		Expect(a.do(http.MethodGet, endpointURL, nil).status).To(Equal(http.StatusOK))
+		Expect(a.do(http.MethodGet, endpointURL, nil).Status).To(Equal(http.StatusOK))
 		clock.Advance(2*time.Hour - time.Second)
-		Expect(a.do(http.MethodGet, endpointURL, nil).status).To(Equal(http.StatusOK))
+		Expect(a.do(http.MethodGet, endpointURL, nil).Status).To(Equal(http.StatusOK))
 		clock.Advance(time.Second)
 		expectError(a.do(http.MethodGet, endpointURL, nil), 503, "ID.1001", "Session expired")
 	})
@@ -117,12 +117,12 @@ var _ = Describe("Sessions", func() {
 		a.login()
 		session := a.session
 		r := a.do(http.MethodGet, "/zstack/v1/accounts/sessions/"+session+"/valid", nil)
-		Expect(r.obj).To(HaveKeyWithValue("valid", true))
+		Expect(r.JSON).To(HaveKeyWithValue("valid", true))
 		r = a.do(http.MethodDelete, "/zstack/v1/accounts/sessions/"+session, nil)
-		Expect(r.status).To(Equal(http.StatusOK))
-		Expect(r.raw).To(Equal("{}"))
+		Expect(r.Status).To(Equal(http.StatusOK))
+		Expect(r.Raw).To(Equal("{}"))
 		expectError(a.do(http.MethodGet, endpointURL, nil), 503, "ID.1001", "Session expired")
 		r = a.do(http.MethodGet, "/zstack/v1/accounts/sessions/"+session+"/valid", nil)
-		Expect(r.obj).To(HaveKeyWithValue("valid", false))
+		Expect(r.JSON).To(HaveKeyWithValue("valid", false))
 	})
 })

@@ -6,15 +6,12 @@
 package sns_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +24,7 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/internal/clock"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
 
@@ -85,14 +83,9 @@ func newAPI(cfg sns.Config) *api {
 	return &api{srv: srv, logs: logs}
 }
 
-// reply is an answer: status, content type, raw body and, when JSON, the
+// reply is an answer: status, header, raw body and, when JSON, the
 // decoded object.
-type reply struct {
-	status int
-	ctype  string
-	raw    string
-	obj    map[string]any
-}
+type reply = testhttp.Answer
 
 // do calls the handler and checks the exchange against openapi.yaml: the
 // answer always, the request unless a is marked negative. A request the
@@ -101,30 +94,19 @@ type reply struct {
 // the server accepts it, the spec fails with the mismatch, since code and
 // contract then disagree.
 func (a *api) do(method, path string, body any, header ...string) reply {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		data, err := json.Marshal(b)
-		Expect(err).NotTo(HaveOccurred())
-		rd = bytes.NewReader(data)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json;charset=UTF-8") // as ZStack's clients send it
+	h := http.Header{}
+	if body != nil {
+		h.Set("Content-Type", "application/json;charset=UTF-8") // as ZStack's clients send it
 	}
 	if a.session != "" {
-		req.Header.Set("Authorization", "OAuth "+a.session)
+		h.Set("Authorization", "OAuth "+a.session)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		h.Set(header[i], header[i+1])
 	}
+	req := testhttp.NewServerRequest(testhttp.Request{Method: method, URL: path, Body: body, Header: h, Negative: a.negative})
 	var badRequest error
-	if a.negative {
-		req = req.WithContext(contracts.Negative(req.Context()))
-	} else {
+	if !a.negative {
 		badRequest = contracts.Default().ValidateRequest(req) // puts the body back
 	}
 	rec := httptest.NewRecorder()
@@ -134,35 +116,33 @@ func (a *api) do(method, path string, body any, header ...string) reply {
 	if badRequest != nil && rec.Code < 300 {
 		Fail(fmt.Sprintf("the server accepted (HTTP %d) a request openapi.yaml refuses; fix one of them, or mark a deliberate one with a.bad():\n%v", rec.Code, badRequest), 1)
 	}
-	r := reply{status: rec.Code, ctype: rec.Header().Get("Content-Type"), raw: rec.Body.String()}
-	if strings.HasPrefix(r.ctype, "application/json") {
-		ExpectWithOffset(1, json.Unmarshal(rec.Body.Bytes(), &r.obj)).To(Succeed(), r.raw)
-	}
+	r, err := testhttp.Read(rec.Result())
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
 	return r
 }
 
 func (a *api) login() *api {
 	r := a.do(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{
 		"logInByAccount": map[string]any{"accountName": "admin", "password": sns.SHA512Hex("password")}})
-	ExpectWithOffset(1, r.status).To(Equal(http.StatusOK), r.raw)
-	a.session = r.obj["inventory"].(map[string]any)["uuid"].(string)
+	ExpectWithOffset(1, r.Status).To(Equal(http.StatusOK), r.Raw)
+	a.session = r.JSON["inventory"].(map[string]any)["uuid"].(string)
 	return a
 }
 
 // errorOf returns the error object of an answer, failing when absent.
 func errorOf(r reply) map[string]any {
-	e, ok := r.obj["error"].(map[string]any)
-	ExpectWithOffset(1, ok).To(BeTrue(), "no error object in %s", r.raw)
+	e, ok := r.JSON["error"].(map[string]any)
+	ExpectWithOffset(1, ok).To(BeTrue(), "no error object in %s", r.Raw)
 	return e
 }
 
 // expectError checks status, code and details of an error answer.
 func expectError(r reply, status int, code, details string) {
-	ExpectWithOffset(1, r.status).To(Equal(status), r.raw)
+	ExpectWithOffset(1, r.Status).To(Equal(status), r.Raw)
 	e := errorOf(r)
-	ExpectWithOffset(1, e["code"]).To(Equal(code), r.raw)
+	ExpectWithOffset(1, e["code"]).To(Equal(code), r.Raw)
 	ExpectWithOffset(1, e["description"]).To(Equal(sns.Description(code)))
-	ExpectWithOffset(1, e["details"]).To(Equal(details), r.raw)
+	ExpectWithOffset(1, e["details"]).To(Equal(details), r.Raw)
 	ExpectWithOffset(1, e).To(HaveKeyWithValue("elaboration", BeNil()))
 	ExpectWithOffset(1, e).To(HaveKeyWithValue("opaque", BeNil()))
 	ExpectWithOffset(1, e).To(HaveKeyWithValue("cause", BeNil()))
@@ -172,7 +152,7 @@ func expectError(r reply, status int, code, details string) {
 type received struct {
 	query url.Values
 	msg   *dingtalk.Message
-	raw   string
+	body  string
 }
 
 // robot records every request and answers with next (default errcode 0).
@@ -189,7 +169,7 @@ func newRobot(next http.HandlerFunc) *robot {
 		body, _ := io.ReadAll(r.Body)
 		msg, _ := dingtalk.ParseMessage(body)
 		rb.mu.Lock()
-		rb.reqs = append(rb.reqs, received{query: r.URL.Query(), msg: msg, raw: string(body)})
+		rb.reqs = append(rb.reqs, received{query: r.URL.Query(), msg: msg, body: string(body)})
 		next := rb.next
 		rb.mu.Unlock()
 		if next != nil {

@@ -88,18 +88,18 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 
 	It("sends the markdown test message unsigned and reports connected with the webhook's answer", func() {
 		r := send(map[string]any{"testMsg": "hello from ZStack", "url": rb.url()})
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
-		Expect(r.raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
+		Expect(r.Raw).To(MatchJSON(`{"success":true,"connected":true,"webhookResp":{"errcode":0,"errmsg":"ok"}}`))
 		reqs := rb.requests()
 		Expect(reqs).To(HaveLen(1))
 		Expect(reqs[0].query.Get("access_token")).To(Equal(robotToken))
 		Expect(reqs[0].query.Has("sign")).To(BeFalse())
-		Expect(reqs[0].raw).To(MatchJSON(`{"msgtype":"markdown","markdown":{"title":"test connected","text":"hello from ZStack"},"at":{"isAtAll":false}}`))
+		Expect(reqs[0].body).To(MatchJSON(`{"msgtype":"markdown","markdown":{"title":"test connected","text":"hello from ZStack"},"at":{"isAtAll":false}}`))
 	})
 
 	It("signs when a secret is given", func() {
 		r := send(map[string]any{"testMsg": "signed", "url": rb.url(), "secret": robotSecret})
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 		q := rb.requests()[0].query
 		Expect(q["timestamp"]).To(HaveLen(1))
 		Expect(dingtalk.Verify(robotSecret, q.Get("timestamp"), q.Get("sign"), time.Now())).To(Succeed())
@@ -114,7 +114,7 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 			if phones != nil {
 				p["atPersonPhoneNumbers"] = phones
 			}
-			Expect(send(p).status).To(Equal(http.StatusOK))
+			Expect(send(p).Status).To(Equal(http.StatusOK))
 			msg := rb.requests()[0].msg
 			Expect(msg.Markdown.Text).To(Equal(wantText))
 			Expect(msg.Markdown.Text).NotTo(ContainSubstring("<at"))
@@ -133,11 +133,11 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 		r := a.do(http.MethodPost, endpointURL, params(map[string]any{
 			"name": "ops", "url": rb.url(), "secret": robotSecret, "atAll": false,
 			"atPersonPhoneNumbers": []string{"+86-13811112222"}}))
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
-		uuid := r.obj["inventory"].(map[string]any)["uuid"].(string)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
+		uuid := r.JSON["inventory"].(map[string]any)["uuid"].(string)
 
 		r = send(map[string]any{"testMsg": "from the request", "endpointUuid": uuid, "url": decoy.url(), "atAll": true, "secret": "SECother"})
-		Expect(r.status).To(Equal(http.StatusOK), r.raw)
+		Expect(r.Status).To(Equal(http.StatusOK), r.Raw)
 		Expect(decoy.requests()).To(BeEmpty())
 		got := rb.requests()
 		Expect(got).To(HaveLen(1))
@@ -152,9 +152,9 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 			_, _ = io.WriteString(w, `{"errcode":310000,"errmsg":"sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"}`)
 		}
 		r := send(map[string]any{"testMsg": "x", "url": rb.url()})
-		Expect(r.status).To(Equal(http.StatusOK))
-		Expect(r.raw).To(ContainSubstring(`"errcode":310000`))
-		Expect(r.obj["connected"]).To(BeTrue())
+		Expect(r.Status).To(Equal(http.StatusOK))
+		Expect(r.Raw).To(ContainSubstring(`"errcode":310000`))
+		Expect(r.JSON["connected"]).To(BeTrue())
 		Expect(string(a.logs.Contents())).To(ContainSubstring("non-zero errcode"))
 	})
 
@@ -164,7 +164,7 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 			http.Redirect(w, r, decoy.url(), http.StatusTemporaryRedirect)
 		}
 		r := send(map[string]any{"testMsg": "x", "url": rb.url()})
-		Expect(r.raw).To(MatchJSON(`{"success":true,"connected":false,"webhookResp":{}}`))
+		Expect(r.Raw).To(MatchJSON(`{"success":true,"connected":false,"webhookResp":{}}`))
 		Expect(decoy.requests()).To(BeEmpty())
 	})
 
@@ -174,8 +174,8 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 			b := newAPI(sns.Config{Outbound: webhook.Config{Timeout: timeout}}).login()
 			r := b.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x", "url": rb.url(), "secret": robotSecret}))
 			expectError(r, 503, "SYS.1000", strings.ReplaceAll(details, "ROBOT", rb.srv.URL))
-			Expect(r.raw).NotTo(ContainSubstring(robotToken))
-			Expect(r.raw).NotTo(ContainSubstring(robotSecret[:10]))
+			Expect(r.Raw).NotTo(ContainSubstring(robotToken))
+			Expect(r.Raw).NotTo(ContainSubstring(robotSecret[:10]))
 			Expect(string(b.logs.Contents())).NotTo(ContainSubstring(robotToken))
 			Expect(string(b.logs.Contents())).NotTo(ContainSubstring(robotSecret[:10]))
 		},
@@ -195,7 +195,7 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 		b := newAPI(sns.Config{Outbound: webhook.Config{DenyHosts: []string{"127.0.0.0/8", "::1/128"}}}).login()
 		u := strings.Replace(rb.url(), "127.0.0.1", "localhost", 1)
 		r := b.do(http.MethodPost, testConnURL, params(map[string]any{"testMsg": "x", "url": u}))
-		Expect(r.status).To(Equal(503))
+		Expect(r.Status).To(Equal(503))
 		Expect(errorOf(r)["code"]).To(Equal("SYS.1007"))
 		Expect(errorOf(r)["details"]).To(ContainSubstring("deny list"))
 		Expect(rb.requests()).To(BeEmpty())
@@ -203,16 +203,16 @@ var _ = Describe("SNSDingTalkTestConnection", func() {
 
 	It("keeps the endpoint's connectionStatus in step with its last test", func() {
 		r := a.do(http.MethodPost, endpointURL, params(map[string]any{"name": "ops", "url": rb.url()}))
-		uuid := r.obj["inventory"].(map[string]any)["uuid"].(string)
-		Expect(r.obj["inventory"]).To(HaveKeyWithValue("connectionStatus", "UP"))
+		uuid := r.JSON["inventory"].(map[string]any)["uuid"].(string)
+		Expect(r.JSON["inventory"]).To(HaveKeyWithValue("connectionStatus", "UP"))
 		rb.next = func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }
-		Expect(send(map[string]any{"testMsg": "x", "endpointUuid": uuid}).status).To(Equal(503))
+		Expect(send(map[string]any{"testMsg": "x", "endpointUuid": uuid}).Status).To(Equal(503))
 		r = a.do(http.MethodGet, endpointURL+"/"+uuid, nil)
-		Expect(r.obj["inventories"].([]any)[0]).To(HaveKeyWithValue("connectionStatus", "DOWN"))
+		Expect(r.JSON["inventories"].([]any)[0]).To(HaveKeyWithValue("connectionStatus", "DOWN"))
 		rb.next = nil
-		Expect(send(map[string]any{"testMsg": "x", "endpointUuid": uuid}).status).To(Equal(200))
+		Expect(send(map[string]any{"testMsg": "x", "endpointUuid": uuid}).Status).To(Equal(200))
 		r = a.do(http.MethodGet, endpointURL+"/"+uuid, nil)
-		Expect(r.obj["inventories"].([]any)[0]).To(HaveKeyWithValue("connectionStatus", "UP"))
+		Expect(r.JSON["inventories"].([]any)[0]).To(HaveKeyWithValue("connectionStatus", "UP"))
 	})
 })
 

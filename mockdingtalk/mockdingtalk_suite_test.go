@@ -9,7 +9,6 @@ package mockdingtalk_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -95,15 +95,10 @@ func serve(h http.Handler, req sendReq) reply {
 	if req.method == "" {
 		req.method = http.MethodPost
 	}
-	r := httptest.NewRequest(req.method, "/robot/send?"+req.query, strings.NewReader(req.body))
-	if req.negative {
-		r = r.WithContext(contracts.Negative(r.Context()))
-	}
-	if req.contentType != "" {
-		r.Header.Set("Content-Type", req.contentType)
-	}
-	for k, v := range req.header {
-		r.Header[k] = v
+	r := testhttp.NewServerRequest(testhttp.Request{Method: req.method, URL: "/robot/send?" + req.query, Body: req.body,
+		ContentType: req.contentType, Header: req.header, Negative: req.negative})
+	if req.contentType == "" && req.header.Get("Content-Type") == "" {
+		r.Header.Del("Content-Type") // the spec sends none
 	}
 	r.RemoteAddr = req.remote
 	if r.RemoteAddr == "" {
@@ -116,14 +111,19 @@ func serve(h http.Handler, req sendReq) reply {
 	return toReply(w.Result())
 }
 
+// toReply reads res into a reply, decoding a DingTalk answer.
 func toReply(res *http.Response) reply {
 	GinkgoHelper()
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
+	a, err := testhttp.Read(res)
 	Expect(err).NotTo(HaveOccurred())
-	out := reply{status: res.StatusCode, header: res.Header, raw: raw}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), jsonType) && len(raw) > 0 {
-		Expect(json.Unmarshal(raw, &out.resp)).To(Succeed(), "body %s", raw)
+	return replyOf(a)
+}
+
+func replyOf(a testhttp.Answer) reply {
+	GinkgoHelper()
+	out := reply{status: a.Status, header: a.Header, raw: []byte(a.Raw)}
+	if strings.HasPrefix(a.Header.Get("Content-Type"), jsonType) && len(a.Raw) > 0 {
+		Expect(json.Unmarshal(out.raw, &out.resp)).To(Succeed(), "body %s", a.Raw)
 	}
 	return out
 }
@@ -133,18 +133,15 @@ func toReply(res *http.Response) reply {
 // contract on purpose.
 func post(client *http.Client, u, contentType, body string, ctx ...context.Context) (reply, error) {
 	GinkgoHelper()
-	c := context.Background()
+	r := testhttp.Request{Method: http.MethodPost, URL: u, Body: body, ContentType: contentType}
 	if len(ctx) > 0 {
-		c = ctx[0]
+		r.Context = ctx[0]
 	}
-	req, err := http.NewRequestWithContext(c, http.MethodPost, u, strings.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Content-Type", contentType)
-	res, err := client.Do(req)
+	a, err := testhttp.Do(client, r)
 	if err != nil {
 		return reply{}, err
 	}
-	return toReply(res), nil
+	return replyOf(a), nil
 }
 
 // checkedWith returns a client like checked, with a timeout and, when

@@ -27,6 +27,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 )
@@ -78,19 +79,13 @@ func (in *instance) printedCurl() (string, string) {
 // post sends body with checked; pass negativeCtx for a send that breaks the
 // contract on purpose.
 func post(u, contentType, body string, ctx ...context.Context) (string, http.Header) {
-	c := context.Background()
+	GinkgoHelper()
+	r := testhttp.Request{Method: http.MethodPost, URL: u, Body: body, ContentType: contentType}
 	if len(ctx) > 0 {
-		c = ctx[0]
+		r.Context = ctx[0]
 	}
-	req, err := http.NewRequestWithContext(c, http.MethodPost, u, strings.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Content-Type", contentType)
-	resp, err := checked.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	return string(b), resp.Header
+	a := testhttp.Must(checked, r)
+	return a.Raw, a.Header
 }
 
 var _ = Describe("with no arguments (but a free port)", func() {
@@ -155,12 +150,9 @@ var _ = Describe("with no arguments (but a free port)", func() {
 })
 
 func get(u string) (string, int) {
-	resp, err := checked.Get(u)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	return string(b), resp.StatusCode
+	GinkgoHelper()
+	a := testhttp.Must(checked, testhttp.Request{URL: u})
+	return a.Raw, a.Status
 }
 
 // signalReader yields its data only after release is closed, and reports
@@ -252,12 +244,9 @@ var _ = Describe("shutdown", func() {
 })
 
 func postJSON(u, body string) (string, int) {
-	resp, err := checked.Post(u, "application/json", strings.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	return string(b), resp.StatusCode
+	GinkgoHelper()
+	a := testhttp.Must(checked, testhttp.Request{Method: http.MethodPost, URL: u, Body: body})
+	return a.Raw, a.Status
 }
 
 // writeConfig writes content to a temporary YAML file.

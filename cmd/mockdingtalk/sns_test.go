@@ -14,24 +14,20 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 )
 
 // zstack sends a ZStack API request with checked and returns the status
 // and body.
 func zstack(method, u, session, body string) (int, string) {
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	GinkgoHelper()
+	h := http.Header{}
 	if session != "" {
-		req.Header.Set("Authorization", "OAuth "+session)
+		h.Set("Authorization", "OAuth "+session)
 	}
-	resp, err := checked.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	return resp.StatusCode, string(b)
+	a := testhttp.Must(checked, testhttp.Request{Method: method, URL: u, Body: body, ContentType: "application/json;charset=UTF-8", Header: h})
+	return a.Status, a.Raw
 }
 
 func login(base, account, password string) string {

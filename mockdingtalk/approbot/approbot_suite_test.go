@@ -5,17 +5,15 @@
 package approbot_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 )
@@ -55,28 +53,16 @@ type reply struct {
 // checked).
 func call(method, url, token, body string, negative bool) reply {
 	GinkgoHelper()
-	ctx := context.Background()
-	if negative {
-		ctx = contracts.Negative(ctx)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	h := http.Header{}
 	if token != "" {
-		req.Header.Set(approbot.TokenHeader, token)
+		h.Set(approbot.TokenHeader, token)
 	}
-	res, err := checked.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	Expect(err).NotTo(HaveOccurred())
-	r := reply{status: res.StatusCode, header: res.Header, raw: string(raw)}
-	if len(raw) > 0 && raw[0] == '{' {
-		Expect(json.Unmarshal(raw, &r.body)).To(Succeed())
+	var b any
+	if body != "" {
+		b = body
 	}
-	return r
+	a := testhttp.Must(checked, testhttp.Request{Method: method, URL: url, Body: b, Header: h, Negative: negative})
+	return reply{status: a.Status, header: a.Header, body: a.JSON, raw: a.Raw}
 }
 
 // jsonOf encodes v.

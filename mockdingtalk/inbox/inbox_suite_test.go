@@ -8,7 +8,6 @@
 package inbox_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"testing"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/internal/inboxtest"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 )
 
 func TestInbox(t *testing.T) {
@@ -43,21 +43,14 @@ type fixture = inboxtest.Fixture
 func newFixture() *fixture { return inboxtest.New() }
 
 // get fetches path from f's inbox with checked and returns the response
-// and its body. Pass negativeCtx for a request that breaks the contract on
-// purpose.
+// (its status and header; the body is already read) and its body. Pass
+// negativeCtx for a request that breaks the contract on purpose.
 func get(f *fixture, path string, ctx ...context.Context) (*http.Response, string) {
 	GinkgoHelper()
-	c := context.Background()
+	r := testhttp.Request{URL: f.Server.URL + path}
 	if len(ctx) > 0 {
-		c = ctx[0]
+		r.Context = ctx[0]
 	}
-	req, err := http.NewRequestWithContext(c, http.MethodGet, f.Server.URL+path, nil)
-	Expect(err).NotTo(HaveOccurred())
-	res, err := checked.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer res.Body.Close()
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(res.Body)
-	Expect(err).NotTo(HaveOccurred())
-	return res, buf.String()
+	a := testhttp.Must(checked, r)
+	return &http.Response{StatusCode: a.Status, Header: a.Header, Body: http.NoBody}, a.Raw
 }

@@ -223,6 +223,22 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 		Expect(st.fake.Entries(journal.Filter{AccessToken: decoy.AccessToken})).To(BeEmpty())
 	})
 
+	It("tests an endpoint updated to atAll: the message mentions everyone, signed with the stored secret", func() {
+		rb := st.robot(mockdingtalk.Robot{Secret: secret})
+		const base = "/zstack/v1/sns/application-endpoints/ding-talk"
+		c := st.call(http.MethodPost, base, map[string]any{"params": map[string]any{
+			"name": "ops", "url": st.fake.WebhookURL(rb.AccessToken), "secret": secret, "atAll": false,
+			"atPersonPhoneNumbers": []string{"+86-13800000001"}}, "systemTags": []string{}, "userTags": []string{}})
+		Expect(c.Status).To(Equal(http.StatusOK), c.Raw)
+		uuid := c.JSON["inventory"].(map[string]any)["uuid"].(string)
+		u := st.call(http.MethodPut, base+"/"+uuid+"/actions", map[string]any{"updateSNSDingTalkEndpoint": map[string]any{"atAll": true}})
+		Expect(u.Status).To(Equal(http.StatusOK), u.Raw)
+
+		a := st.testConnection(map[string]any{"testMsg": "all", "endpointUuid": uuid})
+		Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
+		Expect(st.entries(rb.AccessToken, 1)[0]).To(And(match.BeSigned(), match.MentionAll()))
+	})
+
 	Describe("each fault the fake injects", func() {
 		var rb mockdingtalk.Robot
 		var short *stack
@@ -340,53 +356,6 @@ var _ = Describe("SNS test-connection against the fake robot", func() {
 		Entry("malformed JSON (400)", `{"params":`, 400, "SYS.1007"),
 		Entry("wrong type (400)", `{"params":{"testMsg":1}}`, 400, "SYS.1007"),
 	)
-})
-
-var _ = Describe("SNS endpoint management over HTTP, every exchange checked against openapi.yaml", func() {
-	It("creates, queries, updates and deletes an endpoint and its at-persons", func() {
-		st := newStack(sns.Config{})
-		rb := st.robot(mockdingtalk.Robot{Secret: secret})
-		const base = "/zstack/v1/sns/application-endpoints"
-		c := st.call(http.MethodPost, base+"/ding-talk", map[string]any{"params": map[string]any{
-			"name": "ops", "url": st.fake.WebhookURL(rb.AccessToken), "secret": secret, "atAll": false,
-			"atPersonPhoneNumbers": []string{"+86-13800000001"}}, "systemTags": []string{}, "userTags": []string{}})
-		Expect(c.Status).To(Equal(http.StatusOK), c.Raw)
-		uuid := c.JSON["inventory"].(map[string]any)["uuid"].(string)
-
-		q := st.call(http.MethodGet, base+"/ding-talk?replyWithCount=true&limit=5&q="+url.QueryEscape("name~=%op%"), nil)
-		Expect(q.JSON["total"]).To(BeNumerically("==", 1))
-		Expect(st.call(http.MethodGet, base+"/ding-talk/"+uuid, nil).JSON["inventories"]).To(HaveLen(1))
-		Expect(st.call(http.MethodGet, base+"?count=true", nil).Raw).To(MatchJSON(`{"total":1}`))
-
-		u := st.call(http.MethodPut, base+"/ding-talk/"+uuid+"/actions", map[string]any{"updateSNSDingTalkEndpoint": map[string]any{"atAll": true}})
-		Expect(u.JSON["inventory"]).To(HaveKeyWithValue("atAll", true))
-		s := st.call(http.MethodPut, base+"/"+uuid+"/actions", map[string]any{"changeSNSApplicationEndpointState": map[string]any{"stateEvent": "disable"}})
-		Expect(s.JSON["inventory"]).To(HaveKeyWithValue("state", "Disabled"))
-
-		p := st.call(http.MethodPost, base+"/ding-talk/at-persons", map[string]any{"params": map[string]any{
-			"phoneNumber": "+86-13800000002", "endpointUuid": uuid, "remark": "rose"}})
-		Expect(p.Status).To(Equal(http.StatusOK), p.Raw)
-		pu := p.JSON["inventory"].(map[string]any)["uuid"].(string)
-		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons/"+pu, nil).JSON["inventories"]).To(HaveLen(1))
-		up := st.call(http.MethodPut, base+"/ding-talk/at-persons/"+pu+"/actions", map[string]any{"updateAtPersonOfAtDingTalkEndpoint": map[string]any{
-			"endpointUuid": uuid, "remark": "jack"}})
-		Expect(up.JSON["inventory"]).To(HaveKeyWithValue("remark", "jack"))
-
-		a := st.testConnection(map[string]any{"testMsg": "all", "endpointUuid": uuid})
-		Expect(a.Status).To(Equal(http.StatusOK), a.Raw)
-		Expect(st.entries(rb.AccessToken, 1)[0]).To(And(match.BeSigned(), match.MentionAll()))
-
-		Expect(st.call(http.MethodDelete, base+"/ding-talk/"+uuid+"/at-persons/"+url.PathEscape("+86-13800000002"), nil).Status).To(Equal(http.StatusOK))
-		Expect(st.call(http.MethodDelete, base+"/"+uuid, nil).Raw).To(Equal("{}"))
-		Expect(st.call(http.MethodGet, base+"/ding-talk/at-persons", nil).JSON["inventories"]).To(BeEmpty())
-
-		st.negative = true
-		bad := st.call(http.MethodGet, base+"/ding-talk?q="+url.QueryEscape("secret=SEC"), nil)
-		Expect(bad.Status).To(Equal(http.StatusBadRequest))
-		Expect(st.call(http.MethodPut, "/zstack/v1/accounts/login", map[string]any{"logInByAccount": map[string]any{
-			"accountName": "admin", "password": sns.SHA512Hex("wrong")}}).Status).To(Equal(http.StatusServiceUnavailable))
-		Expect(st.call(http.MethodGet, "/zstack/v1/api-jobs/"+strings.Repeat("0", 32), nil).Status).To(Equal(http.StatusNotFound))
-	})
 })
 
 var _ = Describe("SNS async job protocol against the fake robot", func() {

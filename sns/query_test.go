@@ -67,6 +67,8 @@ var _ = Describe("Queries", func() {
 		r = a.do(http.MethodGet, endpointURL+"?replyWithCount=true&limit=1", nil)
 		Expect(r.JSON["total"]).To(BeNumerically("==", 3))
 		Expect(r.JSON["inventories"]).To(HaveLen(1))
+		r = a.do(http.MethodGet, "/zstack/v1/sns/application-endpoints?count=true", nil)
+		Expect(r.Raw).To(MatchJSON(`{"total":3}`), "the generic endpoint query counts too")
 	})
 
 	It("returns only the asked fields", func() {

@@ -48,13 +48,54 @@ func runConform(ctx context.Context, args []string, lookupEnv func(string) (stri
 	return nil
 }
 
+// conformOptions are conform's flags: the harness's Config and how to
+// report.
+type conformOptions struct {
+	cfg                         conformance.Config
+	junit, json                 string
+	verbose, list, listMarkdown bool
+}
+
 // conform runs the subcommand and returns the process's exit code; it
 // reports every error itself.
 func conform(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
-	cfg, err := conformance.ConfigFromLookup(lookupEnv)
+	o, code := parseConform(args, lookupEnv, stderr)
+	if code >= 0 {
+		return code
+	}
+	rules, err := conformance.Selected(o.cfg.LabelFilter)
+	if err == nil {
+		err = o.cfg.Validate()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mockdingtalk conform:", err)
 		return conformUsage
+	}
+	switch {
+	case o.listMarkdown:
+		fmt.Fprint(stdout, conformance.RulesMarkdown())
+		return conformOK
+	case o.list:
+		for _, r := range rules {
+			fmt.Fprintf(stdout, "%-6s  %-9s  %s — %s\n          source: %s\n", r.Level, r.Family, r.ID, r.Text, r.Source)
+		}
+		return conformOK
+	}
+	if len(rules) == 0 {
+		fmt.Fprintf(stderr, "mockdingtalk conform: the label filter %q picks no rule (see --list)\n", o.cfg.LabelFilter)
+		return conformUsage
+	}
+	return runRules(ctx, o, rules, stdout, stderr)
+}
+
+// parseConform reads conform's flags over the environment's settings. Its
+// code is -1 to go on, else the exit code (help, or bad usage reported).
+func parseConform(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (conformOptions, int) {
+	var o conformOptions
+	cfg, err := conformance.ConfigFromLookup(lookupEnv)
+	if err != nil {
+		fmt.Fprintln(stderr, "mockdingtalk conform:", err)
+		return o, conformUsage
 	}
 	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -73,46 +114,32 @@ func conform(ctx context.Context, args []string, lookupEnv func(string) (string,
 	fs.DurationVar(&cfg.CallTimeout, "call-timeout", cfg.CallTimeout, env(conformance.EnvCallTimeout, "bound on each call, job polling included (default 60s)"))
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, env(conformance.EnvSessionTTL, "the target's session timeout; auth.expired-session waits that long (skipped when unset)"))
 	fs.BoolVar(&cfg.Strict, "strict", cfg.Strict, env(conformance.EnvStrict, "a should rule that breaks fails the run (it is a warning otherwise)"))
-	junit := fs.String("junit", "", "write a JUnit XML report to this file")
-	jsonOut := fs.String("json", "", "write a JSON report to this file")
-	verbose := fs.Bool("v", false, "show the evidence of passing rules too")
-	list := fs.Bool("list", false, "list the rules (ID, family, level, source) and exit")
-	listMarkdown := fs.Bool("list-markdown", false, "print the rule table of docs/conformance.md and exit")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&o.json, "json", "", "write a JSON report to this file")
+	fs.BoolVar(&o.verbose, "v", false, "show the evidence of passing rules too")
+	fs.BoolVar(&o.list, "list", false, "list the rules (ID, family, level, source) and exit")
+	fs.BoolVar(&o.listMarkdown, "list-markdown", false, "print the rule table of docs/conformance.md and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return conformOK
+			return o, conformOK
 		}
-		return conformUsage
+		return o, conformUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mockdingtalk conform: unexpected argument %q (flags only; see -h)\n", fs.Arg(0))
-		return conformUsage
+		return o, conformUsage
 	}
 	cfg.TargetURL = strings.TrimRight(cfg.TargetURL, "/")
 	cfg.MockPublicURL = strings.TrimRight(cfg.MockPublicURL, "/")
-	rules, err := conformance.Selected(cfg.LabelFilter)
-	if err == nil {
-		err = cfg.Validate()
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "mockdingtalk conform:", err)
-		return conformUsage
-	}
-	switch {
-	case *listMarkdown:
-		fmt.Fprint(stdout, conformance.RulesMarkdown())
-		return conformOK
-	case *list:
-		for _, r := range rules {
-			fmt.Fprintf(stdout, "%-6s  %-9s  %s — %s\n          source: %s\n", r.Level, r.Family, r.ID, r.Text, r.Source)
-		}
-		return conformOK
-	}
-	if len(rules) == 0 {
-		fmt.Fprintf(stderr, "mockdingtalk conform: the label filter %q picks no rule (see --list)\n", cfg.LabelFilter)
-		return conformUsage
-	}
+	o.cfg = cfg
+	return o, -1
+}
 
+// runRules starts the harness, checks each rule against the target,
+// prints the report and writes the files asked for; it returns the exit
+// code.
+func runRules(ctx context.Context, o conformOptions, rules []conformance.Rule, stdout, stderr io.Writer) int {
+	cfg := o.cfg
 	h, err := conformance.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "mockdingtalk conform:", err)
@@ -133,14 +160,14 @@ func conform(ctx context.Context, args []string, lookupEnv func(string) (string,
 		}
 		res := h.Check(ctx, r)
 		report.Results = append(report.Results, res)
-		conformance.WriteLine(stdout, res, *verbose)
+		conformance.WriteLine(stdout, res, o.verbose)
 	}
 	conformance.WriteSummary(stdout, report.Results, cfg.Strict)
 	fmt.Fprintf(stdout, "took %s\n", time.Since(start).Round(time.Millisecond))
 	for _, out := range []struct {
 		path  string
 		write func(io.Writer) error
-	}{{*junit, report.WriteJUnit}, {*jsonOut, report.WriteJSON}} {
+	}{{o.junit, report.WriteJUnit}, {o.json, report.WriteJSON}} {
 		if out.path == "" {
 			continue
 		}

@@ -200,20 +200,28 @@ var _ = Describe("the in-repo implementations against openapi.yaml", Label("live
 		})
 
 		DescribeTable("answers the clock admin API",
-			func(method, body string, status int) {
+			func(method string, status int, bodies ...string) {
+				for _, body := range bodies[:max(len(bodies)-1, 0)] {
+					l.do(http.MethodPut, l.fakeURL+"/_mock/clock", body, 200, nil)
+				}
+				last := ""
+				if len(bodies) > 0 {
+					last = bodies[len(bodies)-1]
+				}
 				if status == 400 {
-					l.negative(method, l.fakeURL+"/_mock/clock", body, status, nil)
+					l.negative(method, l.fakeURL+"/_mock/clock", last, status, nil)
 					return
 				}
-				l.do(method, l.fakeURL+"/_mock/clock", body, status, nil)
+				l.do(method, l.fakeURL+"/_mock/clock", last, status, nil)
 			},
-			Entry("read", http.MethodGet, "", 200),
-			Entry("frozen at nowMillis", http.MethodPut, `{"nowMillis":1600000000000,"frozen":true}`, 200),
-			Entry("set to now", http.MethodPut, `{"now":"2024-06-01T12:00:00Z"}`, 200),
-			Entry("advanced", http.MethodPut, `{"advanceMs":60000}`, 200),
-			Entry("offset", http.MethodPut, `{"offsetMs":-5000}`, 200),
-			Entry("back to real time", http.MethodPut, `{"real":true}`, 200),
-			Entry("two changes at once", http.MethodPut, `{"offsetMs":1,"advanceMs":1}`, 400),
+			Entry("read", http.MethodGet, 200),
+			Entry("frozen at nowMillis", http.MethodPut, 200, `{"nowMillis":1600000000000,"frozen":true}`),
+			Entry("set to now", http.MethodPut, 200, `{"now":"2024-06-01T12:00:00Z"}`),
+			Entry("advanced while frozen", http.MethodPut, 200, `{"now":"2024-06-01T12:00:00Z"}`, `{"advanceMs":60000}`),
+			Entry("advanced while running", http.MethodPut, 200, `{"advanceMs":60000}`),
+			Entry("offset", http.MethodPut, 200, `{"offsetMs":-5000}`),
+			Entry("back to real time", http.MethodPut, 200, `{"real":true}`),
+			Entry("two changes at once", http.MethodPut, 400, `{"offsetMs":1,"advanceMs":1}`),
 		)
 
 		It("answers health and reset", func() {

@@ -8,6 +8,7 @@ package sns
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -180,9 +181,26 @@ func (s *Server) testConnection(ctx context.Context, p *TestConnectionParams) (*
 		}
 		return nil, internalErr("%s", we.Detail)
 	}
-	s.log.Info("sns: test-connection", "url", redact.URL(target), "signed", secret != "", "status", res.Status,
-		"connected", res.Connected, "errcode", res.ErrCode(), "endpointUuid", ptrOr(p.EndpointUUID))
+	s.logResult(ctx, target, secret != "", res, p.EndpointUUID)
 	return &TestConnectionResult{Success: true, Connected: res.Connected, WebhookResp: res.Resp}, nil
+}
+
+// logResult logs a test-connection the webhook answered: at Debug when it
+// delivered (connected, errcode 0), as the fake logs a delivered send, and
+// at Info otherwise, so the log at its default level shows what went wrong
+// and stays quiet under load.
+func (s *Server) logResult(ctx context.Context, target string, signed bool, res *webhook.Result, endpointUUID *string) {
+	code := res.ErrCode()
+	level := slog.LevelInfo
+	if res.Connected && code == 0 {
+		level = slog.LevelDebug
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	s.log.LogAttrs(ctx, level, "sns: test-connection", slog.String("url", redact.URL(target)), slog.Bool("signed", signed),
+		slog.Int("status", res.Status), slog.Bool("connected", res.Connected), slog.Int64("errcode", code),
+		slog.String("endpointUuid", ptrOr(endpointUUID)))
 }
 
 // recordConnection keeps the endpoint's connectionStatus in step with its

@@ -80,7 +80,9 @@ type Config struct {
 	// clock, so a test that moves the fake robot's clock passes its Now
 	// method here.
 	Now func() time.Time
-	// Logger receives one line per attempt. Nil means slog.Default().
+	// Logger receives a line per failed attempt (Warn), per answer with a
+	// non-zero errcode (Warn) and per answer (Debug). Nil means
+	// slog.Default().
 	Logger *slog.Logger
 }
 
@@ -257,7 +259,12 @@ func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []
 			s.log.Warn("webhook attempt failed", "url", redacted, "attempt", attempt, "kind", string(sendErr.Kind), "detail", sendErr.Detail, "willRetry", retry)
 		} else {
 			res.Attempts = attempt
-			s.log.Info("webhook answered", "url", redacted, "attempt", attempt, "status", res.Status, "connected", res.Connected)
+			// An answer is the caller's to report (the SNS API logs one
+			// line per call); here it is detail, at Debug.
+			if s.log.Enabled(ctx, slog.LevelDebug) {
+				s.log.LogAttrs(ctx, slog.LevelDebug, "webhook answered", slog.String("url", redacted), slog.Int("attempt", attempt),
+					slog.Int("status", res.Status), slog.Bool("connected", res.Connected))
+			}
 			if code := res.ErrCode(); code != 0 {
 				s.log.Warn("webhook answered with a non-zero errcode", "url", redacted, "errcode", code, "errmsg", res.Resp["errmsg"])
 			}

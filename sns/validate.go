@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode/utf16"
 )
 
 // ZStack's message class names, as they appear in validation texts.
@@ -74,8 +73,20 @@ func assignNonBlank(dst *string, v *string) {
 	}
 }
 
-// javaLen is Java's String.length(): UTF-16 code units.
-func javaLen(s string) int { return len(utf16.Encode([]rune(s))) }
+// javaLen is Java's String.length(): UTF-16 code units, counted without
+// converting (a rune beyond the BMP takes two; an invalid byte decodes to
+// U+FFFD, one, as utf16.Encode([]rune(s)) counts it).
+func javaLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
 
 func isBlank(p *string) bool { return p == nil || javaTrim(*p) == "" }
 

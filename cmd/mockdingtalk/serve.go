@@ -19,6 +19,7 @@ import (
 	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
+	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
 
 // ZStackPrefix is the path prefix of ZStack's SNS API on the shared listener.
@@ -91,9 +92,19 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	defer fake.Close()
 
+	// srv is set below, before anything is served; in-process SNS sends
+	// go through its handler, as a TCP send would.
+	var srv *http.Server
 	snsCfg := s.SNS
 	snsCfg.Logger = log
 	snsCfg.PublicURL = base
+	if s.SNSInProcess {
+		snsCfg.Outbound.Local = &webhook.Local{
+			Addrs:   []string{reachableAddr(ln.Addr().String())},
+			Paths:   []string{mockdingtalk.SendPath},
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { srv.Handler.ServeHTTP(w, r) }),
+		}
+	}
 	zstack, err = sns.New(snsCfg)
 	if err != nil {
 		return fmt.Errorf("sns: %w", err)
@@ -105,7 +116,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	// legitimate answer of the fake, a 10-minute wait (/_mock/messages/wait)
 	// or delay fault (an SNS call lasts its webhook timeout and retries);
 	// the inbox's event stream lifts the deadline itself.
-	srv := mockdingtalk.NewHTTPServer(routes(fake, zstack))
+	srv = mockdingtalk.NewHTTPServer(routes(fake, zstack))
 	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	// Once the listener is closed, release what would otherwise hold the

@@ -79,6 +79,9 @@ type settings struct {
 	// SNS is the configuration of ZStack's SNS API on the same listener
 	// (its Logger and PublicURL are filled in by run).
 	SNS sns.Config
+	// SNSInProcess delivers SNS sends to this binary's own robot without
+	// TCP (webhook.Local; run sets it up).
+	SNSInProcess bool
 
 	// From the config file only.
 	TrustForwardedFor bool
@@ -211,6 +214,8 @@ var options = []option{
 			}
 			return nil
 		}},
+	{"sns-webhook-in-process", "snsWebhookInProcess", "deliver the SNS API's sends to this binary's own robot (a webhook URL naming its listener's IP and port, and /robot/send) in-process instead of over loopback TCP; the robot records the same request, from port 0", "true",
+		func(s *settings, v string) error { return setBool(&s.SNSInProcess, v) }},
 	{"shutdown-timeout", "shutdownTimeout", "how long a shutdown waits for requests in flight", DefaultShutdownTimeout.String(),
 		func(s *settings, v string) error { return setDuration(&s.ShutdownTimeout, v) }},
 }
@@ -398,6 +403,7 @@ type fileConfig struct {
 	SNSWebhookDenyPrivate bool                 `yaml:"snsWebhookDenyPrivate"`
 	CallbackTimeout       string               `yaml:"callbackTimeout"`
 	AppRateLimit          int                  `yaml:"appRateLimit"`
+	SNSWebhookInProcess   bool                 `yaml:"snsWebhookInProcess"`
 	AllowRemote           bool                 `yaml:"allowRemote"`
 	AdminToken            string               `yaml:"adminToken"`
 	AllowedHosts          string               `yaml:"allowedHosts"`

@@ -80,6 +80,10 @@ type Config struct {
 	// clock, so a test that moves the fake robot's clock passes its Now
 	// method here.
 	Now func() time.Time
+	// Local, when set, delivers the sends it names to a handler in this
+	// process instead of over loopback TCP (see Local). The host guard
+	// applies all the same.
+	Local *Local
 	// Logger receives a line per failed attempt (Warn), per answer with a
 	// non-zero errcode (Warn) and per answer (Debug). Nil means
 	// slog.Default().
@@ -96,6 +100,9 @@ type Sender struct {
 	// addresses on the allow list. Both keep connections alive between
 	// sends, so a test-connection costs no TCP handshake.
 	clients [2]*http.Client
+	// local, when Config.Local is set, are the in-process counterparts of
+	// clients.
+	local [2]*http.Client
 }
 
 // New checks cfg and returns a Sender. It fails on a negative number or an
@@ -119,6 +126,9 @@ func New(cfg Config) (*Sender, error) {
 		return nil, err
 	}
 	s.clients[0], s.clients[1] = s.client(false), s.client(true)
+	if cfg.Local != nil {
+		s.local[0], s.local[1] = s.localClient(false), s.localClient(true)
+	}
 	return s, nil
 }
 
@@ -244,6 +254,17 @@ func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []
 		return nil, blocked
 	}
 
+	client := s.clients[0]
+	if nameAllowed {
+		client = s.clients[1]
+	}
+	if s.cfg.Local.matches(u) {
+		client = s.local[0]
+		if nameAllowed {
+			client = s.local[1]
+		}
+	}
+
 	var res *Result
 	var sendErr *Error
 	backoff := s.cfg.RetryBackoff
@@ -252,7 +273,7 @@ func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []
 		if err != nil {
 			return nil, &Error{Kind: KindSign, Detail: "cannot sign the webhook url " + redacted, Attempts: attempt}
 		}
-		res, sendErr = s.attempt(ctx, signed, redacted, host, nameAllowed, body)
+		res, sendErr = s.attempt(ctx, signed, redacted, host, client, body)
 		retry := sendErr != nil && retryable(sendErr) && attempt <= s.cfg.Retries && ctx.Err() == nil
 		if sendErr != nil {
 			sendErr.Attempts = attempt
@@ -324,7 +345,17 @@ func (s *Sender) client(nameAllowed bool) *http.Client {
 	}
 }
 
-func (s *Sender) attempt(ctx context.Context, signed, redacted, host string, nameAllowed bool, body []byte) (*Result, *Error) {
+// localClient is client's in-process counterpart (Config.Local).
+func (s *Sender) localClient(nameAllowed bool) *http.Client {
+	return &http.Client{
+		Transport: &localTransport{handler: s.cfg.Local.Handler, control: s.guard.control(nameAllowed), log: s.log},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+func (s *Sender) attempt(ctx context.Context, signed, redacted, host string, client *http.Client, body []byte) (*Result, *Error) {
 	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, signed, bytes.NewReader(body))
@@ -333,10 +364,6 @@ func (s *Sender) attempt(ctx context.Context, signed, redacted, host string, nam
 	}
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("User-Agent", "mockdingtalk-sns/1")
-	client := s.clients[0]
-	if nameAllowed {
-		client = s.clients[1]
-	}
 
 	rsp, err := client.Do(req)
 	if err != nil {

@@ -161,13 +161,9 @@ func (j *jobs) get(id string) job {
 	return job{state: jobUnknown}
 }
 
-// handleJob serves GET /zstack/v1/api-jobs/{id}; any other method is 405.
+// handleJob serves GET /zstack/v1/api-jobs/{id}; the router answers any
+// other method with 405.
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writeText(w, http.StatusMethodNotAllowed, "only GET is allowed on "+r.URL.Path)
-		return
-	}
 	id := mux.Vars(r)["id"]
 	jb := s.jobs.get(id)
 	switch jb.state {

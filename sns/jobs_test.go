@@ -97,6 +97,7 @@ var _ = Describe("Async test-connection", func() {
 		Expect(r.Raw).To(Equal("no job[uuid:0123456789abcdef0123456789abcdef] found"))
 		r = a.do(http.MethodDelete, "/zstack/v1/api-jobs/0123456789abcdef0123456789abcdef", nil)
 		Expect(r.Status).To(Equal(http.StatusMethodNotAllowed))
+		Expect(r.Header.Get("Allow")).To(Equal("GET"))
 	})
 
 	It("waits for running jobs on Close", func() {

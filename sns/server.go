@@ -190,15 +190,16 @@ func (s *Server) Close() error {
 
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
-	// Full paths on one router: gorilla/mux answers a method mismatch as
-	// 404 rather than 405 when it happens inside a subrouter.
+	// Full paths on one router, not a PathPrefix subrouter: in gorilla/mux
+	// v1.8.1 a subrouter's later route whose prefix matches clears the
+	// method mismatch an earlier route found, so a wrong method got 404.
 	v1 := prefixed{r}
 
 	v1.HandleFunc("/accounts/login", s.handleLogin).Methods(http.MethodPut)
 	v1.HandleFunc("/accounts/sessions/{uuid}", s.handleLogout).Methods(http.MethodDelete)
 	v1.HandleFunc("/accounts/sessions/{uuid}/valid", s.handleValidateSession).Methods(http.MethodGet)
 
-	v1.HandleFunc("/api-jobs/{id}", s.handleJob)
+	v1.HandleFunc("/api-jobs/{id}", s.handleJob).Methods(http.MethodGet)
 
 	const dt = "/sns/application-endpoints/ding-talk"
 	v1.HandleFunc(dt+"/test-connection", s.authed(s.handleTestConnection, true)).Methods(http.MethodPost)
@@ -218,14 +219,15 @@ func (s *Server) routes() *mux.Router {
 	v1.HandleFunc(ep+"/{uuid}", s.authed(s.handleDeleteEndpoint, false)).Methods(http.MethodDelete)
 	v1.HandleFunc(ep+"/{uuid}/actions", s.authed(s.handleApplicationEndpointAction, false)).Methods(http.MethodPut)
 
-	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusNotFound, "no api mapping to "+r.URL.Path)
+	// The API's one 404 and one 405.
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeText(w, http.StatusNotFound, "no api mapping to "+req.URL.Path)
 	})
-	r.NotFoundHandler = notFound
-	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("no api mapping to %s %s: the path exists but not for method %s", r.Method, r.URL.Path, r.Method))
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		allow := allowedMethods(r, req)
+		w.Header().Set("Allow", allow)
+		writeText(w, http.StatusMethodNotAllowed, fmt.Sprintf("no api mapping to %s %s: only %s is allowed on this path", req.Method, req.URL.Path, allow))
 	})
-	r.MethodNotAllowedHandler = notAllowed
 	return r
 }
 
@@ -234,6 +236,21 @@ type prefixed struct{ r *mux.Router }
 
 func (p prefixed) HandleFunc(path string, h http.HandlerFunc) *mux.Route {
 	return p.r.HandleFunc(Prefix+path, h)
+}
+
+// allowedMethods lists the methods r routes on req's path, for a 405's
+// Allow header.
+func allowedMethods(r *mux.Router, req *http.Request) string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := *req
+		probe.Method = m
+		var match mux.RouteMatch
+		if r.Match(&probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // newUUID returns a ZStack-style uuid: 32 lower-case hex digits of a

@@ -26,9 +26,13 @@ var _ = Describe("Server", func() {
 		Expect(r.Raw).To(Equal("no api mapping to /zstack/v1/nothing/here"))
 	})
 
-	It("answers a known path with the wrong method with 405", func() {
+	It("answers a known path with the wrong method with 405 and the methods it takes", func() {
 		a := newAPI(sns.Config{})
-		Expect(a.do(http.MethodPatch, "/zstack/v1/accounts/login", nil).Status).To(Equal(http.StatusMethodNotAllowed))
+		r := a.do(http.MethodPatch, "/zstack/v1/accounts/login", nil)
+		Expect(r.Status).To(Equal(http.StatusMethodNotAllowed))
+		Expect(r.Header.Get("Allow")).To(Equal("PUT"))
+		Expect(r.Raw).To(Equal("no api mapping to PATCH /zstack/v1/accounts/login: only PUT is allowed on this path"))
+		Expect(a.do(http.MethodPut, "/zstack/v1/sns/application-endpoints/x", nil).Header.Get("Allow")).To(Equal("GET, DELETE"))
 	})
 
 	It("recovers a panic into a SYS.1000 envelope and logs it", func() {

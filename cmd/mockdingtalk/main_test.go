@@ -138,7 +138,8 @@ var _ = Describe("with no arguments (but a free port)", func() {
 		zstack := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
 		fake := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
 		h := routes(fake, zstack)
-		for path, want := range map[string]int{"/zstack/v1/accounts/login": http.StatusTeapot, "/robot/send": http.StatusAccepted, "/": http.StatusAccepted} {
+		for path, want := range map[string]int{"/zstack/v1/accounts/login": http.StatusTeapot, "/robot/send": http.StatusAccepted,
+			"//robot/send": http.StatusAccepted, "/_mock/health": http.StatusAccepted, "/": http.StatusAccepted} {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 			Expect(rec.Code).To(Equal(want), path)

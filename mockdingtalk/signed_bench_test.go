@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 )
 
@@ -60,7 +61,7 @@ func signedBenchTarget(b *testing.B, now time.Time) string {
 type signedSender struct {
 	req  *http.Request
 	body *bytes.Reader
-	w    reusedWriter
+	w    testhttp.ReusedWriter
 }
 
 func newSignedSender(target string) *signedSender {
@@ -70,42 +71,16 @@ func newSignedSender(target string) *signedSender {
 	body := bytes.NewReader(signedBenchBody)
 	req.Body = io.NopCloser(body)
 	req.ContentLength = int64(len(signedBenchBody))
-	return &signedSender{req: req, body: body, w: reusedWriter{header: http.Header{}}}
+	return &signedSender{req: req, body: body}
 }
 
 func (ss *signedSender) send(b *testing.B, s http.Handler) {
 	ss.body.Reset(signedBenchBody)
-	ss.w.reset()
+	ss.w.Reset()
 	s.ServeHTTP(&ss.w, ss.req)
-	if ss.w.code != http.StatusOK || string(ss.w.body) != `{"errcode":0,"errmsg":"ok"}` {
-		b.Fatalf("send answered %d %s", ss.w.code, ss.w.body)
+	if ss.w.Code != http.StatusOK || string(ss.w.Body) != `{"errcode":0,"errmsg":"ok"}` {
+		b.Fatalf("send answered %d %s", ss.w.Code, ss.w.Body)
 	}
-}
-
-// reusedWriter is an http.ResponseWriter that keeps the last answer.
-type reusedWriter struct {
-	header http.Header
-	code   int
-	body   []byte
-}
-
-func (w *reusedWriter) reset() {
-	clear(w.header)
-	w.code, w.body = 0, w.body[:0]
-}
-
-func (w *reusedWriter) Header() http.Header { return w.header }
-
-func (w *reusedWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-}
-
-func (w *reusedWriter) Write(p []byte) (int, error) {
-	w.WriteHeader(http.StatusOK)
-	w.body = append(w.body, p...)
-	return len(p), nil
 }
 
 // BenchmarkSendSigned is one delivered, signed text message through the

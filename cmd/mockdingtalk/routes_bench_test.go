@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 )
 
@@ -36,37 +37,16 @@ func BenchmarkListenerSend(b *testing.B) {
 			req.Header.Set("Content-Type", "application/json")
 			rd := bytes.NewReader(body)
 			req.Body, req.ContentLength = io.NopCloser(rd), int64(len(body))
-			w := &discardWriter{header: http.Header{}}
+			var w testhttp.ReusedWriter
 			b.ReportAllocs()
 			for b.Loop() {
 				rd.Reset(body)
-				clear(w.header)
-				w.code = 0
-				h.h.ServeHTTP(w, req)
-				if w.code != http.StatusOK {
-					b.Fatalf("send answered %d", w.code)
+				w.Reset()
+				h.h.ServeHTTP(&w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("send answered %d %s", w.Code, w.Body)
 				}
 			}
 		})
 	}
-}
-
-// discardWriter is a reusable http.ResponseWriter that keeps only the
-// status, so the benchmark counts the handler's work, not a recorder's.
-type discardWriter struct {
-	header http.Header
-	code   int
-}
-
-func (w *discardWriter) Header() http.Header { return w.header }
-
-func (w *discardWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-}
-
-func (w *discardWriter) Write(p []byte) (int, error) {
-	w.WriteHeader(http.StatusOK)
-	return len(p), nil
 }

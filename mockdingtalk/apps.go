@@ -42,15 +42,16 @@ func (s *Server) newAppRobots(cfg Config) error {
 
 // appAdminRoutes registers /apps and /groups on the admin subrouter.
 func (s *Server) appAdminRoutes(r *mux.Router) {
-	handle(r, "/apps", noQuery, get(s.adminListApps), post(s.adminAddApp))
-	handle(r, "/apps/{appKey}", noQuery, get(s.adminGetApp), del(s.adminDeleteApp))
+	handle(r, "/apps", noQuery, get(s.adminListApps), post(adminAdd(s.apps.AddApp)))
+	handle(r, "/apps/{appKey}", noQuery, get(adminGet("app", "appKey", s.apps.App)), del(adminRemove("appKey", s.apps.RemoveApp)))
 	handle(r, "/apps/{appKey}/token", noQuery, post(s.adminAppToken))
 	handle(r, "/apps/{appKey}/say", noQuery, post(s.adminSayDirect))
-	handle(r, "/groups", noQuery, get(s.adminListGroups), post(s.adminAddGroup))
-	handle(r, "/groups/{openConversationId}", noQuery, get(s.adminGetGroup), del(s.adminDeleteGroup))
+	handle(r, "/groups", noQuery, get(s.adminListGroups), post(adminAdd(s.apps.AddGroup)))
+	handle(r, "/groups/{openConversationId}", noQuery, get(adminGet("group", "openConversationId", s.apps.Group)),
+		del(adminRemove("openConversationId", s.apps.RemoveGroup)))
 	handle(r, "/groups/{openConversationId}/say", noQuery, post(s.adminSay))
 	handle(r, "/conversations", anyQuery, get(s.adminListConversations))
-	handle(r, "/conversations/{msgId}", noQuery, get(s.adminGetConversation))
+	handle(r, "/conversations/{msgId}", noQuery, get(adminGet("conversation", "msgId", s.apps.Conversation)))
 	handle(r, "/conversations/{msgId}/wait", anyQuery, get(s.adminWaitReply))
 }
 
@@ -137,10 +138,6 @@ func (s *Server) adminListConversations(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusOK, map[string][]approbot.Conversation{"conversations": s.apps.Conversations(q.Get("openConversationId"))})
 }
 
-func (s *Server) adminGetConversation(w http.ResponseWriter, r *http.Request) {
-	adminGet(w, r, "conversation", "msgId", s.apps.Conversation)
-}
-
 // writeAppErr answers an approbot error with the matching status.
 func writeAppErr(w http.ResponseWriter, err error) {
 	msg := strings.TrimPrefix(err.Error(), "approbot: ")
@@ -163,52 +160,47 @@ func (s *Server) adminListApps(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string][]approbot.App{"apps": s.apps.Apps()})
 }
 
-func (s *Server) adminAddApp(w http.ResponseWriter, r *http.Request) {
-	adminAdd(w, r, s.apps.AddApp)
-}
-
-func (s *Server) adminGetApp(w http.ResponseWriter, r *http.Request) {
-	adminGet(w, r, "app", "appKey", s.apps.App)
-}
-
-func (s *Server) adminDeleteApp(w http.ResponseWriter, r *http.Request) {
-	adminRemove(w, r, "appKey", s.apps.RemoveApp)
-}
-
-// adminAdd decodes a T from the body, adds it and answers 201 with what
-// was stored (apps and groups are added the same way).
-func adminAdd[T any](w http.ResponseWriter, r *http.Request, add func(T) (T, error)) {
-	var in T
-	if !decodeBody(w, r, &in, false) {
-		return
+// adminAdd answers a POST that adds a T (an app or a group): 201 with
+// what was stored.
+func adminAdd[T any](add func(T) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in T
+		if !decodeBody(w, r, &in, false) {
+			return
+		}
+		got, err := add(in)
+		if err != nil {
+			writeAppErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, got)
 	}
-	got, err := add(in)
-	if err != nil {
-		writeAppErr(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, got)
 }
 
-// adminGet answers the thing whose key is the path variable key, or 404
-// naming it as a what.
-func adminGet[T any](w http.ResponseWriter, r *http.Request, what, key string, get func(string) (T, bool)) {
-	id := mux.Vars(r)[key]
-	v, ok := get(id)
-	if !ok {
-		writeError(w, http.StatusNotFound, "no %s has %s %q", what, key, id)
-		return
+// adminGet answers a GET of the thing whose key is the path variable key,
+// or 404 naming it as a what.
+func adminGet[T any](what, key string, get func(string) (T, bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := mux.Vars(r)[key]
+		v, ok := get(id)
+		if !ok {
+			writeError(w, http.StatusNotFound, "no %s has %s %q", what, key, id)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
 	}
-	writeJSON(w, http.StatusOK, v)
 }
 
-// adminRemove removes the thing whose key is the path variable key: 204.
-func adminRemove(w http.ResponseWriter, r *http.Request, key string, remove func(string) error) {
-	if err := remove(mux.Vars(r)[key]); err != nil {
-		writeAppErr(w, err)
-		return
+// adminRemove answers a DELETE of the thing whose key is the path
+// variable key: 204.
+func adminRemove(key string, remove func(string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := remove(mux.Vars(r)[key]); err != nil {
+			writeAppErr(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // appToken is the admin API's answer to POST /_mock/apps/{appKey}/token.
@@ -229,16 +221,4 @@ func (s *Server) adminAppToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminListGroups(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string][]approbot.Group{"groups": s.apps.Groups()})
-}
-
-func (s *Server) adminAddGroup(w http.ResponseWriter, r *http.Request) {
-	adminAdd(w, r, s.apps.AddGroup)
-}
-
-func (s *Server) adminGetGroup(w http.ResponseWriter, r *http.Request) {
-	adminGet(w, r, "group", "openConversationId", s.apps.Group)
-}
-
-func (s *Server) adminDeleteGroup(w http.ResponseWriter, r *http.Request) {
-	adminRemove(w, r, "openConversationId", s.apps.RemoveGroup)
 }

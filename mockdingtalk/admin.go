@@ -41,16 +41,24 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	handle(r, "/health", anyQuery, get(s.adminHealth))
 	handle(r, "/robots", noQuery, get(s.adminListRobots), post(s.adminAddRobot))
 	handle(r, "/robots/{accessToken}", noQuery, get(s.adminGetRobot), put(s.adminPutRobot), del(s.adminDeleteRobot))
-	handle(r, "/messages", anyQuery, get(s.adminListMessages), del(s.adminClearMessages))
+	handle(r, "/messages", anyQuery, get(s.adminListMessages), del(noContent(s.ClearEntries)))
 	handle(r, "/messages/wait", anyQuery, get(s.adminWaitMessages))
-	handle(r, "/faults", noQuery, get(s.adminListFaults), post(s.adminAddFault), del(s.adminClearFaults))
+	handle(r, "/faults", noQuery, get(s.adminListFaults), post(s.adminAddFault), del(noContent(s.ClearFaults)))
 	handle(r, "/faults/{id}", noQuery, get(s.adminGetFault), del(s.adminDeleteFault))
 	handle(r, "/clock", noQuery, get(s.adminGetClock), put(s.adminPutClock))
-	handle(r, "/reset", noQuery, post(s.adminReset))
+	handle(r, "/reset", noQuery, post(noContent(s.Reset)))
 	s.appAdminRoutes(r)
 	r.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no admin endpoint at %s", r.URL.Path)
 	})
+}
+
+// noContent answers 204 after do (clearing or resetting something).
+func noContent(do func()) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		do()
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // parsableQuery answers 400 for a query Go cannot parse whole (a broken
@@ -505,11 +513,6 @@ func waitParams(w http.ResponseWriter, q url.Values) (count int, timeout time.Du
 	return count, timeout, true
 }
 
-func (s *Server) adminClearMessages(w http.ResponseWriter, r *http.Request) {
-	s.ClearEntries()
-	w.WriteHeader(http.StatusNoContent)
-}
-
 // faultIn is a fault as POSTed; faultJSON adds what the server sets.
 type faultIn struct {
 	AccessToken string    `json:"accessToken"`
@@ -593,11 +596,6 @@ func (s *Server) adminDeleteFault(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) adminClearFaults(w http.ResponseWriter, r *http.Request) {
-	s.ClearFaults()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -714,9 +712,4 @@ func (s *Server) applyClock(in clockPut) error {
 		s.clock.SetOffset(0)
 	}
 	return nil
-}
-
-func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
-	s.Reset()
-	w.WriteHeader(http.StatusNoContent)
 }

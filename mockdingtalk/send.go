@@ -210,6 +210,12 @@ func (sr *sendRequest) checkAccessToken() *dingtalk.Rejection {
 	return nil
 }
 
+// robotChecks are the checks of a request to a robot that exists and is
+// enabled, in the order DingTalk applies them.
+var robotChecks = [...]func(*sendRequest) *dingtalk.Rejection{
+	checkContentType, checkBodySize, checkJSON, checkIPAllowlist, checkSign, checkMessage, checkKeywords,
+}
+
 // runChecks runs every check after the access token's presence, in order,
 // and stops at the first rejection.
 func (s *Server) runChecks(sr *sendRequest) *dingtalk.Rejection {
@@ -226,26 +232,10 @@ func (s *Server) runChecks(sr *sendRequest) *dingtalk.Rejection {
 		return dingtalk.Reject(dingtalk.ReasonRobotDisabled)
 	}
 	sr.step(stepEnabled, formPass)
-	if rej := checkContentType(sr); rej != nil {
-		return rej
-	}
-	if rej := checkBodySize(sr); rej != nil {
-		return rej
-	}
-	if rej := checkJSON(sr); rej != nil {
-		return rej
-	}
-	if rej := checkIPAllowlist(sr); rej != nil {
-		return rej
-	}
-	if rej := checkSign(sr); rej != nil {
-		return rej
-	}
-	if rej := checkMessage(sr); rej != nil {
-		return rej
-	}
-	if rej := checkKeywords(sr); rej != nil {
-		return rej
+	for _, check := range robotChecks {
+		if rej := check(sr); rej != nil {
+			return rej
+		}
 	}
 	return sr.admit()
 }

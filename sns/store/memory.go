@@ -21,31 +21,23 @@ func (m *memory) Endpoints() ([]Endpoint, error) { return memList(m, m.endpoints
 func (m *memory) Endpoint(uuid string) (Endpoint, error) { return memGet(m, m.endpoints, uuid) }
 
 func (m *memory) PutEndpoint(ep Endpoint, persons ...AtPerson) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	m.endpoints[ep.UUID] = ep
-	for _, p := range persons {
-		m.persons[p.UUID] = p
-	}
-	return nil
+	return m.write(func() {
+		m.endpoints[ep.UUID] = ep
+		for _, p := range persons {
+			m.persons[p.UUID] = p
+		}
+	})
 }
 
 func (m *memory) DeleteEndpoint(uuid string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	delete(m.endpoints, uuid)
-	for k, p := range m.persons {
-		if p.EndpointUUID == uuid {
-			delete(m.persons, k)
+	return m.write(func() {
+		delete(m.endpoints, uuid)
+		for k, p := range m.persons {
+			if p.EndpointUUID == uuid {
+				delete(m.persons, k)
+			}
 		}
-	}
-	return nil
+	})
 }
 
 func (m *memory) AtPersons() ([]AtPerson, error) { return memList(m, m.persons) }
@@ -53,22 +45,21 @@ func (m *memory) AtPersons() ([]AtPerson, error) { return memList(m, m.persons) 
 func (m *memory) AtPerson(uuid string) (AtPerson, error) { return memGet(m, m.persons, uuid) }
 
 func (m *memory) PutAtPerson(p AtPerson) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	m.persons[p.UUID] = p
-	return nil
+	return m.write(func() { m.persons[p.UUID] = p })
 }
 
 func (m *memory) DeleteAtPerson(uuid string) error {
+	return m.write(func() { delete(m.persons, uuid) })
+}
+
+// write changes m with change under its lock, or answers ErrClosed.
+func (m *memory) write(change func()) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return ErrClosed
 	}
-	delete(m.persons, uuid)
+	change()
 	return nil
 }
 

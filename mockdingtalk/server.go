@@ -71,7 +71,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		journal: journal.New(cfg.JournalCap, journal.MaxBytes(cfg.JournalMaxBytes), journal.Expand(expandEntry)),
+		journal: journal.New(journal.Config{Cap: cfg.JournalCap, MaxBytes: cfg.JournalMaxBytes, Expand: expandEntry}),
 		faults:  &faultSet{},
 	}
 	s.remembered.max = maxRememberedTotal

@@ -42,7 +42,7 @@ type Fixture struct {
 // the container, from BeforeAll) ends. Besides the inbox it serves
 // generated pictures under /test-assets/ so that pages look real offline.
 func New() *Fixture {
-	f := &Fixture{Journal: journal.New(1000), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC), changed: make(chan struct{})}
+	f := &Fixture{Journal: journal.New(journal.Config{Cap: 1000}), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC), changed: make(chan struct{})}
 	f.Inbox = inbox.New(f.Journal, f.robots).WithRobotsChanged(f.robotsChanged)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/test-assets/", servePicture)

@@ -88,7 +88,7 @@ var _ = Describe("The inbox page", func() {
 	})
 
 	It("says how many entries the full journal dropped", func() {
-		j := journal.New(2)
+		j := journal.New(journal.Config{Cap: 2})
 		srv := httptest.NewServer(inbox.New(j, nil))
 		DeferCleanup(srv.Close)
 		for range 5 {
@@ -307,7 +307,7 @@ var _ = Describe("Live events", func() {
 	})
 
 	It("ends its handler when the client goes away, leaking no goroutine", func() {
-		j := journal.New(10)
+		j := journal.New(journal.Config{Cap: 10})
 		in := inbox.New(j, nil)
 		srv := httptest.NewServer(in)
 		before := goleak.IgnoreCurrent()

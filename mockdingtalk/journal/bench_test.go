@@ -40,7 +40,7 @@ func benchEntry() journal.Entry {
 func BenchmarkAppend(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
-		j := journal.New(journal.DefaultCap)
+		j := journal.New(journal.Config{})
 		e := benchEntry()
 		for b.Loop() {
 			j.Append(e)
@@ -50,7 +50,7 @@ func BenchmarkAppend(b *testing.B) {
 	// append also drops the oldest entry: the steady state of a long run.
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
-		j := journal.New(journal.DefaultCap)
+		j := journal.New(journal.Config{})
 		e := benchEntry()
 		for range journal.DefaultCap {
 			j.Append(e)
@@ -69,7 +69,7 @@ func BenchmarkAppend(b *testing.B) {
 	// does: every append wakes it.
 	b.Run("parallelWithWatcher", func(b *testing.B) {
 		b.ReportAllocs()
-		j := journal.New(journal.DefaultCap)
+		j := journal.New(journal.Config{})
 		e := benchEntry()
 		done := make(chan struct{})
 		stopped := make(chan struct{})
@@ -96,7 +96,7 @@ func BenchmarkAppend(b *testing.B) {
 }
 
 func BenchmarkList(b *testing.B) {
-	j := journal.New(journal.DefaultCap)
+	j := journal.New(journal.Config{})
 	e := benchEntry()
 	for range journal.DefaultCap {
 		j.Append(e)
@@ -137,7 +137,7 @@ func BenchmarkAppendFromEmpty(b *testing.B) {
 	b.ReportAllocs()
 	e := benchEntry()
 	for b.Loop() {
-		j := journal.New(journal.DefaultCap)
+		j := journal.New(journal.Config{})
 		for range journal.DefaultCap {
 			j.Append(e)
 		}

@@ -17,7 +17,7 @@ import (
 
 var _ = Describe("Journal bounds in bytes", func() {
 	It("drops the oldest entries once MaxBytes is reached, and counts them", func() {
-		j := journal.New(1000, journal.MaxBytes(1<<20))
+		j := journal.New(journal.Config{Cap: 1000, MaxBytes: 1 << 20})
 		body := []byte(strings.Repeat("b", 20000))
 		for range 200 {
 			j.Append(journal.Entry{AccessToken: "a", Body: body})
@@ -35,7 +35,7 @@ var _ = Describe("Journal bounds in bytes", func() {
 	})
 
 	It("keeps one entry larger than the bound, alone", func() {
-		j := journal.New(10, journal.MaxBytes(1000))
+		j := journal.New(journal.Config{Cap: 10, MaxBytes: 1000})
 		j.Append(journal.Entry{Body: []byte("small")})
 		j.Append(journal.Entry{Body: []byte(strings.Repeat("x", 5000))})
 		Expect(j.Len()).To(Equal(1))
@@ -43,7 +43,7 @@ var _ = Describe("Journal bounds in bytes", func() {
 	})
 
 	It("keeps the first MaxQueryBytes of a huge query and says how long it was", func() {
-		j := journal.New(10)
+		j := journal.New(journal.Config{Cap: 10})
 		query := "access_token=t&pad=" + strings.Repeat("q", 120<<10)
 		e := j.Append(journal.Entry{RawQuery: query})
 		Expect(e.RawQuery).To(Equal(query), "Append returns what it was given")
@@ -54,7 +54,7 @@ var _ = Describe("Journal bounds in bytes", func() {
 	})
 
 	It("keeps MaxHeaderBytes of a huge header block, Content-Type first, and says how big it was", func() {
-		j := journal.New(10)
+		j := journal.New(journal.Config{Cap: 10})
 		h := http.Header{
 			"Content-Type": {"application/json"},
 			"A-Huge":       {strings.Repeat("h", 120<<10)},
@@ -69,7 +69,7 @@ var _ = Describe("Journal bounds in bytes", func() {
 	})
 
 	It("reads back every part as appended: nil and empty kept apart, the answer copied", func() {
-		j := journal.New(10)
+		j := journal.New(journal.Config{Cap: 10})
 		answer := []byte(`{"errcode":0,"errmsg":"ok"}`)
 		j.Append(journal.Entry{
 			AccessToken: "tok", Method: "POST", Path: "/robot/send", RawQuery: "a=1",
@@ -94,10 +94,10 @@ var _ = Describe("Journal bounds in bytes", func() {
 		Expect(got[1].Truncated).To(BeNil())
 	})
 
-	It("rebuilds what a writer left in a Trail with the Expand option, and hides the Trail", func() {
-		j := journal.New(10, journal.Expand(func(e *journal.Entry) {
+	It("rebuilds what a writer left in a Trail with Config.Expand, and hides the Trail", func() {
+		j := journal.New(journal.Config{Cap: 10, Expand: func(e *journal.Entry) {
 			e.Checks = []journal.Check{{Name: journal.CheckName(e.Trail.Name), Passed: e.Trail.N == 1}}
-		}))
+		}})
 		j.Append(journal.Entry{Trail: journal.Trail{N: 1, Name: "rebuilt"}})
 		got := j.List(journal.Filter{})[0]
 		Expect(got.Checks).To(Equal([]journal.Check{{Name: "rebuilt", Passed: true}}))

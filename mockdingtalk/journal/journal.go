@@ -79,7 +79,7 @@ type Entry struct {
 	// headers (see MaxQueryBytes, MaxHeaderBytes).
 	Truncated *Truncated `json:"truncated,omitempty"`
 	// Trail is how a writer may record Checks (and Message) compactly; the
-	// journal's Expand option rebuilds them when the entry is read. Entries
+	// journal's Config.Expand rebuilds them when the entry is read. Entries
 	// read from a journal have a zero Trail.
 	Trail Trail `json:"-"`
 }
@@ -102,7 +102,7 @@ type Truncated struct {
 // Trail is the compact form of an entry's checks that a writer can store
 // instead of Check values: the steps taken, as codes the writer defines,
 // and the few values their details are built from. The journal keeps it as
-// it is and hands it to the Expand option when the entry is read.
+// it is and hands it to Config.Expand when the entry is read.
 type Trail struct {
 	// Steps[:N] are the writer's codes, one per check run.
 	Steps [16]uint8
@@ -267,25 +267,21 @@ func (f Filter) match(r *record) bool {
 		(f.Conversation == "" || r.conversation == f.Conversation)
 }
 
-// Option changes how New makes a journal.
-type Option func(*Journal)
-
-// MaxBytes bounds the bytes of entries the journal keeps (DefaultMaxBytes
-// when n is not positive). An entry is charged its raw bytes plus a fixed
-// overhead; one entry larger than the bound is still kept, alone.
-func MaxBytes(n int64) Option {
-	return func(j *Journal) {
-		if n > 0 {
-			j.maxBytes = n
-		}
-	}
-}
-
-// Expand sets the function that rebuilds an entry's Checks and Message
-// from its Trail when the entry is read. It runs without the journal's
-// lock and must not call the journal.
-func Expand(f func(*Entry)) Option {
-	return func(j *Journal) { j.expand = f }
+// Config is how New makes a journal; the zero value keeps DefaultCap
+// entries and DefaultMaxBytes of them.
+type Config struct {
+	// Cap is the most entries the journal keeps (DefaultCap when not
+	// positive); the oldest is dropped first.
+	Cap int
+	// MaxBytes bounds the bytes of entries the journal keeps
+	// (DefaultMaxBytes when not positive). An entry is charged its raw
+	// bytes plus a fixed overhead; one entry larger than the bound is
+	// still kept, alone.
+	MaxBytes int64
+	// Expand, when set, rebuilds an entry's Checks and Message from its
+	// Trail when the entry is read. It runs without the journal's lock
+	// and must not call the journal.
+	Expand func(*Entry)
 }
 
 // Journal is a bounded, concurrency-safe log of entries. Its zero value is
@@ -306,16 +302,14 @@ type Journal struct {
 	expand    func(*Entry)
 }
 
-// New returns a journal that keeps at most capacity entries (DefaultCap
-// when capacity is not positive) and at most DefaultMaxBytes of them
-// unless MaxBytes says otherwise.
-func New(capacity int, opts ...Option) *Journal {
-	if capacity <= 0 {
-		capacity = DefaultCap
+// New returns an empty journal bounded as cfg says.
+func New(cfg Config) *Journal {
+	j := &Journal{capacity: cfg.Cap, maxBytes: cfg.MaxBytes, expand: cfg.Expand, changed: make(chan struct{})}
+	if j.capacity <= 0 {
+		j.capacity = DefaultCap
 	}
-	j := &Journal{capacity: capacity, maxBytes: DefaultMaxBytes, changed: make(chan struct{})}
-	for _, o := range opts {
-		o(j)
+	if j.maxBytes <= 0 {
+		j.maxBytes = DefaultMaxBytes
 	}
 	return j
 }

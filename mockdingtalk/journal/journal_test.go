@@ -25,7 +25,7 @@ func seqs(es []journal.Entry) []uint64 {
 
 var _ = Describe("Journal", func() {
 	var j *journal.Journal
-	BeforeEach(func() { j = journal.New(3) })
+	BeforeEach(func() { j = journal.New(journal.Config{Cap: 3}) })
 
 	It("numbers entries from 1 and keeps the newest up to its cap, counting drops", func() {
 		for i := 0; i < 5; i++ {
@@ -39,11 +39,11 @@ var _ = Describe("Journal", func() {
 	})
 
 	It("defaults to DefaultCap", func() {
-		Expect(journal.New(0).Cap()).To(Equal(journal.DefaultCap))
+		Expect(journal.New(journal.Config{Cap: 0}).Cap()).To(Equal(journal.DefaultCap))
 	})
 
 	It("filters by robot, by sequence, by delivery and caps the count", func() {
-		j = journal.New(10)
+		j = journal.New(journal.Config{Cap: 10})
 		j.Append(journal.Entry{AccessToken: "a", Delivered: true})
 		j.Append(journal.Entry{AccessToken: "b"})
 		j.Append(journal.Entry{AccessToken: "a"})
@@ -113,7 +113,7 @@ var _ = Describe("Journal", func() {
 	}, SpecTimeout(5*time.Second))
 
 	It("keeps every append under concurrency", func() {
-		j = journal.New(1000)
+		j = journal.New(journal.Config{Cap: 1000})
 		var wg sync.WaitGroup
 		for g := 0; g < 8; g++ {
 			wg.Add(1)

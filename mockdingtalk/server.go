@@ -107,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, invalid("allowedHosts", "%s", err)
 	}
 	s.inbox = inbox.New(s.journal, s.inboxRobots).WithLogger(s.log).WithGuard(s.guard).
-		WithRobotsChanged(s.robotsChangeSignal)
+		WithRobotsChanged(s.robotsChangeSignal).WithAppRobots(s.apps)
 	s.handler = s.routes()
 	return s, nil
 }

@@ -54,6 +54,15 @@ type App struct {
 	CallbackURL string `json:"callbackURL,omitempty" yaml:"callbackURL"`
 }
 
+// BotName is the name group members see the app's robot under and
+// @-mention it by: Name, or the RobotCode when Name is empty.
+func (a App) BotName() string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.RobotCode
+}
+
 // Member is a person in the organization and in a group.
 type Member struct {
 	// StaffID is the member's userId (staffId); required.
@@ -162,11 +171,11 @@ func New(cfg Config, now func() time.Time, j *journal.Journal) (*Service, error)
 // conversation and rate-limit count (the settings and Stats' counters
 // stay).
 func (s *Service) Reset() {
-	s.convs.clear()
 	s.limits.clear()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.resetLocked(s.start)
+	s.mu.Unlock()
+	s.convs.clear()
 }
 
 func (s *Service) resetLocked(c Config) {
@@ -289,8 +298,12 @@ func (g Group) clone() Group {
 // robotCode defaulted when empty).
 func (s *Service) AddApp(a App) (App, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.addAppLocked(a, "")
+	got, err := s.addAppLocked(a, "")
+	s.mu.Unlock()
+	if err == nil {
+		s.convs.notify()
+	}
+	return got, err
 }
 
 func (s *Service) addAppLocked(a App, p string) (App, error) {
@@ -337,6 +350,7 @@ func (s *Service) Apps() []App {
 
 // RemoveApp removes an app and revokes its token.
 func (s *Service) RemoveApp(appKey string) error {
+	defer s.convs.notify()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.apps[appKey]
@@ -357,8 +371,12 @@ func (s *Service) RemoveApp(appKey string) error {
 // generated when empty). Its robots need not exist yet.
 func (s *Service) AddGroup(g Group) (Group, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.addGroupLocked(g, "")
+	got, err := s.addGroupLocked(g, "")
+	s.mu.Unlock()
+	if err == nil {
+		s.convs.notify()
+	}
+	return got, err
 }
 
 func (s *Service) addGroupLocked(g Group, p string) (Group, error) {
@@ -408,6 +426,7 @@ func (s *Service) Groups() []Group {
 
 // RemoveGroup removes a group (the group is "disbanded").
 func (s *Service) RemoveGroup(cid string) error {
+	defer s.convs.notify()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, ok := s.groups[cid]

@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,7 +54,9 @@ type Utterance struct {
 	// OpenConversationID is the group; StaffID the member who speaks.
 	OpenConversationID string `json:"openConversationId"`
 	StaffID            string `json:"staffId"`
-	// Text is what they type ("deploy api"); the bot is @-mentioned.
+	// Text is what they type ("deploy api" or "@ops bot deploy api"); the
+	// bot is @-mentioned either way, and the callback's text.content
+	// carries the text without the mention (WithoutMention).
 	Text string `json:"text"`
 	// RobotCode is the robot mentioned; empty means the group's first
 	// robot whose app has a callback URL.
@@ -75,6 +78,10 @@ type Conversation struct {
 	Text             string `json:"text"`
 	RobotCode        string `json:"robotCode"`
 	AppKey           string `json:"appKey"`
+	// After is the journal's last Seq when the member spoke: the
+	// conversation happened after that entry (the inbox orders a chat's
+	// conversations among its journaled messages by it).
+	After uint64 `json:"-"`
 	// SessionWebhook is the URL the bot may post replies to until
 	// SessionExpires.
 	SessionWebhook string    `json:"sessionWebhook"`
@@ -124,6 +131,22 @@ func (c *conversations) clear() {
 	defer c.mu.Unlock()
 	c.list, c.byMsg, c.sessions = nil, map[string]*Conversation{}, map[string]*Conversation{}
 	c.notifyLocked()
+}
+
+// notify signals a change that is not a conversation's (apps, groups).
+func (c *conversations) notify() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notifyLocked()
+}
+
+// Changed returns a channel that is closed at the next change of the
+// Service's apps, groups or conversations (a new conversation, a callback
+// answered, a reply), so a live view can wait instead of polling.
+func (s *Service) Changed() <-chan struct{} {
+	s.convs.mu.Lock()
+	defer s.convs.mu.Unlock()
+	return s.convs.changed
 }
 
 // Conversation returns the conversation msgID.
@@ -297,6 +320,9 @@ func (s *Service) open(cid, kind string, who Member, text string, app App) *Conv
 		SessionWebhook: base + SessionPath + "?session=" + session, SessionExpires: now.Add(SessionLifetime),
 		Callback: Callback{URL: app.CallbackURL},
 	}
+	if s.journal != nil {
+		conv.After = s.journal.LastSeq()
+	}
 	s.convs.add(conv, session)
 	return conv
 }
@@ -380,10 +406,21 @@ func callbackBody(conv *Conversation, g Group, who Member, app App) map[string]a
 		"conversationTitle":         g.Title,
 		"isInAtList":                true,
 		"sessionWebhook":            conv.SessionWebhook,
-		"text":                      map[string]string{"content": " " + conv.Text},
+		"text":                      map[string]string{"content": " " + WithoutMention(conv.Text, app)},
 		"robotCode":                 app.RobotCode,
 		"msgtype":                   "text",
 	}
+}
+
+// WithoutMention returns text as the callback's text.content carries it:
+// without the "@<bot name>" the member typed to mention the bot (app's
+// BotName), as DingTalk removes the mention, and without the spaces
+// around it.
+func WithoutMention(text string, app App) string {
+	if at := "@" + app.BotName(); strings.Contains(text, at) {
+		text = strings.Replace(text, at, "", 1)
+	}
+	return strings.TrimSpace(text)
 }
 
 // post sends the callback, signed as DingTalk signs it.

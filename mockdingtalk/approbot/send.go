@@ -324,6 +324,23 @@ func (s *Service) handleBatchSend(w http.ResponseWriter, r *http.Request) {
 	}{processQueryKey(), invalid, []string{}}, valid > 0)
 }
 
+// Recipients returns the userIds of a oToMessages/batchSend body (numbers
+// read as their text, as the endpoint reads them), or nil when the body is
+// not one.
+func Recipients(body []byte) []string {
+	var in sendInput
+	if !decodeObject(body, &in) {
+		return nil
+	}
+	out := make([]string, 0, len(in.UserIDs))
+	for _, u := range in.UserIDs {
+		if u != "" {
+			out = append(out, string(u))
+		}
+	}
+	return out
+}
+
 func contains(list []string, v string) bool {
 	for _, x := range list {
 		if x == v {

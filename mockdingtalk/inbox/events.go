@@ -1,5 +1,6 @@
 // The inbox's live updates: a server-sent-event stream that says "change"
-// whenever the journal changes and "robots" when the robot list does. The
+// whenever the journal or the app robots' conversations, apps or groups
+// change, and "robots" when the robot list does. The
 // page answers each event by fetching the rendered entries it lacks, so
 // events carry only sequence numbers, never message content. Streams wait
 // on change signals; none of them polls or re-reads the robot list, so an
@@ -92,6 +93,10 @@ func (in *Inbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if in.robotsChanged != nil {
 		robots = in.robotsChanged()
 	}
+	var apps <-chan struct{} // nil: never ready
+	if in.apps != nil {
+		apps = in.apps.Changed()
+	}
 	gen := 0
 	if !send("retry: 2000\nevent: change\ndata: %d\n\n", in.journal.LastSeq()) {
 		return
@@ -104,6 +109,12 @@ func (in *Inbox) serveEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-changed:
 			changed = in.journal.Changed()
+			if !send("event: change\ndata: %d\n\n", in.journal.LastSeq()) {
+				return
+			}
+		case <-apps:
+			// A conversation, a callback's answer, an app or a group.
+			apps = in.apps.Changed()
 			if !send("event: change\ndata: %d\n\n", in.journal.LastSeq()) {
 				return
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/guard"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 )
@@ -55,6 +56,7 @@ type Inbox struct {
 	render  *renderer
 	log     *slog.Logger
 	guard   *guard.Policy
+	apps    *approbot.Service // nil: no app robots shown
 
 	robotsChanged  func() <-chan struct{}
 	maxStreams     int64
@@ -114,6 +116,7 @@ func New(j *journal.Journal, robots func() []Robot) *Inbox {
 	r.Path("/_inbox/robots").Methods(http.MethodGet, http.MethodHead).HandlerFunc(in.serveRobots)
 	r.Path("/_inbox/events").Methods(http.MethodGet).HandlerFunc(in.serveEvents)
 	r.Path("/_inbox/clear").Methods(http.MethodPost).HandlerFunc(in.serveClear)
+	r.Path("/_inbox/say").Methods(http.MethodPost).HandlerFunc(in.serveSay)
 	r.PathPrefix("/_inbox/static/").Methods(http.MethodGet, http.MethodHead).Handler(
 		http.StripPrefix("/_inbox/static/", assets(static)))
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -171,15 +174,36 @@ func plainError(w http.ResponseWriter, status int, msg string) {
 	_, _ = w.Write([]byte(msg + "\n"))
 }
 
-// query holds the parsed query of the page and fragment requests.
+// query holds the parsed query of the page and fragment requests: a
+// webhook robot, an app robot group, or a member's one-to-one chat with an
+// app's robot (app and staff); none of them is every robot.
 type query struct {
-	robot string
-	since uint64
+	robot      string
+	group      string
+	app, staff string
+	since      uint64
+}
+
+// all reports whether the query shows every robot's entries.
+func (q query) all() bool { return q.robot == "" && q.group == "" && q.app == "" }
+
+// encode is the query without since, for the page's script.
+func (q query) encode() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"robot": q.robot, "group": q.group, "app": q.app, "staff": q.staff} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
 }
 
 func parseQuery(r *http.Request) (query, error) {
 	v := r.URL.Query()
-	q := query{robot: v.Get("robot")}
+	q := query{robot: v.Get("robot"), group: v.Get("group"), app: v.Get("app"), staff: v.Get("staff")}
+	if (q.app == "") != (q.staff == "") {
+		return q, &queryError{"app and staff go together: a member's one-to-one chat with an app's robot"}
+	}
 	if s := v.Get("since"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
@@ -228,6 +252,14 @@ func (in *Inbox) serveEntries(w http.ResponseWriter, r *http.Request) {
 		plainError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if t := in.appTimeline(q); t != nil {
+		in.execute(w, r, "timeline", t, func(h http.Header) {
+			h.Set("X-Inbox-Last-Seq", strconv.FormatUint(t.LastSeq, 10))
+			h.Set("X-Inbox-Oldest", strconv.FormatUint(t.Oldest, 10))
+			h.Set("X-Inbox-Skipped", strconv.Itoa(t.Skipped))
+		})
+		return
+	}
 	f := in.fragment(q)
 	in.execute(w, r, "entries", f, func(h http.Header) {
 		h.Set("X-Inbox-Last-Seq", strconv.FormatUint(f.LastSeq, 10))
@@ -242,7 +274,7 @@ func (in *Inbox) serveRobots(w http.ResponseWriter, r *http.Request) {
 		plainError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	in.execute(w, r, "robots", in.sidebar(q.robot), nil)
+	in.execute(w, r, "robots", in.sidebar(q), nil)
 }
 
 // serveClear empties the journal. ServeHTTP has already refused a

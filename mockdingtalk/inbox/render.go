@@ -57,6 +57,35 @@ func newRobotIndex(robots []Robot) robotIndex {
 	return idx
 }
 
+// index is the robot index of a render: the webhook robots and, when the
+// inbox shows app robots, the apps.
+func (in *Inbox) index() robotIndex {
+	idx := newRobotIndex(in.robots())
+	if in.apps != nil {
+		for _, a := range in.apps.Apps() {
+			idx[appKeyPrefix+a.AppKey] = viewApp(a)
+		}
+	}
+	return idx
+}
+
+// app is the view of the app appKey (one invented for an unknown app).
+func (idx robotIndex) app(appKey string) robotView {
+	if v, ok := idx[appKeyPrefix+appKey]; ok {
+		return v
+	}
+	return robotView{Name: appKey, Short: appKey, Color: colorOf(appKey)}
+}
+
+// entryRobot is who sent an entry: the app, for the app robot API's
+// requests, else the webhook robot its token names.
+func (idx robotIndex) entryRobot(e *journal.Entry) robotView {
+	if e.AppKey != "" {
+		return idx.app(e.AppKey)
+	}
+	return idx.get(e.AccessToken)
+}
+
 func (idx robotIndex) get(token string) robotView {
 	if v, ok := idx[token]; ok {
 		return v
@@ -113,7 +142,7 @@ type rawView struct {
 type headerLine struct{ Name, Value string }
 
 func (in *Inbox) entryView(idx robotIndex, e *journal.Entry) entryView {
-	v := entryView{Seq: e.Seq, Robot: idx.get(e.AccessToken), Fault: e.Fault, Warnings: e.Warnings}
+	v := entryView{Seq: e.Seq, Robot: idx.entryRobot(e), Fault: e.Fault, Warnings: e.Warnings}
 	if !e.Time.IsZero() {
 		v.Clock = e.Time.Format("15:04:05")
 		v.Stamp = e.Time.Format("2006-01-02 15:04:05.000 MST")
@@ -206,7 +235,7 @@ func (in *Inbox) fragment(q query) fragmentData {
 	snap := in.journal.Snapshot(journal.Filter{AccessToken: q.robot, Since: q.since})
 	f := fragmentData{LastSeq: max(before, q.since)}
 	f.Skipped = max(snap.Len()-pageSize, 0)
-	idx := newRobotIndex(in.robots())
+	idx := in.index()
 	for i := f.Skipped; i < snap.Len(); i++ {
 		e := snap.Entry(i)
 		f.LastSeq = max(f.LastSeq, e.Seq)
@@ -235,14 +264,18 @@ type robotItem struct {
 	Clock           string
 }
 
-// sidebarData is the robot list.
+// sidebarData is the robot list, then the app robots' groups and
+// one-to-one chats.
 type sidebarData struct {
 	AllActive bool
 	Total     int
 	Robots    []robotItem
+	Groups    []groupItem
+	Chats     []chatItem
 }
 
-func (in *Inbox) sidebar(selected string) sidebarData {
+func (in *Inbox) sidebar(q query) sidebarData {
+	selected := q.robot
 	robots := in.robots()
 	items := make([]robotItem, 0, len(robots))
 	pos := make(map[string]int, len(robots))
@@ -285,7 +318,8 @@ func (in *Inbox) sidebar(selected string) sidebarData {
 			it.Clock = e.Time.Format("15:04")
 		}
 	}
-	return sidebarData{AllActive: selected == "", Total: snap.Len(), Robots: items}
+	groups, chats := in.appSidebar(snap, q)
+	return sidebarData{AllActive: q.all(), Total: snap.Len(), Robots: items, Groups: groups, Chats: chats}
 }
 
 // preview is the one line the chat list shows for an entry.
@@ -339,7 +373,13 @@ type pageData struct {
 	Sidebar  sidebarData
 	Selected *robotView
 	Token    string
+	// Query is the page's view as a query string ("group=cid"), for the
+	// script's fragment requests.
+	Query    string
 	Stream   fragmentData
+	Group    *groupView
+	Chat     *chatView
+	Timeline *timelineData
 	Dropped  uint64
 	Example  string
 	Signed   bool
@@ -347,8 +387,17 @@ type pageData struct {
 }
 
 func (in *Inbox) pageData(q query) pageData {
-	p := pageData{Sidebar: in.sidebar(q.robot), Token: q.robot, Dropped: in.journal.Dropped()}
+	p := pageData{Sidebar: in.sidebar(q), Token: q.robot, Query: q.encode(), Dropped: in.journal.Dropped()}
 	q.since = 0
+	if t := in.appTimeline(q); t != nil {
+		p.Timeline = t
+		if q.group != "" {
+			p.Group = in.groupView(q.group)
+		} else {
+			p.Chat = in.chatView(q.app, q.staff)
+		}
+		return p
+	}
 	p.Stream = in.fragment(q)
 	robots := in.robots()
 	p.HasRobot = len(robots) > 0

@@ -416,13 +416,16 @@ type Summary struct {
 	Seq                            uint64
 	AccessToken                    string
 	Accepted, Delivered, Duplicate bool
+	// AppKey and Conversation: see Entry.AppKey, Entry.Conversation.
+	AppKey, Conversation string
 }
 
 // Summary returns the i-th entry's summary, much cheaper than Entry(i).
 func (s *Snapshot) Summary(i int) Summary {
 	r := &s.recs[i]
 	return Summary{Seq: r.seq, AccessToken: string(r.part(partToken)),
-		Accepted: r.has(flagAccepted), Delivered: r.has(flagDelivered), Duplicate: r.has(flagDuplicate)}
+		Accepted: r.has(flagAccepted), Delivered: r.has(flagDelivered), Duplicate: r.has(flagDuplicate),
+		AppKey: r.appKey, Conversation: r.conversation}
 }
 
 // Entries builds every entry.

@@ -12,18 +12,22 @@
   const jump = document.getElementById('jump');
   if (!stream) return;
 
-  const robot = stream.dataset.robot || '';
+  // The view's query (robot=…, group=…, app=…&staff=…); a group's or a
+  // one-to-one chat's timeline is fetched whole and merged, because its
+  // items change (a bot's answer arrives under a member's message).
+  const view = stream.dataset.query || '';
+  const timeline = stream.dataset.mode === 'timeline';
   let lastSeq = Number(stream.dataset.lastSeq || 0);
   const maxShown = 500;
 
   const nearBottom = () => stream.scrollHeight - stream.scrollTop - stream.clientHeight < 80;
   const toBottom = () => { stream.scrollTop = stream.scrollHeight; jump.hidden = true; };
-  const entries = () => stream.querySelectorAll(':scope > .entry');
+  const entries = () => stream.querySelectorAll(':scope > .entry, :scope > .thread');
   const syncEmpty = () => { empty.hidden = entries().length > 0; };
 
   function query(extra) {
-    const q = new URLSearchParams(extra);
-    if (robot) q.set('robot', robot);
+    const q = new URLSearchParams(view);
+    for (const [k, v] of Object.entries(extra)) q.set(k, v);
     return q.toString();
   }
 
@@ -37,7 +41,7 @@
     try {
       do {
         again = false;
-        await loadEntries();
+        await (timeline ? loadTimeline() : loadEntries());
         await loadRobots();
       } while (again);
     } catch (err) {
@@ -70,6 +74,37 @@
     lastSeq = Math.max(lastSeq, last);
     stream.dataset.lastSeq = String(lastSeq);
     syncEmpty();
+    if (added > 0) {
+      if (stick) toBottom(); else jump.hidden = false;
+    }
+  }
+
+  // loadTimeline fetches the whole timeline and merges it by id: new
+  // items are inserted in order, changed ones (data-ver) replaced, gone
+  // ones removed; unchanged ones stay as they are (an open "Raw request"
+  // stays open).
+  async function loadTimeline() {
+    const res = await fetch('_inbox/entries?' + query({}), { cache: 'no-store' });
+    if (!res.ok) throw new Error('timeline: HTTP ' + res.status);
+    const t = document.createElement('template');
+    t.innerHTML = await res.text();
+    const stick = nearBottom();
+    const fresh = [...t.content.children].filter((el) => el.id);
+    const ids = new Set(fresh.map((el) => el.id));
+    for (const el of [...stream.children]) {
+      if (el !== empty && !ids.has(el.id)) el.remove();
+    }
+    let prev = empty;
+    let added = 0;
+    for (const el of fresh) {
+      const old = document.getElementById(el.id);
+      if (old && old.parentNode === stream && old.dataset.ver === el.dataset.ver) { prev = old; continue; }
+      if (old && old.parentNode === stream) old.replaceWith(el); else { prev.after(el); added++; }
+      prev = el;
+    }
+    lastSeq = Math.max(lastSeq, Number(res.headers.get('X-Inbox-Last-Seq') || 0));
+    stream.dataset.lastSeq = String(lastSeq);
+    empty.hidden = fresh.length > 0;
     if (added > 0) {
       if (stick) toBottom(); else jump.hidden = false;
     }
@@ -140,6 +175,56 @@
     }
     refresh();
   });
+
+  // Typing as a group member: the form works without script (a plain
+  // post to _inbox/say); with script it posts JSON to the admin API's say
+  // (the same guard, content type and token rules as any admin call) and
+  // stays on the page, where the message and the bot's answer appear live.
+  const sayForm = document.getElementById('say-form');
+  if (sayForm) {
+    const textIn = document.getElementById('say-text');
+    const status = document.getElementById('say-status');
+    const send = document.getElementById('say-send');
+    const say = (state, msg) => { status.dataset.state = state; status.textContent = msg; };
+    sayForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const robotEl = document.getElementById('say-robot');
+      const botName = (robotEl.selectedOptions ? robotEl.selectedOptions[0] : robotEl).dataset.name;
+      const at = '@' + botName;
+      let text = textIn.value.trim();
+      if (!text) { say('error', 'Type a message first.'); textIn.focus(); return; }
+      if (!text.includes(at)) {
+        if (!document.getElementById('say-mention').checked) {
+          say('error', 'DingTalk sends a group message to a bot only when it @-mentions the bot: tick “@-mention the bot” or write ' + at + ' in the message.');
+          return;
+        }
+        text = at + ' ' + text;
+      }
+      send.disabled = true;
+      say('busy', 'Sent; waiting for ' + botName + '…');
+      try {
+        const res = await fetch(sayForm.dataset.api, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ staffId: document.getElementById('say-member').value, text, robotCode: robotEl.value }),
+        });
+        if (res.ok) {
+          textIn.value = '';
+          say('ok', '');
+        } else {
+          let why = 'HTTP ' + res.status;
+          try { why = (await res.json()).error || why; } catch (_) { /* not JSON */ }
+          say('error', 'Not sent: ' + why);
+        }
+      } catch (err) {
+        say('error', 'Not sent: ' + err);
+      } finally {
+        send.disabled = false;
+        textIn.focus();
+      }
+      refresh();
+    });
+  }
 
   async function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {

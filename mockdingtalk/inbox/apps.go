@@ -1,0 +1,562 @@
+// The app robot's chats in the inbox: each group (title, members, robots)
+// with the messages its app robots posted and sent through sessionWebhooks,
+// what members said to a bot and how the bot answered; and each member's
+// one-to-one chat with an app's robot (oToMessages/batchSend). Messages are
+// drawn as the webhook's are (message.go); what a member types in the page
+// goes to approbot's Say (serveSay).
+
+package inbox
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
+)
+
+// SlowCallback is how long a bot may take to answer a callback before the
+// inbox marks the answer as slow. DingTalk documents no number (the fake
+// gives up at approbot's callback timeout, 10 s by default); 3 s is where
+// a person in the chat starts to wonder whether the bot heard them.
+const SlowCallback = 3 * time.Second
+
+// maxSayForm bounds the body of the say form (text is at most
+// approbot.MaxTextBytes).
+const maxSayForm = 64 << 10
+
+// WithAppRobots makes the inbox show the app robot API's groups and
+// one-to-one chats from apps, wake its live streams on apps.Changed, and
+// let a person type in a group as a member (apps.Say), and returns the
+// inbox. Call it before serving.
+func (in *Inbox) WithAppRobots(apps *approbot.Service) *Inbox {
+	in.apps = apps
+	return in
+}
+
+// appKeyPrefix keys apps in a robotIndex apart from webhook tokens.
+const appKeyPrefix = "\x00app:"
+
+func viewApp(a approbot.App) robotView {
+	return robotView{Name: a.BotName(), Short: a.AppKey, Color: colorOf(a.AppKey), Known: true}
+}
+
+// memberView is a group member as the chat shows them.
+type memberView struct {
+	StaffID string
+	Name    string
+	Initial string
+	Color   int
+}
+
+func viewMember(m approbot.Member) memberView {
+	v := memberView{StaffID: m.StaffID, Name: m.Name, Color: colorOf(m.StaffID)}
+	if v.Name == "" {
+		v.Name = m.StaffID
+	}
+	r, _ := utf8.DecodeRuneInString(v.Name)
+	v.Initial = strings.ToUpper(string(r))
+	return v
+}
+
+// botView is an app robot in a group.
+type botView struct {
+	RobotCode string
+	Name      string
+	Color     int
+	// CallbackURL is where the fake sends what members say ("" when the
+	// app has none: nobody can talk to it).
+	CallbackURL string
+}
+
+// groupView is a group as the page header and the say form show it.
+type groupView struct {
+	ID      string
+	Title   string
+	Known   bool
+	Members []memberView
+	Bots    []botView
+	// Talkable are the bots with a callback URL, which members can
+	// @-mention; SayAPI is the admin API path the page's script posts to.
+	Talkable []botView
+	SayAPI   string
+}
+
+func (in *Inbox) groupView(cid string) *groupView {
+	g, ok := in.apps.Group(cid)
+	v := &groupView{ID: cid, Title: g.Title, Known: ok, SayAPI: "_mock/groups/" + url.PathEscape(cid) + "/say"}
+	if !ok {
+		v.Title = cid
+		return v
+	}
+	if v.Title == "" {
+		v.Title = cid
+	}
+	for _, m := range g.Members {
+		v.Members = append(v.Members, viewMember(m))
+	}
+	apps := map[string]approbot.App{}
+	for _, a := range in.apps.Apps() {
+		apps[a.RobotCode] = a
+	}
+	for _, rc := range g.RobotCodes {
+		b := botView{RobotCode: rc, Name: rc, Color: colorOf(rc)}
+		if a, ok := apps[rc]; ok {
+			b.Name, b.Color, b.CallbackURL = a.BotName(), colorOf(a.AppKey), a.CallbackURL
+		}
+		v.Bots = append(v.Bots, b)
+		if b.CallbackURL != "" {
+			v.Talkable = append(v.Talkable, b)
+		}
+	}
+	return v
+}
+
+// chatView is a member's one-to-one chat with an app's robot.
+type chatView struct {
+	AppKey string
+	Member memberView
+	Bot    robotView
+}
+
+func (in *Inbox) chatView(appKey, staffID string) *chatView {
+	v := &chatView{AppKey: appKey, Member: memberView{StaffID: staffID, Name: staffID}, Bot: robotView{Name: appKey, Short: appKey, Color: colorOf(appKey)}}
+	if a, ok := in.apps.App(appKey); ok {
+		v.Bot = viewApp(a)
+	}
+	if m, ok := in.member(staffID); ok {
+		v.Member = viewMember(m)
+	}
+	return v
+}
+
+// member finds a member of any group by staffId.
+func (in *Inbox) member(staffID string) (approbot.Member, bool) {
+	for _, g := range in.apps.Groups() {
+		for _, m := range g.Members {
+			if m.StaffID == staffID {
+				return m, true
+			}
+		}
+	}
+	return approbot.Member{}, false
+}
+
+// statusView is one line under a member's message: how the bot answered.
+type statusView struct {
+	// Class is ok, slow, bad or wait.
+	Class string
+	Text  string
+}
+
+// saidView is what a member said to a bot, the callback it caused and the
+// replies that came in the callback's answer.
+type saidView struct {
+	MsgID    string
+	Ver      string
+	Member   memberView
+	Bot      robotView
+	Segments []segment
+	Clock    string
+	Stamp    string
+	ISO      string
+	Status   statusView
+	Callback approbot.Callback
+	Replies  []replyView
+}
+
+// replyView is a bot's reply carried by the callback's answer.
+type replyView struct {
+	Bot   robotView
+	Clock string
+	Stamp string
+	ISO   string
+	Msg   *msgView
+}
+
+func stamps(t time.Time) (clock, stamp, iso string) {
+	if t.IsZero() {
+		return "", "", ""
+	}
+	return t.Format("15:04:05"), t.Format("2006-01-02 15:04:05.000 MST"), t.Format(time.RFC3339Nano)
+}
+
+func (in *Inbox) saidView(idx robotIndex, c *approbot.Conversation) *saidView {
+	v := &saidView{MsgID: c.MsgID, Callback: c.Callback, Bot: idx.app(c.AppKey)}
+	v.Member = memberView{StaffID: c.StaffID, Name: c.StaffID, Color: colorOf(c.StaffID)}
+	if g, ok := in.apps.Group(c.OpenConversationID); ok {
+		for _, m := range g.Members {
+			if m.StaffID == c.StaffID {
+				v.Member = viewMember(m)
+			}
+		}
+	}
+	if v.Member.Initial == "" {
+		v.Member = viewMember(approbot.Member{StaffID: c.StaffID})
+	}
+	v.Clock, v.Stamp, v.ISO = stamps(c.Time)
+	v.Segments = mentionSegments(c.Text, "@"+v.Bot.Name)
+	v.Status = callbackStatus(v.Bot.Name, c)
+	for _, r := range c.Replies {
+		if r.Via != "callback" || r.Message == nil {
+			continue // sessionWebhook replies are journal entries of the chat
+		}
+		rv := replyView{Bot: v.Bot, Msg: in.render.message(r.Message)}
+		rv.Clock, rv.Stamp, rv.ISO = stamps(r.Time)
+		v.Replies = append(v.Replies, rv)
+	}
+	// The item is drawn again when its outcome changes.
+	v.Ver = strconv.Itoa(c.Callback.Status) + "." + strconv.Itoa(len(v.Replies)) + "." + strconv.Itoa(len(c.Callback.Error)) + "." + strconv.FormatInt(c.Callback.Millis, 10)
+	return v
+}
+
+// mentionSegments splits what a member typed into text and the bot's
+// @-mention.
+func mentionSegments(text, at string) []segment {
+	var segs []segment
+	for {
+		i := strings.Index(text, at)
+		if i < 0 || at == "@" {
+			break
+		}
+		if i > 0 {
+			segs = append(segs, segment{Text: text[:i]})
+		}
+		segs = append(segs, segment{Text: at, Mention: true})
+		text = text[i+len(at):]
+	}
+	if text != "" {
+		segs = append(segs, segment{Text: text})
+	}
+	return segs
+}
+
+// callbackStatus says how the bot answered the callback: not yet, with an
+// error (no answer in time, an HTTP error, a refusal that suggests a sign
+// check gone wrong, an answer that is not a message), slowly, or well.
+func callbackStatus(bot string, c *approbot.Conversation) statusView {
+	cb := c.Callback
+	took := (time.Duration(cb.Millis) * time.Millisecond).String()
+	switch {
+	case cb.Status == 0 && cb.Error == "":
+		return statusView{"wait", "Waiting for " + bot + " to answer the callback…"}
+	case cb.Status == http.StatusUnauthorized || cb.Status == http.StatusForbidden:
+		return statusView{"bad", bot + " refused the callback with HTTP " + strconv.Itoa(cb.Status) +
+			": if it checks the sign, it must compare base64(HMAC-SHA256(appSecret, timestamp + \"\\n\" + appSecret)), not URL-encoded, with this app's appSecret. DingTalk shows the member nothing."}
+	case cb.Status == 0:
+		return statusView{"bad", "No answer from " + bot + ": " + cb.Error}
+	case cb.Error != "":
+		return statusView{"bad", bot + " answered wrongly (HTTP " + strconv.Itoa(cb.Status) + ", " + took + "): " + cb.Error}
+	case time.Duration(cb.Millis)*time.Millisecond > SlowCallback:
+		return statusView{"slow", bot + " answered slowly: the callback took " + took + " (more than " + SlowCallback.String() + ")"}
+	case len(c.Replies) == 0 || c.Replies[0].Via != "callback":
+		return statusView{"ok", bot + " took the callback in " + took + " with no message in the answer; replies come through the sessionWebhook"}
+	}
+	return statusView{"ok", bot + " answered the callback in " + took}
+}
+
+// timelineItem is one item of a group's or a one-to-one chat's timeline:
+// a journal entry, or a member's message with the bot's answer.
+type timelineItem struct {
+	Entry *entryView
+	Said  *saidView
+}
+
+// timelineData is a chat's newest items, oldest first.
+type timelineData struct {
+	Items   []timelineItem
+	Skipped int
+	LastSeq uint64
+	Oldest  uint64
+}
+
+// Empty reports whether the timeline shows nothing.
+func (t timelineData) Empty() bool { return len(t.Items) == 0 }
+
+// timeline merges journal entries (snap's entries at the indices picked)
+// and conversations into one timeline, ordered as they happened (a
+// conversation comes after the entries journaled before it), keeping the
+// newest pageSize items.
+func (in *Inbox) timeline(snap *journal.Snapshot, picked []int, convs []approbot.Conversation, lastSeq uint64) timelineData {
+	type key struct {
+		seq  uint64
+		conv int // -1 for an entry
+		snap int
+	}
+	keys := make([]key, 0, len(picked)+len(convs))
+	for _, i := range picked {
+		keys = append(keys, key{seq: snap.Summary(i).Seq, conv: -1, snap: i})
+	}
+	for k := range convs {
+		// After a conversation's entry-seq, before the next entry.
+		keys = append(keys, key{seq: convs[k].After, conv: k})
+	}
+	sort.SliceStable(keys, func(a, b int) bool {
+		if keys[a].seq != keys[b].seq {
+			return keys[a].seq < keys[b].seq
+		}
+		return keys[a].conv < 0 && keys[b].conv >= 0
+	})
+	t := timelineData{LastSeq: lastSeq, Oldest: in.oldest()}
+	t.Skipped = max(len(keys)-pageSize, 0)
+	idx := in.index()
+	for _, k := range keys[t.Skipped:] {
+		if k.conv >= 0 {
+			t.Items = append(t.Items, timelineItem{Said: in.saidView(idx, &convs[k.conv])})
+			continue
+		}
+		e := snap.Entry(k.snap)
+		ev := in.entryView(idx, &e)
+		t.Items = append(t.Items, timelineItem{Entry: &ev})
+	}
+	return t
+}
+
+// appTimeline is the timeline of the group or one-to-one chat q selects,
+// or nil when q selects neither (or the inbox shows no app robots).
+func (in *Inbox) appTimeline(q query) *timelineData {
+	var t timelineData
+	switch {
+	case in.apps == nil:
+		return nil
+	case q.group != "":
+		t = in.groupTimeline(q.group)
+	case q.app != "":
+		t = in.chatTimeline(q.app, q.staff)
+	default:
+		return nil
+	}
+	return &t
+}
+
+// groupTimeline is a group's timeline: what its app robots sent to it
+// (groupMessages/send, sessionWebhook posts, refused ones too) and what
+// its members said to a bot.
+func (in *Inbox) groupTimeline(cid string) timelineData {
+	last := in.journal.LastSeq()
+	snap := in.journal.Snapshot(journal.Filter{Conversation: cid})
+	picked := make([]int, snap.Len())
+	for i := range picked {
+		picked[i] = i
+	}
+	return in.timeline(snap, picked, in.apps.Conversations(cid), last)
+}
+
+// chatTimeline is a member's one-to-one chat with an app's robot: the
+// oToMessages/batchSend requests that list the member among userIds.
+func (in *Inbox) chatTimeline(appKey, staffID string) timelineData {
+	last := in.journal.LastSeq()
+	snap := in.journal.Snapshot(journal.Filter{AppKey: appKey})
+	var picked []int
+	for i := range snap.Len() {
+		if snap.Summary(i).Conversation != "" {
+			continue
+		}
+		if e := snap.Entry(i); e.Path == approbot.BatchSendPath && containsString(approbot.Recipients(e.Body), staffID) {
+			picked = append(picked, i)
+		}
+	}
+	return in.timeline(snap, picked, nil, last)
+}
+
+func containsString(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// groupItem is a group in the sidebar.
+type groupItem struct {
+	ID          string
+	Title       string
+	Members     int
+	Color       int
+	Active      bool
+	Preview     string
+	PreviewBad  bool
+	Clock       string
+	previewSeq  uint64
+	previewConv bool
+}
+
+// chatItem is a one-to-one chat in the sidebar.
+type chatItem struct {
+	AppKey  string
+	Member  memberView
+	Bot     string
+	Active  bool
+	Preview string
+	Clock   string
+	Count   int
+}
+
+// appSidebar lists the groups and the one-to-one chats that have
+// messages, with each one's newest line. snap is the whole journal.
+func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []chatItem) {
+	if in.apps == nil {
+		return nil, nil
+	}
+	groups := in.apps.Groups()
+	items := make([]groupItem, 0, len(groups))
+	pos := make(map[string]int, len(groups))
+	staff := map[string]approbot.Member{}
+	for _, g := range groups {
+		pos[g.OpenConversationID] = len(items)
+		title := g.Title
+		if title == "" {
+			title = g.OpenConversationID
+		}
+		items = append(items, groupItem{ID: g.OpenConversationID, Title: title, Members: len(g.Members),
+			Color: colorOf(g.OpenConversationID), Active: q.group == g.OpenConversationID})
+		for _, m := range g.Members {
+			staff[m.StaffID] = m
+		}
+	}
+	newest := make([]int, len(items)) // 1 + index in snap
+	type chatKey struct{ app, staff string }
+	chatPos := map[chatKey]int{}
+	var chats []chatItem
+	var chatNewest []int
+	for i := range snap.Len() {
+		s := snap.Summary(i)
+		switch {
+		case s.Conversation != "":
+			if k, ok := pos[s.Conversation]; ok {
+				newest[k] = i + 1
+			}
+		case s.AppKey != "" && s.Delivered:
+			e := snap.Entry(i)
+			if e.Path != approbot.BatchSendPath {
+				continue
+			}
+			for _, u := range approbot.Recipients(e.Body) {
+				m, ok := staff[u]
+				if !ok {
+					continue
+				}
+				ck := chatKey{s.AppKey, u}
+				k, seen := chatPos[ck]
+				if !seen {
+					k = len(chats)
+					chatPos[ck] = k
+					bot := s.AppKey
+					if a, ok := in.apps.App(s.AppKey); ok {
+						bot = a.BotName()
+					}
+					chats = append(chats, chatItem{AppKey: s.AppKey, Member: viewMember(m), Bot: bot,
+						Active: q.app == s.AppKey && q.staff == u})
+					chatNewest = append(chatNewest, 0)
+				}
+				chats[k].Count++
+				chatNewest[k] = i + 1
+			}
+		}
+	}
+	for k, i := range newest {
+		if i == 0 {
+			continue
+		}
+		e := snap.Entry(i - 1)
+		it := &items[k]
+		it.Preview, it.PreviewBad = preview(&e)
+		it.Preview = in.index().entryRobot(&e).Name + ": " + it.Preview
+		it.previewSeq = e.Seq
+		if !e.Time.IsZero() {
+			it.Clock = e.Time.Format("15:04")
+		}
+	}
+	for k, i := range chatNewest {
+		e := snap.Entry(i - 1)
+		chats[k].Preview, _ = preview(&e)
+		if !e.Time.IsZero() {
+			chats[k].Clock = e.Time.Format("15:04")
+		}
+	}
+	// A member's newer message is the group's newest line.
+	for _, c := range in.apps.Conversations("") {
+		k, ok := pos[c.OpenConversationID]
+		if !ok || (newest[k] != 0 && c.After < items[k].previewSeq) {
+			continue
+		}
+		it := &items[k]
+		name := c.StaffID
+		if m, ok := staff[c.StaffID]; ok && m.Name != "" {
+			name = m.Name
+		}
+		it.Preview, it.PreviewBad, it.previewSeq, it.previewConv = clip(name+": "+c.Text, 48), false, c.After, true
+		it.Clock = c.Time.Format("15:04")
+	}
+	return items, chats
+}
+
+// serveSay has a group member say what a person typed in the page's form
+// (a plain form post, for pages without script; the script posts JSON to
+// the admin API's say instead). ServeHTTP has already refused a cross-site
+// request. It answers 303 back to the group, or a plain-text error.
+func (in *Inbox) serveSay(w http.ResponseWriter, r *http.Request) {
+	if in.apps == nil {
+		plainError(w, http.StatusNotFound, "inbox: this fake serves no app robots")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxSayForm)
+	if err := r.ParseForm(); err != nil {
+		plainError(w, http.StatusBadRequest, "inbox: the say form could not be read: "+err.Error())
+		return
+	}
+	cid := r.URL.Query().Get("group")
+	g := in.groupView(cid)
+	if !g.Known {
+		plainError(w, http.StatusNotFound, "inbox: no group has openConversationId "+strconv.Quote(cid))
+		return
+	}
+	u := approbot.Utterance{OpenConversationID: cid, StaffID: r.PostForm.Get("staffId"),
+		Text: strings.TrimSpace(r.PostForm.Get("text")), RobotCode: r.PostForm.Get("robotCode")}
+	var bot *botView
+	for i := range g.Talkable {
+		if u.RobotCode == "" || g.Talkable[i].RobotCode == u.RobotCode {
+			bot = &g.Talkable[i]
+			break
+		}
+	}
+	if bot == nil {
+		plainError(w, http.StatusBadRequest, "inbox: no robot in this group has a callback URL"+
+			" (robotCode "+strconv.Quote(u.RobotCode)+"); give its app a callbackURL to talk to it")
+		return
+	}
+	at := "@" + bot.Name
+	switch {
+	case u.Text == "":
+		plainError(w, http.StatusBadRequest, "inbox: type a message first")
+		return
+	case !strings.Contains(u.Text, at) && r.PostForm.Get("mention") == "":
+		plainError(w, http.StatusBadRequest, "inbox: "+notMentioned(bot.Name))
+		return
+	case !strings.Contains(u.Text, at):
+		u.Text = at + " " + u.Text
+	}
+	if _, err := in.apps.Say(r.Context(), u); err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, approbot.ErrNotFound) {
+			status = http.StatusNotFound
+		}
+		plainError(w, status, "inbox: "+strings.TrimPrefix(err.Error(), "approbot: "))
+		return
+	}
+	// The form posts to /_inbox/say, so "../" is the page at "/".
+	http.Redirect(w, r, "../?group="+url.QueryEscape(cid), http.StatusSeeOther)
+}
+
+// notMentioned says why a message that does not @-mention the bot is not
+// sent (the page's script says the same).
+func notMentioned(bot string) string {
+	return "DingTalk sends a group message to a bot only when it @-mentions the bot: tick “@" + bot + "” or write @" + bot + " in the message"
+}

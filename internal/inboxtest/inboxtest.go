@@ -1,12 +1,15 @@
 // Package inboxtest is the inbox specs' fixture, shared by the inbox's own
 // suite and the browser specs under e2e/browser: an inbox on a loopback test
-// server with its journal and robots, and helpers that record journal
+// server with its journal, robots and app robots (the real approbot
+// Service, serving its API on the same server), and helpers that record journal
 // entries the way the fake robot does (real bodies parsed with
 // dingtalk.ParseMessage, answers from dingtalk.Dialect, warnings from
 // package diagnose). It uses Ginkgo and Gomega, so call it from specs only.
 package inboxtest
 
 import (
+	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -20,7 +23,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/gorilla/mux"
+
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/diagnose"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/inbox"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
@@ -31,6 +37,9 @@ type Fixture struct {
 	Journal *journal.Journal
 	Inbox   *inbox.Inbox
 	Server  *httptest.Server
+	// Apps is the app robot API the inbox shows; it serves its endpoints
+	// (/v1.0/…, /robot/sendBySession) on Server and journals in Journal.
+	Apps *approbot.Service
 	mu      sync.Mutex
 	bots    []inbox.Robot
 	clock   time.Time
@@ -43,11 +52,19 @@ type Fixture struct {
 // generated pictures under /test-assets/ so that pages look real offline.
 func New() *Fixture {
 	f := &Fixture{Journal: journal.New(journal.Config{Cap: 1000}), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC), changed: make(chan struct{})}
-	f.Inbox = inbox.New(f.Journal, f.robots).WithRobotsChanged(f.robotsChanged)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/test-assets/", servePicture)
-	mux.Handle("/", f.Inbox)
-	f.Server = httptest.NewServer(mux)
+	apps, err := approbot.New(approbot.Config{}, f.now, f.Journal)
+	Expect(err).NotTo(HaveOccurred())
+	f.Apps = apps
+	f.Inbox = inbox.New(f.Journal, f.robots).WithRobotsChanged(f.robotsChanged).WithAppRobots(apps)
+	api := mux.NewRouter()
+	apps.Routes(api)
+	m := http.NewServeMux()
+	m.HandleFunc("/test-assets/", servePicture)
+	m.Handle("/v1.0/", api)
+	m.Handle(approbot.SessionPath, api)
+	m.Handle("/", f.Inbox)
+	f.Server = httptest.NewServer(m)
+	apps.SetBaseURL(func() string { return f.Server.URL })
 	DeferCleanup(func() {
 		f.Inbox.Close()
 		f.Server.Close()
@@ -96,6 +113,13 @@ func (f *Fixture) SetWebhookBase(base string) {
 
 // Pic is the URL of a generated picture the test server serves.
 func (f *Fixture) Pic(name string) string { return f.Server.URL + "/test-assets/" + name + ".png" }
+
+// now is the fixture's clock, for the app robots (tokens, conversations).
+func (f *Fixture) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clock
+}
 
 func (f *Fixture) next() time.Time {
 	f.mu.Lock()
@@ -146,6 +170,38 @@ func (f *Fixture) Reject(token, body string, rej *dingtalk.Rejection, hint strin
 		fn(&e)
 	}
 	return f.Journal.Append(e)
+}
+
+// AppSend has app appKey's robot send msgKey with msgParam (a JSON
+// object, encoded into the string DingTalk wants) over HTTP: to group cid
+// (groupMessages/send), or, when cid is empty, to userIDs one to one
+// (oToMessages/batchSend). It returns the HTTP status.
+func (f *Fixture) AppSend(appKey, cid string, userIDs []string, msgKey string, msgParam map[string]string) int {
+	GinkgoHelper()
+	token, _, err := f.Apps.Token(appKey)
+	Expect(err).NotTo(HaveOccurred())
+	app, ok := f.Apps.App(appKey)
+	Expect(ok).To(BeTrue(), "no app %q", appKey)
+	param, err := json.Marshal(msgParam)
+	Expect(err).NotTo(HaveOccurred())
+	in := map[string]any{"robotCode": app.RobotCode, "msgKey": msgKey, "msgParam": string(param)}
+	path := approbot.GroupSendPath
+	if cid == "" {
+		path = approbot.BatchSendPath
+		in["userIds"] = userIDs
+	} else {
+		in["openConversationId"] = cid
+	}
+	body, err := json.Marshal(in)
+	Expect(err).NotTo(HaveOccurred())
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, f.Server.URL+path, strings.NewReader(string(body)))
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(approbot.TokenHeader, token)
+	res, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	_ = res.Body.Close()
+	return res.StatusCode
 }
 
 // servePicture draws a small deterministic picture: a soft gradient with

@@ -87,6 +87,19 @@ var _ = Describe("Conversations with a bot", func() {
 		Expect(conv.Replies[0].Message.Text.Content).To(Equal("deploying api"))
 	})
 
+	It("sends what the member typed without the @-mention of the bot, as DingTalk does, and keeps it as typed", func() {
+		got := withBot(func(_ callback, w http.ResponseWriter) { w.WriteHeader(http.StatusOK) })
+		changed := fake.AppRobots().Changed()
+		conv := say("@ops bot deploy api")
+		Expect(changed).To(BeClosed(), "a live view wakes up")
+		var cb callback
+		Eventually(got).Should(Receive(&cb))
+		Expect(cb.body).To(HaveKeyWithValue("text", HaveKeyWithValue("content", " deploy api")))
+		Expect(conv.Text).To(Equal("@ops bot deploy api"))
+		Expect(approbot.WithoutMention("please @ops bot  ship it", opsApp)).To(Equal("please   ship it"))
+		Expect(approbot.WithoutMention("@hr bot hi", opsApp)).To(Equal("@hr bot hi"), "only the bot's own name")
+	})
+
 	It("takes replies posted to the sessionWebhook until it expires, and WaitForReply waits for them", func() {
 		got := withBot(func(callback, http.ResponseWriter) {})
 		conv := say("status?")

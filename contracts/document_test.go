@@ -205,7 +205,7 @@ var _ = Describe("openapi.yaml", func() {
 			Expect(o.Op.Responses.Value("401")).NotTo(BeNil(), "%s does not document the 401 answer", at)
 			Expect(o.Op.Responses.Value("401").Ref).To(Equal("#/components/responses/AdminUnauthorized"), at)
 		}
-		Expect(guarded).To(Equal(36))
+		Expect(guarded).To(Equal(37))
 	})
 
 	It("has examples, and every one of them matches its schema", func() {

@@ -123,16 +123,30 @@ type chatView struct {
 	AppKey string
 	Member memberView
 	Bot    robotView
+	// Known: the app exists and the member is staff (in some group).
+	Known bool
+	// CallbackURL is the app's ("" when nobody can write to its bot);
+	// SayAPI the admin API path the page's script posts to.
+	CallbackURL string
+	SayAPI      string
+	// ConversationID is the chat's conversationId
+	// (approbot.DirectConversationID).
+	ConversationID string
 }
 
 func (in *Inbox) chatView(appKey, staffID string) *chatView {
-	v := &chatView{AppKey: appKey, Member: memberView{StaffID: staffID, Name: staffID}, Bot: robotView{Name: appKey, Short: appKey, Color: colorOf(appKey)}}
-	if a, ok := in.apps.App(appKey); ok {
-		v.Bot = viewApp(a)
+	v := &chatView{AppKey: appKey, Member: memberView{StaffID: staffID, Name: staffID}, Bot: robotView{Name: appKey, Short: appKey, Color: colorOf(appKey)},
+		SayAPI: "_mock/apps/" + url.PathEscape(appKey) + "/say"}
+	a, okApp := in.apps.App(appKey)
+	if okApp {
+		v.Bot, v.CallbackURL = viewApp(a), a.CallbackURL
+		v.ConversationID = approbot.DirectConversationID(a.RobotCode, staffID)
 	}
-	if m, ok := in.member(staffID); ok {
+	m, okMember := in.member(staffID)
+	if okMember {
 		v.Member = viewMember(m)
 	}
+	v.Known = okApp && okMember
 	return v
 }
 
@@ -349,20 +363,29 @@ func (in *Inbox) groupTimeline(cid string) timelineData {
 }
 
 // chatTimeline is a member's one-to-one chat with an app's robot: the
-// oToMessages/batchSend requests that list the member among userIds.
+// oToMessages/batchSend requests that list the member among userIds, what
+// the member wrote to the bot (SayDirect) and the bot's answers.
 func (in *Inbox) chatTimeline(appKey, staffID string) timelineData {
 	last := in.journal.LastSeq()
+	cid := in.chatView(appKey, staffID).ConversationID
 	snap := in.journal.Snapshot(journal.Filter{AppKey: appKey})
 	var picked []int
 	for i := range snap.Len() {
-		if snap.Summary(i).Conversation != "" {
-			continue
-		}
-		if e := snap.Entry(i); e.Path == approbot.BatchSendPath && containsString(approbot.Recipients(e.Body), staffID) {
-			picked = append(picked, i)
+		switch c := snap.Summary(i).Conversation; {
+		case c != "" && c == cid:
+			picked = append(picked, i) // the bot's sessionWebhook posts
+		case c != "":
+		default:
+			if e := snap.Entry(i); e.Path == approbot.BatchSendPath && containsString(approbot.Recipients(e.Body), staffID) {
+				picked = append(picked, i)
+			}
 		}
 	}
-	return in.timeline(snap, picked, nil, last)
+	var convs []approbot.Conversation
+	if cid != "" {
+		convs = in.apps.Conversations(cid)
+	}
+	return in.timeline(snap, picked, convs, last)
 }
 
 func containsString(list []string, v string) bool {
@@ -396,7 +419,10 @@ type chatItem struct {
 	Active  bool
 	Preview string
 	Clock   string
-	Count   int
+	// Count is how many messages the robot sent; Said how many the
+	// member wrote to it.
+	Count int
+	Said  int
 }
 
 // appSidebar lists the groups and the one-to-one chats that have
@@ -475,14 +501,39 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 		}
 	}
 	for k, i := range chatNewest {
+		if i == 0 {
+			continue
+		}
 		e := snap.Entry(i - 1)
 		chats[k].Preview, _ = preview(&e)
 		if !e.Time.IsZero() {
 			chats[k].Clock = e.Time.Format("15:04")
 		}
 	}
-	// A member's newer message is the group's newest line.
+	// A member's newer message is the group's (or the one-to-one chat's)
+	// newest line.
 	for _, c := range in.apps.Conversations("") {
+		if c.ConversationType == approbot.OneToOneChat {
+			m, ok := staff[c.StaffID]
+			if !ok {
+				continue
+			}
+			ck := chatKey{c.AppKey, c.StaffID}
+			k, seen := chatPos[ck]
+			if !seen {
+				k = len(chats)
+				chatPos[ck] = k
+				bot := c.AppKey
+				if a, ok := in.apps.App(c.AppKey); ok {
+					bot = a.BotName()
+				}
+				chats = append(chats, chatItem{AppKey: c.AppKey, Member: viewMember(m), Bot: bot,
+					Active: q.app == c.AppKey && q.staff == c.StaffID})
+			}
+			chats[k].Said++
+			chats[k].Preview, chats[k].Clock = clip(c.Text, 48), c.Time.Format("15:04")
+			continue
+		}
 		k, ok := pos[c.OpenConversationID]
 		if !ok || (newest[k] != 0 && c.After < items[k].previewSeq) {
 			continue
@@ -498,10 +549,12 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 	return items, chats
 }
 
-// serveSay has a group member say what a person typed in the page's form
-// (a plain form post, for pages without script; the script posts JSON to
-// the admin API's say instead). ServeHTTP has already refused a cross-site
-// request. It answers 303 back to the group, or a plain-text error.
+// serveSay has a member say what a person typed in the page's form: in a
+// group (?group=, Say), or in a one-to-one chat with an app's robot
+// (?app=&staff=, SayDirect). It is the plain form post, for pages without
+// script; the script posts JSON to the admin API's say instead. ServeHTTP
+// has already refused a cross-site request. It answers 303 back to the
+// chat, or a plain-text error.
 func (in *Inbox) serveSay(w http.ResponseWriter, r *http.Request) {
 	if in.apps == nil {
 		plainError(w, http.StatusNotFound, "inbox: this fake serves no app robots")
@@ -512,38 +565,39 @@ func (in *Inbox) serveSay(w http.ResponseWriter, r *http.Request) {
 		plainError(w, http.StatusBadRequest, "inbox: the say form could not be read: "+err.Error())
 		return
 	}
-	cid := r.URL.Query().Get("group")
-	g := in.groupView(cid)
-	if !g.Known {
-		plainError(w, http.StatusNotFound, "inbox: no group has openConversationId "+strconv.Quote(cid))
+	q, err := parseQuery(r)
+	if err != nil {
+		plainError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	u := approbot.Utterance{OpenConversationID: cid, StaffID: r.PostForm.Get("staffId"),
-		Text: strings.TrimSpace(r.PostForm.Get("text")), RobotCode: r.PostForm.Get("robotCode")}
-	var bot *botView
-	for i := range g.Talkable {
-		if u.RobotCode == "" || g.Talkable[i].RobotCode == u.RobotCode {
-			bot = &g.Talkable[i]
-			break
-		}
-	}
-	if bot == nil {
-		plainError(w, http.StatusBadRequest, "inbox: no robot in this group has a callback URL"+
-			" (robotCode "+strconv.Quote(u.RobotCode)+"); give its app a callbackURL to talk to it")
-		return
-	}
-	at := "@" + bot.Name
-	switch {
-	case u.Text == "":
+	text := strings.TrimSpace(r.PostForm.Get("text"))
+	if text == "" {
 		plainError(w, http.StatusBadRequest, "inbox: type a message first")
 		return
-	case !strings.Contains(u.Text, at) && r.PostForm.Get("mention") == "":
-		plainError(w, http.StatusBadRequest, "inbox: "+notMentioned(bot.Name))
-		return
-	case !strings.Contains(u.Text, at):
-		u.Text = at + " " + u.Text
 	}
-	if _, err := in.apps.Say(r.Context(), u); err != nil {
+	var back string
+	switch {
+	case q.group != "":
+		u, status, msg := in.groupUtterance(q.group, r.PostForm, text)
+		if msg != "" {
+			plainError(w, status, "inbox: "+msg)
+			return
+		}
+		_, err = in.apps.Say(r.Context(), u)
+		back = q.encode()
+	case q.app != "":
+		a, ok := in.apps.App(q.app)
+		if !ok {
+			plainError(w, http.StatusNotFound, "inbox: no app has appKey "+strconv.Quote(q.app))
+			return
+		}
+		_, err = in.apps.SayDirect(r.Context(), approbot.Utterance{StaffID: q.staff, Text: text, RobotCode: a.RobotCode})
+		back = q.encode()
+	default:
+		plainError(w, http.StatusBadRequest, "inbox: say where? give group=<openConversationId>, or app=<appKey>&staff=<staffId>")
+		return
+	}
+	if err != nil {
 		status := http.StatusBadRequest
 		if errors.Is(err, approbot.ErrNotFound) {
 			status = http.StatusNotFound
@@ -552,7 +606,37 @@ func (in *Inbox) serveSay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The form posts to /_inbox/say, so "../" is the page at "/".
-	http.Redirect(w, r, "../?group="+url.QueryEscape(cid), http.StatusSeeOther)
+	http.Redirect(w, r, "../?"+back, http.StatusSeeOther)
+}
+
+// groupUtterance is what the say form asks a group's member to say: to
+// the robot picked (the first with a callback URL), @-mentioning it by
+// name, in front of the text when the box is ticked and the text lacks
+// it. A message that does not mention the bot is refused (status, why).
+func (in *Inbox) groupUtterance(cid string, form url.Values, text string) (approbot.Utterance, int, string) {
+	g := in.groupView(cid)
+	if !g.Known {
+		return approbot.Utterance{}, http.StatusNotFound, "no group has openConversationId " + strconv.Quote(cid)
+	}
+	u := approbot.Utterance{OpenConversationID: cid, StaffID: form.Get("staffId"), Text: text, RobotCode: form.Get("robotCode")}
+	var bot *botView
+	for i := range g.Talkable {
+		if u.RobotCode == "" || g.Talkable[i].RobotCode == u.RobotCode {
+			bot = &g.Talkable[i]
+			break
+		}
+	}
+	if bot == nil {
+		return u, http.StatusBadRequest, "no robot in this group has a callback URL (robotCode " + strconv.Quote(u.RobotCode) + "); give its app a callbackURL to talk to it"
+	}
+	at := "@" + bot.Name
+	switch {
+	case !strings.Contains(u.Text, at) && form.Get("mention") == "":
+		return u, http.StatusBadRequest, notMentioned(bot.Name)
+	case !strings.Contains(u.Text, at):
+		u.Text = at + " " + u.Text
+	}
+	return u, 0, ""
 }
 
 // notMentioned says why a message that does not @-mention the bot is not

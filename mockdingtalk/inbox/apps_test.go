@@ -314,6 +314,28 @@ var _ = Describe("An app robot group in the inbox", func() {
 		Expect(body).To(ContainSubstring("app and staff go together"))
 	})
 
+	It("shows what a member writes to the bot one to one, the bot's answers, and offers the form there", func() {
+		bot := testBot(func(cb map[string]any) (int, string) {
+			Expect(cb).To(HaveKeyWithValue("conversationType", "1"))
+			return 200, `{"msgtype":"text","text":{"content":"hello ` + cb["senderNick"].(string) + `"}}`
+		})
+		addOps(f, bot.URL)
+		res, _ := postForm(f, "app="+appKey+"&staff=dev1", url.Values{"staffId": {"dev1"}, "text": {"hi there"}})
+		Expect(res.StatusCode).To(Equal(http.StatusSeeOther))
+		Expect(res.Header.Get("Location")).To(Equal("/?app=" + appKey + "&staff=dev1"))
+
+		d := parseDOM(mustGet(f, "/?app="+appKey+"&staff=dev1"))
+		Expect(text(d.one("article.said .bubble.mine"))).To(Equal("hi there"))
+		Expect(text(d.one("article.reply .bubble"))).To(Equal("hello 韩梅梅"))
+		form := d.one("#say-form")
+		Expect(attr(form, "data-api")).To(Equal("_mock/apps/" + appKey + "/say"))
+		Expect(attr(form, "data-direct")).To(Equal("true"))
+		side := parseDOM(mustGet(f, "/_inbox/robots"))
+		Expect(texts(side.all("a.robot.one2one .r-name"))).To(Equal([]string{"韩梅梅 ↔ ops bot"}))
+		Expect(texts(side.all("a.robot.one2one .r-prev"))).To(Equal([]string{"hi there"}))
+		Expect(texts(parseDOM(mustGet(f, "/?group="+groupID)).all("article.said"))).To(BeEmpty(), "not in the group")
+	})
+
 	It("shows the app robot's messages under its name in the all-robots view", func() {
 		addOps(f, "")
 		Expect(f.AppSend(appKey, groupID, nil, "sampleText", map[string]string{"content": "hello"})).To(Equal(200))

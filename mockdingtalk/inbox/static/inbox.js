@@ -176,7 +176,8 @@
     refresh();
   });
 
-  // Typing as a group member: the form works without script (a plain
+  // Typing as a member, in a group or one to one (data-direct): the form
+  // works without script (a plain
   // post to _inbox/say); with script it posts JSON to the admin API's say
   // (the same guard, content type and token rules as any admin call) and
   // stays on the page, where the message and the bot's answer appear live.
@@ -193,7 +194,7 @@
       const at = '@' + botName;
       let text = textIn.value.trim();
       if (!text) { say('error', 'Type a message first.'); textIn.focus(); return; }
-      if (!text.includes(at)) {
+      if (!sayForm.dataset.direct && !text.includes(at)) {
         if (!document.getElementById('say-mention').checked) {
           say('error', 'DingTalk sends a group message to a bot only when it @-mentions the bot: tick “@-mention the bot” or write ' + at + ' in the message.');
           return;
@@ -206,7 +207,9 @@
         const res = await fetch(sayForm.dataset.api, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ staffId: document.getElementById('say-member').value, text, robotCode: robotEl.value }),
+          body: JSON.stringify(sayForm.dataset.direct
+            ? { staffId: document.getElementById('say-member').value, text }
+            : { staffId: document.getElementById('say-member').value, text, robotCode: robotEl.value }),
         });
         if (res.ok) {
           textIn.value = '';

@@ -39,10 +39,10 @@ type Fixture struct {
 	Server  *httptest.Server
 	// Apps is the app robot API the inbox shows; it serves its endpoints
 	// (/v1.0/…, /robot/sendBySession) on Server and journals in Journal.
-	Apps *approbot.Service
-	mu      sync.Mutex
-	bots    []inbox.Robot
-	clock   time.Time
+	Apps  *approbot.Service
+	mu    sync.Mutex
+	bots  []inbox.Robot
+	clock time.Time
 	// changed is closed and replaced whenever bots change.
 	changed chan struct{}
 }

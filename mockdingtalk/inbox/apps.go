@@ -399,16 +399,15 @@ func containsString(list []string, v string) bool {
 
 // groupItem is a group in the sidebar.
 type groupItem struct {
-	ID          string
-	Title       string
-	Members     int
-	Color       int
-	Active      bool
-	Preview     string
-	PreviewBad  bool
-	Clock       string
-	previewSeq  uint64
-	previewConv bool
+	ID         string
+	Title      string
+	Members    int
+	Color      int
+	Active     bool
+	Preview    string
+	PreviewBad bool
+	Clock      string
+	previewSeq uint64
 }
 
 // chatItem is a one-to-one chat in the sidebar.
@@ -434,7 +433,7 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 	groups := in.apps.Groups()
 	items := make([]groupItem, 0, len(groups))
 	pos := make(map[string]int, len(groups))
-	staff := map[string]approbot.Member{}
+	chats := chatList{in: in, q: q, staff: map[string]approbot.Member{}, pos: map[[2]string]int{}}
 	for _, g := range groups {
 		pos[g.OpenConversationID] = len(items)
 		title := g.Title
@@ -444,46 +443,24 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 		items = append(items, groupItem{ID: g.OpenConversationID, Title: title, Members: len(g.Members),
 			Color: colorOf(g.OpenConversationID), Active: q.group == g.OpenConversationID})
 		for _, m := range g.Members {
-			staff[m.StaffID] = m
+			chats.staff[m.StaffID] = m
 		}
 	}
 	newest := make([]int, len(items)) // 1 + index in snap
-	type chatKey struct{ app, staff string }
-	chatPos := map[chatKey]int{}
-	var chats []chatItem
-	var chatNewest []int
 	for i := range snap.Len() {
-		s := snap.Summary(i)
-		switch {
+		switch s := snap.Summary(i); {
 		case s.Conversation != "":
 			if k, ok := pos[s.Conversation]; ok {
 				newest[k] = i + 1
 			}
 		case s.AppKey != "" && s.Delivered:
-			e := snap.Entry(i)
-			if e.Path != approbot.BatchSendPath {
-				continue
-			}
-			for _, u := range approbot.Recipients(e.Body) {
-				m, ok := staff[u]
-				if !ok {
-					continue
-				}
-				ck := chatKey{s.AppKey, u}
-				k, seen := chatPos[ck]
-				if !seen {
-					k = len(chats)
-					chatPos[ck] = k
-					bot := s.AppKey
-					if a, ok := in.apps.App(s.AppKey); ok {
-						bot = a.BotName()
+			if e := snap.Entry(i); e.Path == approbot.BatchSendPath {
+				for _, u := range approbot.Recipients(e.Body) {
+					if k, ok := chats.get(s.AppKey, u); ok {
+						chats.items[k].Count++
+						chats.newest[k] = i + 1
 					}
-					chats = append(chats, chatItem{AppKey: s.AppKey, Member: viewMember(m), Bot: bot,
-						Active: q.app == s.AppKey && q.staff == u})
-					chatNewest = append(chatNewest, 0)
 				}
-				chats[k].Count++
-				chatNewest[k] = i + 1
 			}
 		}
 	}
@@ -493,45 +470,24 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 		}
 		e := snap.Entry(i - 1)
 		it := &items[k]
-		it.Preview, it.PreviewBad = preview(&e)
+		it.Preview, it.PreviewBad, it.Clock = newestLine(&e)
 		it.Preview = in.index().entryRobot(&e).Name + ": " + it.Preview
 		it.previewSeq = e.Seq
-		if !e.Time.IsZero() {
-			it.Clock = e.Time.Format("15:04")
-		}
 	}
-	for k, i := range chatNewest {
-		if i == 0 {
-			continue
-		}
-		e := snap.Entry(i - 1)
-		chats[k].Preview, _ = preview(&e)
-		if !e.Time.IsZero() {
-			chats[k].Clock = e.Time.Format("15:04")
+	for k, i := range chats.newest {
+		if i > 0 {
+			e := snap.Entry(i - 1)
+			chats.items[k].Preview, _, chats.items[k].Clock = newestLine(&e)
 		}
 	}
 	// A member's newer message is the group's (or the one-to-one chat's)
 	// newest line.
 	for _, c := range in.apps.Conversations("") {
 		if c.ConversationType == approbot.OneToOneChat {
-			m, ok := staff[c.StaffID]
-			if !ok {
-				continue
+			if k, ok := chats.get(c.AppKey, c.StaffID); ok {
+				chats.items[k].Said++
+				chats.items[k].Preview, chats.items[k].Clock = clip(c.Text, 48), c.Time.Format("15:04")
 			}
-			ck := chatKey{c.AppKey, c.StaffID}
-			k, seen := chatPos[ck]
-			if !seen {
-				k = len(chats)
-				chatPos[ck] = k
-				bot := c.AppKey
-				if a, ok := in.apps.App(c.AppKey); ok {
-					bot = a.BotName()
-				}
-				chats = append(chats, chatItem{AppKey: c.AppKey, Member: viewMember(m), Bot: bot,
-					Active: q.app == c.AppKey && q.staff == c.StaffID})
-			}
-			chats[k].Said++
-			chats[k].Preview, chats[k].Clock = clip(c.Text, 48), c.Time.Format("15:04")
 			continue
 		}
 		k, ok := pos[c.OpenConversationID]
@@ -540,13 +496,46 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 		}
 		it := &items[k]
 		name := c.StaffID
-		if m, ok := staff[c.StaffID]; ok && m.Name != "" {
+		if m, ok := chats.staff[c.StaffID]; ok && m.Name != "" {
 			name = m.Name
 		}
-		it.Preview, it.PreviewBad, it.previewSeq, it.previewConv = clip(name+": "+c.Text, 48), false, c.After, true
+		it.Preview, it.PreviewBad, it.previewSeq = clip(name+": "+c.Text, 48), false, c.After
 		it.Clock = c.Time.Format("15:04")
 	}
-	return items, chats
+	return items, chats.items
+}
+
+// chatList gathers the sidebar's one-to-one chats, each (app, member)
+// once, in the order first seen.
+type chatList struct {
+	in     *Inbox
+	q      query
+	staff  map[string]approbot.Member // the members of all groups
+	pos    map[[2]string]int
+	items  []chatItem
+	newest []int // 1 + index in the journal snapshot of the newest message
+}
+
+// get returns the index of the chat of app appKey with staffID, adding
+// it; false when staffID is no group's member (not staff).
+func (c *chatList) get(appKey, staffID string) (int, bool) {
+	m, ok := c.staff[staffID]
+	if !ok {
+		return 0, false
+	}
+	key := [2]string{appKey, staffID}
+	if k, seen := c.pos[key]; seen {
+		return k, true
+	}
+	bot := appKey
+	if a, ok := c.in.apps.App(appKey); ok {
+		bot = a.BotName()
+	}
+	c.pos[key] = len(c.items)
+	c.items = append(c.items, chatItem{AppKey: appKey, Member: viewMember(m), Bot: bot,
+		Active: c.q.app == appKey && c.q.staff == staffID})
+	c.newest = append(c.newest, 0)
+	return len(c.items) - 1, true
 }
 
 // serveSay has a member say what a person typed in the page's form: in a

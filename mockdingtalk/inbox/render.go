@@ -313,13 +313,21 @@ func (in *Inbox) sidebar(q query) sidebarData {
 		}
 		e := snap.Entry(i - 1)
 		it := &items[k]
-		it.Preview, it.PreviewRejected = preview(&e)
-		if !e.Time.IsZero() {
-			it.Clock = e.Time.Format("15:04")
-		}
+		it.Preview, it.PreviewRejected, it.Clock = newestLine(&e)
 	}
 	groups, chats := in.appSidebar(snap, q)
 	return sidebarData{AllActive: q.all(), Total: snap.Len(), Robots: items, Groups: groups, Chats: chats}
+}
+
+// newestLine is what the chat list shows of a chat's newest entry: its
+// preview, whether it was rejected, and its time of day.
+func newestLine(e *journal.Entry) (string, bool, string) {
+	p, bad := preview(e)
+	clock := ""
+	if !e.Time.IsZero() {
+		clock = e.Time.Format("15:04")
+	}
+	return p, bad, clock
 }
 
 // preview is the one line the chat list shows for an entry.

@@ -28,6 +28,7 @@ import (
 	"github.com/onsi/gomega/gbytes"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/journal"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
@@ -71,22 +72,16 @@ var _ = Describe("Secrets never leak", Label("secrets"), func() {
 		DeferCleanup(client.CloseIdleConnections)
 		call := func(who, base, method, path, session, body string) map[string]any {
 			GinkgoHelper()
-			req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-			Expect(err).NotTo(HaveOccurred())
-			req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+			h := http.Header{}
 			if session != "" {
-				req.Header.Set("Authorization", "OAuth "+session)
+				h.Set("Authorization", "OAuth "+session)
 			}
-			rsp, err := client.Do(req)
-			Expect(err).NotTo(HaveOccurred())
-			defer rsp.Body.Close()
-			raw, err := io.ReadAll(rsp.Body)
-			Expect(err).NotTo(HaveOccurred())
+			a := testhttp.Must(client, testhttp.Request{Method: method, URL: base + path, Body: body,
+				ContentType: "application/json;charset=UTF-8", Header: h})
 			var hdr bytes.Buffer
-			Expect(rsp.Header.Write(&hdr)).To(Succeed())
-			seen.add(who+" "+method+" "+strings.SplitN(path, "?", 2)[0], hdr.String()+"\n"+string(raw))
-			var obj map[string]any
-			_ = json.Unmarshal(raw, &obj)
+			Expect(a.Header.Write(&hdr)).To(Succeed())
+			seen.add(who+" "+method+" "+strings.SplitN(path, "?", 2)[0], hdr.String()+"\n"+a.Raw)
+			obj := a.JSON
 			return obj
 		}
 		zstack := func(method, path, session, body string) map[string]any {

@@ -6,7 +6,6 @@ package container_test
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/e2e/internal/exampletest"
+	"github.com/dingtalk-mock/mockdingtalk/internal/testhttp"
 )
 
 // checked checks every exchange with the container against openapi.yaml.
@@ -50,20 +50,12 @@ func get(u string) (int, string, error) {
 // send makes a request with the checking client and returns status and body.
 func send(method, u, contentType, auth, body string) (int, string) {
 	GinkgoHelper()
-	req, err := http.NewRequestWithContext(context.Background(), method, u, strings.NewReader(body))
-	Expect(err).NotTo(HaveOccurred())
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
+	h := http.Header{}
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		h.Set("Authorization", auth)
 	}
-	resp, err := checked.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	return resp.StatusCode, string(b)
+	a := testhttp.Must(checked, testhttp.Request{Method: method, URL: u, Body: body, ContentType: contentType, Header: h})
+	return a.Status, a.Raw
 }
 
 // login logs in to the container's SNS API as ZStack's initial account and

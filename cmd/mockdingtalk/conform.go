@@ -34,6 +34,10 @@ Runs the conformance rules of ZStack's SNS DingTalk API against --target,
 with a fake DingTalk robot (started here) as the target's webhook. Without
 --target it checks the in-repo implementation, started in-process.
 
+With --bot-url (and --bot-secret) it runs the bot rules instead: the fake
+DingTalk sends signed and forged callbacks to a bot's callback endpoint and
+judges its answers; --bot alone checks the reference bot, in-process.
+
 Every flag also reads an environment variable (in brackets), the ones the
 Ginkgo suite (go test ./contracts/conformance/) reads.
 
@@ -54,6 +58,8 @@ type conformOptions struct {
 	cfg                         conformance.Config
 	junit, json                 string
 	verbose, list, listMarkdown bool
+	// bot runs the bot rules (set by --bot, implied by --bot-url).
+	bot bool
 }
 
 // conform runs the subcommand and returns the process's exit code; it
@@ -63,7 +69,11 @@ func conform(ctx context.Context, args []string, lookupEnv func(string) (string,
 	if code >= 0 {
 		return code
 	}
-	rules, err := conformance.Selected(o.cfg.LabelFilter)
+	all := conformance.Rules()
+	if o.bot {
+		all = conformance.BotRules()
+	}
+	rules, err := conformance.SelectFrom(all, o.cfg.LabelFilter)
 	if err == nil {
 		err = o.cfg.Validate()
 	}
@@ -73,7 +83,7 @@ func conform(ctx context.Context, args []string, lookupEnv func(string) (string,
 	}
 	switch {
 	case o.listMarkdown:
-		fmt.Fprint(stdout, conformance.RulesMarkdown())
+		fmt.Fprint(stdout, conformance.MarkdownTable(all))
 		return conformOK
 	case o.list:
 		for _, r := range rules {
@@ -114,6 +124,10 @@ func parseConform(args []string, lookupEnv func(string) (string, bool), stderr i
 	fs.DurationVar(&cfg.CallTimeout, "call-timeout", cfg.CallTimeout, env(conformance.EnvCallTimeout, "bound on each call, job polling included (default 60s)"))
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, env(conformance.EnvSessionTTL, "the target's session timeout; auth.expired-session waits that long (skipped when unset)"))
 	fs.BoolVar(&cfg.Strict, "strict", cfg.Strict, env(conformance.EnvStrict, "a should rule that breaks fails the run (it is a warning otherwise)"))
+	fs.StringVar(&cfg.BotURL, "bot-url", cfg.BotURL, env(conformance.EnvBotURL, "check this bot callback endpoint (an app robot in HTTP mode) with the bot rules, instead of an SNS API"))
+	fs.StringVar(&cfg.BotSecret, "bot-secret", cfg.BotSecret, env(conformance.EnvBotSecret, "the app secret the bot verifies callbacks with"))
+	fs.DurationVar(&cfg.BotCallbackTimeout, "callback-timeout", cfg.BotCallbackTimeout, env(conformance.EnvBotCallbackTimeout, "how long the bot may take to answer a callback (default 10s)"))
+	fs.BoolVar(&o.bot, "bot", false, "run the bot rules (implied by --bot-url); alone, against the reference bot in-process")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
 	fs.StringVar(&o.json, "json", "", "write a JSON report to this file")
 	fs.BoolVar(&o.verbose, "v", false, "show the evidence of passing rules too")
@@ -132,6 +146,7 @@ func parseConform(args []string, lookupEnv func(string) (string, bool), stderr i
 	cfg.TargetURL = strings.TrimRight(cfg.TargetURL, "/")
 	cfg.MockPublicURL = strings.TrimRight(cfg.MockPublicURL, "/")
 	o.cfg = cfg
+	o.bot = o.bot || cfg.BotURL != ""
 	return o, -1
 }
 
@@ -140,17 +155,23 @@ func parseConform(args []string, lookupEnv func(string) (string, bool), stderr i
 // code.
 func runRules(ctx context.Context, o conformOptions, rules []conformance.Rule, stdout, stderr io.Writer) int {
 	cfg := o.cfg
-	h, err := conformance.New(ctx, cfg)
+	newHarness, target, fakeRole := conformance.New, cfg.TargetURL, "fake robot (the target's webhook)"
+	if o.bot {
+		newHarness, target, fakeRole = conformance.NewBot, "bot "+cfg.BotURL, "fake DingTalk (the bot's sessionWebhook)"
+	}
+	h, err := newHarness(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "mockdingtalk conform:", err)
 		return conformUsage
 	}
 	defer h.Close()
-	target := cfg.TargetURL
-	if target == "" {
+	switch {
+	case o.bot && cfg.BotURL == "":
+		target = "bot " + h.Target() + " (the reference bot, in-process)"
+	case target == "":
 		target = h.Target() + " (the in-repo implementation, in-process)"
 	}
-	fmt.Fprintf(stdout, "conformance of %s\nfake robot (the target's webhook) at %s; %d rules\n\n", target, h.FakeURL(), len(rules))
+	fmt.Fprintf(stdout, "conformance of %s\n%s at %s; %d rules\n\n", target, fakeRole, h.FakeURL(), len(rules))
 	start := time.Now()
 	report := conformance.Report{Target: target, FakeURL: h.FakeURL(), Strict: cfg.Strict}
 	for _, r := range rules {

@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -54,6 +55,28 @@ var _ = Describe("the conform command", func() {
 		Expect(json.Unmarshal(data, &report)).To(Succeed())
 		Expect(report.Summary).To(Equal(conformance.Summary{Pass: 4, Skip: 1}))
 		Expect(report.Results).To(ContainElement(MatchFields(IgnoreExtras, Fields{"ID": Equal("mentions.at-persons"), "Level": Equal("should"), "Outcome": Equal("pass")})))
+	})
+
+	It("checks a bot's callback endpoint with the bot rules: the reference bot passes, one that ignores the sign fails", func() {
+		code, out, errOut := invoke([]string{"conform", "-bot", "-label-filter", "must"}, nil)
+		Expect(code).To(Equal(0), errOut)
+		Expect(out).To(ContainSubstring("(the reference bot, in-process)"))
+		Expect(out).To(ContainSubstring("PASS  must    bot.refuses-wrong-sign"))
+
+		careless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, `{"msgtype":"text","text":{"content":"pong"}}`)
+		}))
+		defer careless.Close()
+		code, out, _ = invoke([]string{"conform", "-label-filter", "must"}, map[string]string{
+			conformance.EnvBotURL: careless.URL, conformance.EnvBotSecret: "s3cret"})
+		Expect(code).To(Equal(1), out)
+		Expect(out).To(ContainSubstring("PASS  must    bot.answers-signed-callback"))
+		Expect(out).To(ContainSubstring("FAIL  must    bot.refuses-unsigned"))
+		Expect(out).To(ContainSubstring("→ callback to " + careless.URL))
+
+		code, _, errOut = invoke([]string{"conform", "-bot-url", careless.URL}, nil)
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring(conformance.EnvBotSecret))
 	})
 
 	It("exits 1 and shows the evidence when a must rule breaks; a should rule only warns", func() {

@@ -49,16 +49,7 @@ var _ = Describe("the SNS DingTalk API", Label("conformance"), func() {
 			if !picked(r.ID) {
 				Skip("not picked by " + conformance.EnvLabelFilter)
 			}
-			res := harness.Check(ctx, r)
-			detail := res.Message + "\nsource: " + r.Source + "\nevidence:\n  " + strings.Join(res.Evidence, "\n  ")
-			switch res.Outcome {
-			case conformance.Skip:
-				Skip(res.Message)
-			case conformance.Warn:
-				AddReportEntry("warning (should rule; SNS_STRICT=true fails it)", detail, ReportEntryVisibilityAlways)
-			case conformance.Fail:
-				Fail(detail)
-			}
+			expectKept(harness.Check(ctx, r))
 		}, SpecTimeout(specTimeout(r)))
 	}
 })
@@ -93,4 +84,41 @@ func callTimeout() time.Duration {
 		return d
 	}
 	return conformance.DefaultCallTimeout
+}
+
+// The bot rules, against the bot BOT_TARGET_URL names (BOT_APP_SECRET,
+// BOT_CALLBACK_TIMEOUT); without one the selftests check the reference bot.
+var _ = Describe("a bot's callback endpoint", Label("conformance", conformance.FamilyBot), Ordered, func() {
+	var bot *conformance.Harness
+	BeforeAll(func(ctx SpecContext) {
+		cfg, err := conformance.ConfigFromEnv()
+		Expect(err).NotTo(HaveOccurred())
+		if cfg.BotURL == "" {
+			Skip("no " + conformance.EnvBotURL + ": the selftests check the reference bot")
+		}
+		bot, err = conformance.NewBot(ctx, cfg)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(bot.Close)
+	}, NodeTimeout(time.Minute))
+	for _, r := range conformance.BotRules() {
+		It(r.ID+": "+r.Text, Label(r.AllLabels()...), func(ctx SpecContext) {
+			expectKept(bot.Check(ctx, r))
+		}, SpecTimeout(2*time.Minute))
+	}
+})
+
+// expectKept reports a rule's result as a spec: skipped, a warning report
+// entry (a broken should rule, not strict), or a failure with the evidence.
+func expectKept(res conformance.Result) {
+	GinkgoHelper()
+	r := res.Rule
+	detail := res.Message + "\nsource: " + r.Source + "\nevidence:\n  " + strings.Join(res.Evidence, "\n  ")
+	switch res.Outcome {
+	case conformance.Skip:
+		Skip(res.Message)
+	case conformance.Warn:
+		AddReportEntry("warning (should rule; SNS_STRICT=true fails it)", detail, ReportEntryVisibilityAlways)
+	case conformance.Fail:
+		Fail(detail)
+	}
 }

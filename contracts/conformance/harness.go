@@ -103,6 +103,18 @@ type Config struct {
 	ZStackRefusal Refusal
 	// Logger receives the harness's logs (nil discards them).
 	Logger *slog.Logger
+
+	// BotURL is the callback URL of the bot NewBot checks (empty: the
+	// reference bot, in-process); BotSecret the app secret it verifies
+	// signs with.
+	BotURL, BotSecret string
+	// BotCallbackTimeout is how long the bot may take to answer a
+	// callback (default approbot.DefaultCallbackTimeout).
+	BotCallbackTimeout time.Duration
+	// BotReplyWait is how long, after the bot answered, the harness waits
+	// for replies it posts to the sessionWebhook (default
+	// DefaultBotReplyWait).
+	BotReplyWait time.Duration
 }
 
 // ConfigFromEnv reads the environment variables above and validates the
@@ -140,6 +152,9 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 			*dst = d
 		}
 	}
+	if err := botFromLookup(&cfg, get); err != nil {
+		return cfg, err
+	}
 	cfg.LabelFilter = get(EnvLabelFilter)
 	if v := get(EnvStrict); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -154,6 +169,9 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 // Validate checks a Config the way ConfigFromEnv and the conform command
 // need: a base URL, and a fake robot the target can reach.
 func (cfg Config) Validate() error {
+	if err := cfg.validateBot(); err != nil {
+		return err
+	}
 	if cfg.TargetURL != "" {
 		if u, err := url.Parse(cfg.TargetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("conformance: %s=%q: want a base URL like http://host:8080", EnvTargetURL, cfg.TargetURL)
@@ -200,11 +218,17 @@ type Harness struct {
 	// clock is the in-process target's clock (nil for a remote target):
 	// auth.expired-session moves it instead of waiting.
 	clock *clock.Clock
+	// bot is the bot under check (NewBot), nil for an SNS target.
+	bot *botTarget
 
 	mu        sync.Mutex
 	rec       *contracts.Recorder // mismatches of the rule running now
 	ev        *evidence           // what the rule running now sent, saw and got
 	scenarios map[string]*scenario
+}
+
+func newHarness(cfg Config) *Harness {
+	return &Harness{cfg: cfg, rec: &contracts.Recorder{}, ev: &evidence{}, scenarios: map[string]*scenario{}}
 }
 
 // InProcessEnv is what a Config.InProcess builder gets: the fake robot and
@@ -235,7 +259,7 @@ func New(ctx context.Context, cfg Config) (h *Harness, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h = &Harness{cfg: cfg, rec: &contracts.Recorder{}, ev: &evidence{}, scenarios: map[string]*scenario{}}
+	h = newHarness(cfg)
 	started := h
 	defer func() {
 		if err != nil {

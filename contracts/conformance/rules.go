@@ -96,7 +96,7 @@ func (r Rule) AllLabels() []string {
 
 // Families lists the rule families in report order.
 var Families = []string{FamilySchema, FamilyDelivery, FamilySigning, FamilyMentions, FamilyErrors,
-	FamilySecrets, FamilyAuth, FamilyEndpoints, FamilyAsync, FamilyNegative}
+	FamilySecrets, FamilyAuth, FamilyEndpoints, FamilyAsync, FamilyNegative, FamilyBot}
 
 // Rules returns every rule, family by family: the semantic rules, then the
 // negative cases generated from openapi.yaml.
@@ -124,10 +124,14 @@ func RuleByID(id string) (Rule, bool) {
 // RulesMarkdown renders the rule list as the Markdown table
 // docs/conformance.md carries; the generated negative cases are one row per
 // field.
-func RulesMarkdown() string {
+func RulesMarkdown() string { return MarkdownTable(Rules()) }
+
+// MarkdownTable renders rules as a Markdown table (docs/conformance.md
+// carries the one of BotRules too).
+func MarkdownTable(rules []Rule) string {
 	var b strings.Builder
 	b.WriteString("| rule | family | level | what it asks | source |\n|---|---|---|---|---|\n")
-	for _, r := range Rules() {
+	for _, r := range rules {
 		id := "`" + r.ID + "`"
 		for _, l := range r.Labels {
 			id += " (" + l + ")"

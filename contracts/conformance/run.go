@@ -206,8 +206,10 @@ func (h *Harness) Check(ctx context.Context, r Rule) Result {
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 
 // Selected returns the rules a label filter picks (all for "").
-func Selected(filter string) ([]Rule, error) {
-	all := Rules()
+func Selected(filter string) ([]Rule, error) { return SelectFrom(Rules(), filter) }
+
+// SelectFrom returns the rules of all a label filter picks (all for "").
+func SelectFrom(all []Rule, filter string) ([]Rule, error) {
 	if filter == "" {
 		return all, nil
 	}

@@ -61,6 +61,10 @@ type Utterance struct {
 	// RobotCode is the robot mentioned; empty means the group's first
 	// robot whose app has a callback URL.
 	RobotCode string `json:"robotCode,omitempty"`
+	// Forge, when set, sends the callback as DingTalk never would (a
+	// wrong sign, a stale timestamp, no signature), to check that the bot
+	// refuses it.
+	Forge Forgery `json:"forge,omitempty"`
 }
 
 // Conversation is one utterance, the callback it caused and the bot's
@@ -86,8 +90,10 @@ type Conversation struct {
 	// SessionExpires.
 	SessionWebhook string    `json:"sessionWebhook"`
 	SessionExpires time.Time `json:"sessionExpires"`
-	Callback       Callback  `json:"callback"`
-	Replies        []Reply   `json:"replies"`
+	// Forge is how the callback was forged ("" when it was not).
+	Forge    Forgery  `json:"forge,omitempty"`
+	Callback Callback `json:"callback"`
+	Replies  []Reply  `json:"replies"`
 }
 
 // Callback is how the bot's endpoint answered the callback.
@@ -102,6 +108,8 @@ type Callback struct {
 	Millis int64 `json:"millis"`
 	// Body is the start of the answer's body.
 	Body string `json:"body,omitempty"`
+	// Request is the callback's body as sent (schema RobotCallback).
+	Request json.RawMessage `json:"request,omitempty"`
 }
 
 // Reply is one message the bot answered with.
@@ -277,14 +285,14 @@ func (s *Service) Say(ctx context.Context, u Utterance) (Conversation, error) {
 	if who == nil {
 		return Conversation{}, fmt.Errorf("%w: %q is not in group %q", ErrNotMember, u.StaffID, u.OpenConversationID)
 	}
-	if err := checkText(u.Text); err != nil {
+	if err := u.check(); err != nil {
 		return Conversation{}, err
 	}
 	app, ok := s.botFor(g, u.RobotCode)
 	if !ok {
 		return Conversation{}, fmt.Errorf("%w %q (robot %q)", ErrNoCallback, g.OpenConversationID, u.RobotCode)
 	}
-	conv := s.open(g.OpenConversationID, GroupChat, *who, u.Text, app)
+	conv := s.open(g.OpenConversationID, GroupChat, *who, u, app)
 	return s.converse(ctx, conv, app, callbackBody(conv, g, *who, app)), nil
 }
 
@@ -294,20 +302,20 @@ const (
 	GroupChat    = "2"
 )
 
-// checkText bounds what a member says.
-func checkText(text string) error {
+// check bounds what a member says and how the callback may be forged.
+func (u Utterance) check() error {
 	switch {
-	case text == "":
+	case u.Text == "":
 		return invalid("text", "is required")
-	case len(text) > MaxTextBytes:
-		return invalid("text", "at most %d bytes (got %d)", MaxTextBytes, len(text))
+	case len(u.Text) > MaxTextBytes:
+		return invalid("text", "at most %d bytes (got %d)", MaxTextBytes, len(u.Text))
 	}
-	return nil
+	return u.Forge.check()
 }
 
 // open starts a conversation: its msgId, its sessionWebhook and when that
 // expires, remembered with its session.
-func (s *Service) open(cid, kind string, who Member, text string, app App) *Conversation {
+func (s *Service) open(cid, kind string, who Member, u Utterance, app App) *Conversation {
 	now := s.now()
 	session := randomHex(32)
 	base := ""
@@ -316,7 +324,7 @@ func (s *Service) open(cid, kind string, who Member, text string, app App) *Conv
 	}
 	conv := &Conversation{
 		MsgID: "msg" + randomHex(24), Time: now, OpenConversationID: cid, ConversationType: kind, StaffID: who.StaffID,
-		Text: text, RobotCode: app.RobotCode, AppKey: app.AppKey,
+		Text: u.Text, RobotCode: app.RobotCode, AppKey: app.AppKey, Forge: u.Forge,
 		SessionWebhook: base + SessionPath + "?session=" + session, SessionExpires: now.Add(SessionLifetime),
 		Callback: Callback{URL: app.CallbackURL},
 	}
@@ -331,7 +339,7 @@ func (s *Service) open(cid, kind string, who Member, text string, app App) *Conv
 // answered: a reply in the response, or why there is none.
 func (s *Service) converse(ctx context.Context, conv *Conversation, app App, callback map[string]any) Conversation {
 	body, _ := json.Marshal(callback)
-	cb := s.post(ctx, app, body, conv.Time)
+	cb := s.post(ctx, app, body, conv.Time, conv.Forge)
 	if msg, why := judgeAnswer(cb); why != "" {
 		cb.Error = why
 		s.callbacksFailed.Add(1)
@@ -424,8 +432,8 @@ func WithoutMention(text string, app App) string {
 }
 
 // post sends the callback, signed as DingTalk signs it.
-func (s *Service) post(ctx context.Context, app App, body []byte, now time.Time) Callback {
-	cb := Callback{URL: app.CallbackURL}
+func (s *Service) post(ctx context.Context, app App, body []byte, now time.Time, forge Forgery) Callback {
+	cb := Callback{URL: app.CallbackURL, Request: body}
 	ctx, cancel := context.WithTimeout(ctx, s.callbackTimeoutOr())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, app.CallbackURL, bytes.NewReader(body))
@@ -433,10 +441,8 @@ func (s *Service) post(ctx context.Context, app App, body []byte, now time.Time)
 		cb.Error = err.Error()
 		return cb
 	}
-	ts := strconv.FormatInt(now.UnixMilli(), 10)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("timestamp", ts)
-	req.Header.Set("sign", dingtalk.SignString(app.AppSecret, ts))
+	signCallback(req.Header, app.AppSecret, now, forge)
 	start := time.Now()
 	res, err := s.client.Do(req)
 	cb.Millis = time.Since(start).Milliseconds()

@@ -26,14 +26,14 @@ func (s *Service) SayDirect(ctx context.Context, u Utterance) (Conversation, err
 	if u.RobotCode == "" {
 		return Conversation{}, invalid("robotCode", "is required: the robot the member writes to")
 	}
-	if err := checkText(u.Text); err != nil {
+	if err := u.check(); err != nil {
 		return Conversation{}, err
 	}
 	app, who, err := s.directParties(u.RobotCode, u.StaffID)
 	if err != nil {
 		return Conversation{}, err
 	}
-	conv := s.open(DirectConversationID(app.RobotCode, who.StaffID), OneToOneChat, who, u.Text, app)
+	conv := s.open(DirectConversationID(app.RobotCode, who.StaffID), OneToOneChat, who, u, app)
 	return s.converse(ctx, conv, app, directCallbackBody(conv, who, app)), nil
 }
 

@@ -41,7 +41,9 @@ func signed(next func(w http.ResponseWriter, r *http.Request, body string)) func
 	}
 }
 
-func pong(w http.ResponseWriter) { _, _ = io.WriteString(w, `{"msgtype":"text","text":{"content":"pong"}}`) }
+func pong(w http.ResponseWriter) {
+	_, _ = io.WriteString(w, `{"msgtype":"text","text":{"content":"pong"}}`)
+}
 
 var badBots = []badBot{
 	{"ignores timestamp and sign", func(w http.ResponseWriter, _ *http.Request) { pong(w) },

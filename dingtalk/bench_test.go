@@ -56,6 +56,15 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		}
 	})
+	b.Run("verifier", func(b *testing.B) {
+		b.ReportAllocs()
+		v := dingtalk.NewVerifier(benchSecret)
+		for b.Loop() {
+			if err := v.Verify(timestamp, sign, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("mismatch", func(b *testing.B) {
 		b.ReportAllocs()
 		bad := dingtalk.Sign("SECwrong", ts)

@@ -5,13 +5,16 @@
 package dingtalk
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -139,6 +142,15 @@ var (
 // a timestamp that is present but unparseable or more than MaxClockSkew away
 // from now is ErrTimestampExpired. The comparison is constant-time.
 func Verify(secret, timestamp, sign string, now time.Time) error {
+	if err := checkTimestamp(timestamp, sign, now); err != nil {
+		return err
+	}
+	var want [signLen]byte
+	return matchSign(appendSign(want[:0], secret, timestamp), sign)
+}
+
+// checkTimestamp is Verify's check of everything but the sign itself.
+func checkTimestamp(timestamp, sign string, now time.Time) error {
 	if timestamp == "" || sign == "" {
 		return ErrSignMismatch
 	}
@@ -150,11 +162,64 @@ func Verify(secret, timestamp, sign string, now time.Time) error {
 	if ms < nowMs-window || ms > nowMs+window {
 		return ErrTimestampExpired
 	}
-	var want [signLen]byte
-	if !equalConstantTime(appendSign(want[:0], secret, timestamp), sign) {
+	return nil
+}
+
+// matchSign compares the expected sign with the one received.
+func matchSign(want []byte, sign string) error {
+	if !equalConstantTime(want, sign) {
 		return ErrSignMismatch
 	}
 	return nil
+}
+
+// A Verifier is Verify for one secret, for a server that checks many
+// requests signed with it: the HMAC key's inner and outer states are
+// computed once (crypto/hmac keeps them after its first Reset), so a check
+// hashes three SHA-256 blocks instead of five. Safe for concurrent use.
+type Verifier struct {
+	secret  string
+	signers sync.Pool // of *signer, each keyed by secret
+}
+
+// signer is one HMAC state for a Verifier's secret, with scratch space
+// for the message and the sum so that a check allocates nothing.
+type signer struct {
+	mac hash.Hash
+	msg []byte
+	sum [sha256.Size]byte
+}
+
+// maxPooledMessage is the largest message buffer a pooled signer keeps (a
+// timestamp may carry any number of leading zeros).
+const maxPooledMessage = 1 << 10
+
+// NewVerifier returns a Verifier for secret.
+func NewVerifier(secret string) *Verifier {
+	v := &Verifier{secret: secret}
+	v.signers.New = func() any {
+		return &signer{mac: hmac.New(sha256.New, []byte(secret))}
+	}
+	return v
+}
+
+// Verify is the package's Verify for the Verifier's secret: the same
+// answers for the same timestamp, sign and time.
+func (v *Verifier) Verify(timestamp, sign string, now time.Time) error {
+	if err := checkTimestamp(timestamp, sign, now); err != nil {
+		return err
+	}
+	s := v.signers.Get().(*signer)
+	defer func() {
+		if cap(s.msg) <= maxPooledMessage {
+			v.signers.Put(s)
+		}
+	}()
+	s.mac.Reset()
+	s.msg = append(append(append(s.msg[:0], timestamp...), '\n'), v.secret...)
+	s.mac.Write(s.msg)
+	var want [signLen]byte
+	return matchSign(base64.StdEncoding.AppendEncode(want[:0], s.mac.Sum(s.sum[:0])), sign)
 }
 
 // equalConstantTime reports whether a and b hold the same bytes, in time

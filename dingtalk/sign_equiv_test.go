@@ -1,7 +1,8 @@
 // A differential fuzz target for signing: the allocation-free HMAC-SHA256
-// behind Sign, SignString and Verify must give exactly what crypto/hmac
-// gives, for every secret length (shorter, equal to and longer than the
-// 64-byte block) and every timestamp.
+// behind Sign, SignString and Verify, and a Verifier's precomputed one,
+// must give exactly what crypto/hmac gives, for every secret length
+// (shorter, equal to and longer than the 64-byte block) and every
+// timestamp.
 
 package dingtalk
 
@@ -38,8 +39,15 @@ func FuzzSignMatchesCryptoHMAC(f *testing.F) {
 			t.Fatalf("HMACSHA256(%q, %q) differs from crypto/hmac", secret, timestamp)
 		}
 		now := time.UnixMilli(1600000000000)
-		if Verify(secret, "1600000000000", referenceSign(secret, "1600000000000"), now) != nil {
-			t.Fatalf("Verify refused crypto/hmac's sign for secret %q", secret)
+		verifier := NewVerifier(secret)
+		if Verify(secret, "1600000000000", referenceSign(secret, "1600000000000"), now) != nil ||
+			verifier.Verify("1600000000000", referenceSign(secret, "1600000000000"), now) != nil {
+			t.Fatalf("Verify or a Verifier refused crypto/hmac's sign for secret %q", secret)
+		}
+		for range 2 { // the second time with a pooled signer
+			if got, ref := verifier.Verify(timestamp, want, now), Verify(secret, timestamp, want, now); got != ref {
+				t.Fatalf("Verifier(%q).Verify(%q) = %v, Verify gives %v", secret, timestamp, got, ref)
+			}
 		}
 	})
 }

@@ -33,18 +33,20 @@ var _ = Describe("Signing", func() {
 	})
 })
 
-var _ = Describe("Verify", func() {
+var _ = Describe("Verify and a Verifier", func() {
 	now := time.UnixMilli(1600000000000)
 	ts := "1600000000000"
 	good := "379i51ZpQAvxLHDd/fi11xXbk9pkmRZseEY7prOyuSo="
 
 	DescribeTable("answers as DingTalk does",
 		func(timestamp, sign string, at time.Time, want error) {
-			err := dingtalk.Verify(vectorSecret, timestamp, sign, at)
-			if want == nil {
-				Expect(err).NotTo(HaveOccurred())
-			} else {
-				Expect(err).To(MatchError(want))
+			verifier := dingtalk.NewVerifier(vectorSecret)
+			for _, err := range []error{dingtalk.Verify(vectorSecret, timestamp, sign, at), verifier.Verify(timestamp, sign, at)} {
+				if want == nil {
+					Expect(err).NotTo(HaveOccurred())
+				} else {
+					Expect(err).To(MatchError(want))
+				}
 			}
 		},
 		Entry("the computed vector", ts, good, now, nil),

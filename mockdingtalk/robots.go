@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 )
 
 // Errors of the robot and fault registries. The admin API answers
@@ -41,9 +43,19 @@ const (
 // robotEntry is an immutable snapshot of a robot's settings plus a pointer
 // to its mutable state. Updates replace the entry and keep the state.
 type robotEntry struct {
-	robot Robot
-	allow []netip.Prefix
-	state *robotState
+	robot  Robot
+	allow  []netip.Prefix
+	verify *dingtalk.Verifier // nil without a secret
+	state  *robotState
+}
+
+// newRobotEntry returns the entry of a normalized robot.
+func newRobotEntry(r Robot, allow []netip.Prefix, state *robotState) *robotEntry {
+	e := &robotEntry{robot: r, allow: allow, state: state}
+	if r.Secret != "" {
+		e.verify = dingtalk.NewVerifier(r.Secret)
+	}
+	return e
 }
 
 // robotState is what a robot remembers between requests.
@@ -169,7 +181,7 @@ func (s *Server) AddRobot(r Robot) (Robot, error) {
 		s.refusedRobots.Add(1)
 		return Robot{}, fmt.Errorf("%w: the fake already has %d robots, its limit (Config.MaxRobots); remove some or reset", ErrFull, len(s.robots))
 	}
-	s.robots[r.AccessToken] = &robotEntry{robot: r, allow: allow, state: newRobotState(&s.remembered)}
+	s.robots[r.AccessToken] = newRobotEntry(r, allow, newRobotState(&s.remembered))
 	s.order = append(s.order, r.AccessToken)
 	s.robotsChangedLocked()
 	return r.clone(), nil
@@ -194,7 +206,7 @@ func (s *Server) UpdateRobot(token string, r Robot) (Robot, error) {
 	if !ok {
 		return Robot{}, ErrRobotNotFound
 	}
-	s.robots[token] = &robotEntry{robot: r, allow: allow, state: old.state}
+	s.robots[token] = newRobotEntry(r, allow, old.state)
 	s.robotsChangedLocked()
 	return r.clone(), nil
 }
@@ -297,7 +309,7 @@ func (s *Server) resetRobots() {
 	s.robots = make(map[string]*robotEntry, len(s.startRobots))
 	s.order = s.order[:0]
 	for _, e := range s.startRobots {
-		s.robots[e.robot.AccessToken] = &robotEntry{robot: e.robot, allow: e.allow, state: newRobotState(&s.remembered)}
+		s.robots[e.robot.AccessToken] = newRobotEntry(e.robot, e.allow, newRobotState(&s.remembered))
 		s.order = append(s.order, e.robot.AccessToken)
 	}
 	s.robotsChangedLocked()

@@ -318,13 +318,13 @@ func checkIPAllowlist(sr *sendRequest) *dingtalk.Rejection {
 }
 
 func checkSign(sr *sendRequest) *dingtalk.Rejection {
-	secret := sr.robot.robot.Secret
-	if secret == "" {
+	verifier := sr.robot.verify
+	if verifier == nil {
 		sr.step(stepSign, formPass)
 		return nil
 	}
 	ts, sign := sr.query.timestamp, sr.query.sign
-	switch err := dingtalk.Verify(secret, ts, sign, sr.now); {
+	switch err := verifier.Verify(ts, sign, sr.now); {
 	case err == nil:
 		if len(sr.r.URL.RawQuery) > journal.MaxQueryBytes {
 			// The journal keeps only the start of the query: keep the detail.

@@ -14,15 +14,23 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/deadline"
 	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
 	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
+
+// deadlineTick is how late at most the server's timeouts (read header 10 s,
+// read 1 min, write 11 min, idle 2 min) cut a slow client off: its
+// listener applies passed deadlines in sweeps instead of re-arming a
+// runtime timer five times per request (package deadline).
+const deadlineTick = 250 * time.Millisecond
 
 // ZStackPrefix is the path prefix of ZStack's SNS API on the shared listener.
 const ZStackPrefix = "/zstack/"
@@ -151,7 +159,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	printBanner(stdout, fake, base, s)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(deadline.NewListener(ln, deadlineTick)) }()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

@@ -44,6 +44,7 @@ const (
 // It is pooled: its body buffer is reused from request to request.
 type sendRequest struct {
 	r         *http.Request
+	ctype     string // the Content-Type header
 	now       time.Time
 	ip        netip.Addr // sender address; invalid if unparseable
 	remote    string     // as recorded in the journal
@@ -134,6 +135,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readSend(r *http.Request) *sendRequest {
 	sr := sendRequests.Get().(*sendRequest)
 	sr.r, sr.now = r, s.clock.Now()
+	sr.ctype = r.Header.Get("Content-Type")
 	sr.ip, sr.remote = s.sender(r)
 	// Decoded as url.ParseQuery does, so a raw '+' in sign becomes a space,
 	// as on the real service; pairs it cannot decode are skipped.
@@ -241,7 +243,7 @@ func (s *Server) runChecks(sr *sendRequest) *dingtalk.Rejection {
 }
 
 func checkContentType(sr *sendRequest) *dingtalk.Rejection {
-	ct := sr.r.Header.Get("Content-Type")
+	ct := sr.ctype
 	if isJSONContentType(ct) {
 		sr.step(stepContentType, formPass)
 		return nil
@@ -510,7 +512,7 @@ func (s *Server) hint(sr *sendRequest, rej *dingtalk.Rejection) (hint string) {
 		Path:            sr.r.URL.Path,
 		Method:          sr.r.Method,
 		RawQuery:        sr.r.URL.RawQuery,
-		ContentType:     sr.r.Header.Get("Content-Type"),
+		ContentType:     sr.ctype,
 		ContentEncoding: sr.r.Header.Get("Content-Encoding"),
 		Body:            sr.body,
 		Message:         sr.msg,
@@ -549,7 +551,7 @@ func (s *Server) warnings(sr *sendRequest) (out []string) {
 			out = nil
 		}
 	}()
-	return diagnose.Warnings(diagnose.Accepted{Path: sr.r.URL.Path, ContentType: sr.r.Header.Get("Content-Type"), Body: sr.body, Message: sr.msg})
+	return diagnose.Warnings(diagnose.Accepted{Path: sr.r.URL.Path, ContentType: sr.ctype, Body: sr.body, Message: sr.msg})
 }
 
 // headerSafe makes a hint a valid header value: control characters become

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
@@ -101,10 +102,14 @@ func compact(e *Entry) record {
 		r.trunc.RawQueryBytes = len(query)
 		query = query[:MaxQueryBytes]
 	}
-	hsize, hkeep := headerSize(e.Header)
+	scratch := headerScratch.Get().(*[]byte)
+	defer putHeaderScratch(scratch)
+	header, hsize, hkeep := encodeHeader((*scratch)[:0], e.Header)
 	if hsize > MaxHeaderBytes {
 		r.trunc.HeaderBytes = hsize
+		header = appendCutHeader(header[:0], e.Header)
 	}
+	*scratch = header
 	n := len(e.AccessToken) + len(e.Method) + len(e.Path) + len(query) + hkeep +
 		len(e.Body) + len(e.RemoteAddr) + len(e.Hint) + len(e.Fault) + len(e.Response.Body)
 	buf := make([]byte, 0, n)
@@ -116,7 +121,7 @@ func compact(e *Entry) record {
 	r.end[partPath] = uint32(len(buf))
 	buf = append(buf, query...)
 	r.end[partQuery] = uint32(len(buf))
-	buf = appendHeader(buf, e.Header, hsize > MaxHeaderBytes)
+	buf = append(buf, header...)
 	r.end[partHeader] = uint32(len(buf))
 	buf = append(buf, e.Body...)
 	r.end[partBody] = uint32(len(buf))
@@ -142,35 +147,46 @@ func compact(e *Entry) record {
 	return r
 }
 
-// headerSize returns the size of h's names and values, and how many bytes
-// its encoding takes when whole or cut to MaxHeaderBytes.
-func headerSize(h http.Header) (size, encoded int) {
+// headerScratch holds the encoded header block while its entry's buffer
+// is sized, so that the header map is walked once.
+var headerScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func putHeaderScratch(b *[]byte) {
+	if cap(*b) <= 2*MaxHeaderBytes {
+		headerScratch.Put(b)
+	}
+}
+
+// encodeHeader appends h to buf as (name, count, values…) groups, each
+// length prefixed, and returns the size of its names and values and how
+// many bytes its encoding may take when whole or cut to MaxHeaderBytes
+// (what the entry is charged). When size is over MaxHeaderBytes, out is
+// incomplete: encode the block again with appendCutHeader.
+func encodeHeader(buf []byte, h http.Header) (out []byte, size, encoded int) {
 	for k, vs := range h {
 		size += len(k)
 		encoded += len(k) + 2*binary.MaxVarintLen32
+		whole := size <= MaxHeaderBytes
+		if whole {
+			buf = appendString(buf, k)
+			buf = binary.AppendUvarint(buf, uint64(len(vs)))
+		}
 		for _, v := range vs {
 			size += len(v)
 			encoded += len(v) + binary.MaxVarintLen32
-		}
-	}
-	return size, min(encoded, MaxHeaderBytes+256)
-}
-
-// appendHeader encodes h as (name, count, values…) groups, each length
-// prefixed. When cut, names go in order (Content-Type first) and the encoding stops once
-// MaxHeaderBytes of names and values are written, cutting the value that
-// crosses the bound.
-func appendHeader(buf []byte, h http.Header, cut bool) []byte {
-	if !cut {
-		for k, vs := range h {
-			buf = appendString(buf, k)
-			buf = binary.AppendUvarint(buf, uint64(len(vs)))
-			for _, v := range vs {
+			if whole = whole && size <= MaxHeaderBytes; whole {
 				buf = appendString(buf, v)
 			}
 		}
-		return buf
 	}
+	return buf, size, min(encoded, MaxHeaderBytes+256)
+}
+
+// appendCutHeader is encodeHeader for a header block over MaxHeaderBytes:
+// names go in order (Content-Type first) and the encoding stops once
+// MaxHeaderBytes of names and values are written, cutting the value that
+// crosses the bound.
+func appendCutHeader(buf []byte, h http.Header) []byte {
 	keys := make([]string, 0, len(h))
 	for k := range h {
 		keys = append(keys, k)

@@ -106,8 +106,8 @@ func New(cfg Config) (*Server, error) {
 	if s.guard, err = guard.New(hosts...); err != nil {
 		return nil, invalid("allowedHosts", "%s", err)
 	}
-	s.inbox = inbox.New(s.journal, s.inboxRobots).WithLogger(s.log).WithGuard(s.guard).
-		WithRobotsChanged(s.robotsChangeSignal).WithAppRobots(s.apps)
+	s.inbox = inbox.New(inbox.Config{Journal: s.journal, Robots: s.inboxRobots, RobotsChanged: s.robotsChangeSignal,
+		Apps: s.apps, Logger: s.log, Guard: s.guard})
 	s.handler = s.routes()
 	return s, nil
 }

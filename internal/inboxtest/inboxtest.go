@@ -55,7 +55,7 @@ func New() *Fixture {
 	apps, err := approbot.New(approbot.Config{}, f.now, f.Journal)
 	Expect(err).NotTo(HaveOccurred())
 	f.Apps = apps
-	f.Inbox = inbox.New(f.Journal, f.robots).WithRobotsChanged(f.robotsChanged).WithAppRobots(apps)
+	f.Inbox = inbox.New(inbox.Config{Journal: f.Journal, Robots: f.robots, RobotsChanged: f.robotsChanged, Apps: apps})
 	api := mux.NewRouter()
 	apps.Routes(api)
 	m := http.NewServeMux()

@@ -31,15 +31,6 @@ const SlowCallback = 3 * time.Second
 // approbot.MaxTextBytes).
 const maxSayForm = 64 << 10
 
-// WithAppRobots makes the inbox show the app robot API's groups and
-// one-to-one chats from apps, wake its live streams on apps.Changed, and
-// let a person type in a group as a member (apps.Say), and returns the
-// inbox. Call it before serving.
-func (in *Inbox) WithAppRobots(apps *approbot.Service) *Inbox {
-	in.apps = apps
-	return in
-}
-
 // appKeyPrefix keys apps in a robotIndex apart from webhook tokens.
 const appKeyPrefix = "\x00app:"
 

@@ -18,27 +18,8 @@ import (
 const keepAliveInterval = 20 * time.Second
 
 // DefaultMaxStreams is how many live-event streams an inbox serves at once
-// unless WithMaxStreams says otherwise; one more is answered 503.
+// unless Config.MaxStreams says otherwise; one more is answered 503.
 const DefaultMaxStreams = 100
-
-// WithRobotsChanged gives the inbox the robot list's change signal: changed
-// returns a channel that is closed at the list's next change. Without it,
-// streams send no "robots" events (the page shows new robots on reload).
-// Call it before serving.
-func (in *Inbox) WithRobotsChanged(changed func() <-chan struct{}) *Inbox {
-	in.robotsChanged = changed
-	return in
-}
-
-// WithMaxStreams sets how many live-event streams may be open at once
-// (n < 1 means DefaultMaxStreams). Call it before serving.
-func (in *Inbox) WithMaxStreams(n int) *Inbox {
-	if n < 1 {
-		n = DefaultMaxStreams
-	}
-	in.maxStreams = int64(n)
-	return in
-}
 
 // RefusedStreams is how many live-event streams were refused because the
 // limit was reached.

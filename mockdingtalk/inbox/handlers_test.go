@@ -89,7 +89,7 @@ var _ = Describe("The inbox page", func() {
 
 	It("says how many entries the full journal dropped", func() {
 		j := journal.New(journal.Config{Cap: 2})
-		srv := httptest.NewServer(inbox.New(j, nil))
+		srv := httptest.NewServer(inbox.New(inbox.Config{Journal: j}))
 		DeferCleanup(srv.Close)
 		for range 5 {
 			j.Append(journal.Entry{AccessToken: "t", Method: "GET"})
@@ -308,7 +308,7 @@ var _ = Describe("Live events", func() {
 
 	It("ends its handler when the client goes away, leaking no goroutine", func() {
 		j := journal.New(journal.Config{Cap: 10})
-		in := inbox.New(j, nil)
+		in := inbox.New(inbox.Config{Journal: j})
 		srv := httptest.NewServer(in)
 		before := goleak.IgnoreCurrent()
 		ctx, cancel := context.WithCancel(context.Background())

@@ -6,6 +6,7 @@ package inbox
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -67,42 +68,56 @@ type Inbox struct {
 	closing   chan struct{}
 }
 
-// WithLogger makes the inbox log through l (tagged component=inbox)
-// instead of slog.Default(), and returns the inbox. Call it before serving.
-func (in *Inbox) WithLogger(l *slog.Logger) *Inbox {
-	if l != nil {
-		in.log = l.With("component", "inbox")
-	}
-	return in
+// Config is what an inbox shows and how it serves; only Journal is
+// required.
+type Config struct {
+	// Journal holds the messages the inbox shows.
+	Journal *journal.Journal
+	// Robots is called on each render to list the configured robots (nil:
+	// none). It must be safe to call from several goroutines.
+	Robots func() []Robot
+	// RobotsChanged returns a channel that is closed at the robot list's
+	// next change. Nil: streams send no "robots" events (the page shows
+	// new robots on reload).
+	RobotsChanged func() <-chan struct{}
+	// Apps, when set, makes the inbox show the app robot API's groups and
+	// one-to-one chats, wake its live streams on Apps.Changed, and let a
+	// person type in a group as a member (Apps.Say).
+	Apps *approbot.Service
+	// Logger receives the inbox's logs, tagged component=inbox. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Guard decides which requests the inbox refuses (a foreign Host on
+	// every request, a cross-site clear). Nil means guard's defaults.
+	Guard *guard.Policy
+	// MaxStreams is how many live-event streams may be open at once
+	// (DefaultMaxStreams when not positive); one more is answered 503.
+	MaxStreams int
 }
 
-// WithGuard makes the inbox refuse requests as g decides (a foreign Host on
-// every request, a cross-site clear) instead of by guard's defaults, and
-// returns the inbox. Call it before serving.
-func (in *Inbox) WithGuard(g *guard.Policy) *Inbox {
-	if g != nil {
-		in.guard = g
-	}
-	return in
-}
-
-// New returns the inbox for journal j. robots is called on each render to
-// list the configured robots (it may be nil; it must be safe to call from
-// several goroutines). The handler serves "/" and everything under
-// "/_inbox/"; mount it without stripping any prefix. Call Close before
-// shutting the HTTP server down so open live streams end.
-func New(j *journal.Journal, robots func() []Robot) *Inbox {
-	if robots == nil {
-		robots = func() []Robot { return nil }
-	}
+// New returns the inbox for cfg. The handler serves "/" and everything
+// under "/_inbox/"; mount it without stripping any prefix. Call Close
+// before shutting the HTTP server down so open live streams end.
+func New(cfg Config) *Inbox {
 	in := &Inbox{
-		journal:    j,
-		robots:     robots,
-		render:     newRenderer(),
-		log:        slog.Default().With("component", "inbox"),
-		guard:      guard.MustDefault(),
-		maxStreams: DefaultMaxStreams,
-		closing:    make(chan struct{}),
+		journal:       cfg.Journal,
+		robots:        cfg.Robots,
+		robotsChanged: cfg.RobotsChanged,
+		apps:          cfg.Apps,
+		render:        newRenderer(),
+		log:           cmp.Or(cfg.Logger, slog.Default()).With("component", "inbox"),
+		guard:         cfg.Guard,
+		maxStreams:    int64(cfg.MaxStreams),
+		closing:       make(chan struct{}),
+	}
+	if in.robots == nil {
+		in.robots = func() []Robot { return nil }
+	}
+	if in.guard == nil {
+		in.guard = guard.MustDefault()
+	}
+	if in.maxStreams < 1 {
+		in.maxStreams = DefaultMaxStreams
 	}
 	in.tmpl = template.Must(template.New("inbox").ParseFS(templateFS, "templates/*.html"))
 

@@ -49,6 +49,49 @@ func screenshotDir() string {
 	return filepath.Join(os.TempDir(), "mockdingtalk-inbox-screenshots")
 }
 
+// startChromium starts headless Chromium at path for the spec container
+// (it stops when the container ends), lets pages of origin use the
+// clipboard, and returns the browser's context.
+func startChromium(path, origin string) context.Context {
+	GinkgoHelper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(GinkgoT().TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("force-device-scale-factor", "1"),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.WindowSize(1280, 860),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	DeferCleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		fmt.Fprintf(GinkgoWriter, "chromedp: "+format+"\n", args...)
+	}))
+	DeferCleanup(cancel)
+	// The first Run starts the browser; it must not carry a timeout.
+	Expect(chromedp.Do(ctx, chromedp.Navigate("about:blank"))).To(Succeed())
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		_, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name, AllowWithoutSanitization: true},
+			Setting:    browser.PermissionSettingGranted,
+			Origin:     origin,
+		})
+		Expect(err).NotTo(HaveOccurred())
+	}
+	return ctx
+}
+
 // tryEval evaluates a JavaScript expression in the page, with a timeout.
 func tryEval[T any](ctx context.Context, expr string, opts ...chromedp.EvaluateOption) (T, error) {
 	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -86,43 +129,7 @@ var _ = Describe("The inbox in a browser", Label("browser"), Ordered, func() {
 		f.AddRobot("Prometheus Alerts", botAlerts, secret)
 		f.AddRobot("CI Pipeline", botCI, "")
 		f.AddRobot("Deploy Notifier", botDeploy, "")
-
-		opts := []chromedp.ExecAllocatorOption{
-			chromedp.ExecPath(path),
-			chromedp.UserDataDir(GinkgoT().TempDir()),
-			chromedp.Headless,
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.NoFirstRun,
-			chromedp.NoDefaultBrowserCheck,
-			chromedp.Flag("disable-quic", true),
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-dev-shm-usage", true),
-			chromedp.Flag("disable-extensions", true),
-			chromedp.Flag("hide-scrollbars", true),
-			chromedp.Flag("force-device-scale-factor", "1"),
-			chromedp.Flag("lang", "en-US"),
-			chromedp.WindowSize(1280, 860),
-		}
-		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		DeferCleanup(cancelAlloc)
-		var cancel context.CancelFunc
-		ctx, cancel = chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
-			fmt.Fprintf(GinkgoWriter, "chromedp: "+format+"\n", args...)
-		}))
-		DeferCleanup(cancel)
-		// The first Run starts the browser; it must not carry a timeout.
-		Expect(chromedp.Do(ctx, chromedp.Navigate("about:blank"))).To(Succeed())
-		for _, name := range []string{"clipboard-read", "clipboard-write"} {
-			_, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
-				Permission: &browser.PermissionDescriptor{Name: name, AllowWithoutSanitization: true},
-				Setting:    browser.PermissionSettingGranted,
-				Origin:     f.Server.URL,
-			})
-			Expect(err).NotTo(HaveOccurred())
-		}
+		ctx = startChromium(path, f.Server.URL)
 	}, NodeTimeout(2*time.Minute))
 
 	BeforeEach(func() { f.Journal.Clear() })

@@ -174,6 +174,9 @@ type saidView struct {
 	Status   statusView
 	Callback approbot.Callback
 	Replies  []replyView
+	// Forged is how the fake forged the callback on purpose ("" when it
+	// did not).
+	Forged approbot.Forgery
 }
 
 // replyView is a bot's reply carried by the callback's answer.
@@ -193,7 +196,7 @@ func stamps(t time.Time) (clock, stamp, iso string) {
 }
 
 func (in *Inbox) saidView(idx robotIndex, c *approbot.Conversation) *saidView {
-	v := &saidView{MsgID: c.MsgID, Callback: c.Callback, Bot: idx.app(c.AppKey)}
+	v := &saidView{MsgID: c.MsgID, Callback: c.Callback, Bot: idx.app(c.AppKey), Forged: c.Forge}
 	v.Member = memberView{StaffID: c.StaffID, Name: c.StaffID, Color: colorOf(c.StaffID)}
 	if g, ok := in.apps.Group(c.OpenConversationID); ok {
 		for _, m := range g.Members {
@@ -248,6 +251,9 @@ func mentionSegments(text, at string) []segment {
 func callbackStatus(bot string, c *approbot.Conversation) statusView {
 	cb := c.Callback
 	took := (time.Duration(cb.Millis) * time.Millisecond).String()
+	if c.Forge != "" {
+		return forgedStatus(bot, c)
+	}
 	switch {
 	case cb.Status == 0 && cb.Error == "":
 		return statusView{"wait", "Waiting for " + bot + " to answer the callback…"}
@@ -264,6 +270,28 @@ func callbackStatus(bot string, c *approbot.Conversation) statusView {
 		return statusView{"ok", bot + " took the callback in " + took + " with no message in the answer; replies come through the sessionWebhook"}
 	}
 	return statusView{"ok", bot + " answered the callback in " + took}
+}
+
+// forgeries say how a forged callback was made, for its status line.
+var forgeries = map[approbot.Forgery]string{
+	approbot.ForgeSign:           "signed with another secret",
+	approbot.ForgeStaleTimestamp: "stamped two hours ago",
+	approbot.ForgeUnsigned:       "with no timestamp and sign",
+}
+
+// forgedStatus says how the bot took a callback the fake forged on
+// purpose (Utterance.Forge): refusing it is right, answering it is not.
+func forgedStatus(bot string, c *approbot.Conversation) statusView {
+	cb, how := c.Callback, forgeries[c.Forge]
+	switch {
+	case cb.Status == 0 && cb.Error == "":
+		return statusView{"wait", "Waiting for " + bot + " to answer a forged callback (" + how + ")…"}
+	case cb.Status == 0:
+		return statusView{"bad", "No answer from " + bot + " to a forged callback (" + how + "): " + cb.Error}
+	case cb.Status == http.StatusOK:
+		return statusView{"bad", bot + " accepted a forged callback (" + how + ") with HTTP 200: a bot must check timestamp and sign and refuse it"}
+	}
+	return statusView{"ok", bot + " refused a forged callback (" + how + ") with HTTP " + strconv.Itoa(cb.Status) + ", as it should"}
 }
 
 // timelineItem is one item of a group's or a one-to-one chat's timeline:

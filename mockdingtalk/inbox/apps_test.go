@@ -201,6 +201,33 @@ var _ = Describe("An app robot group in the inbox", func() {
 			func(_ *fixture, bot *httptest.Server) { bot.Close() }, "No answer from ops bot"),
 	)
 
+	It("says whether the bot refused a callback the fake forged on purpose, as it should", func() {
+		addOps(f, testBot(func(map[string]any) (int, string) { return 200, "" }).URL)
+		for _, forge := range []approbot.Forgery{approbot.ForgeSign, approbot.ForgeUnsigned} {
+			_, err := f.Apps.Say(context.Background(), approbot.Utterance{OpenConversationID: groupID, StaffID: "dev1", Text: "x", Forge: forge})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		d := parseDOM(mustGet(f, "/?group="+groupID))
+		st := d.all(".cb-status")
+		Expect(st).To(HaveLen(2))
+		Expect(attr(st[0], "data-state")).To(Equal("ok"))
+		Expect(text(st[0])).To(Equal("ops bot refused a forged callback (signed with another secret) with HTTP 401, as it should"))
+		Expect(texts(d.all("article.said .tag.warn"))).To(Equal([]string{"forged callback", "forged callback"}))
+		Expect(attr(st[1], "data-state")).To(Equal("ok"))
+
+		By("marking a bot that takes a forged callback")
+		trusting := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		DeferCleanup(trusting.Close)
+		Expect(f.Apps.RemoveApp(appKey)).To(Succeed())
+		_, err := f.Apps.AddApp(approbot.App{AppKey: appKey, AppSecret: appSecret, Name: "ops bot", CallbackURL: trusting.URL})
+		Expect(err).NotTo(HaveOccurred())
+		_, err = f.Apps.Say(context.Background(), approbot.Utterance{OpenConversationID: groupID, StaffID: "dev1", Text: "x", Forge: approbot.ForgeStaleTimestamp})
+		Expect(err).NotTo(HaveOccurred())
+		st = parseDOM(mustGet(f, "/?group="+groupID)).all(".cb-status")
+		Expect(attr(st[2], "data-state")).To(Equal("bad"))
+		Expect(text(st[2])).To(ContainSubstring("accepted a forged callback (stamped two hours ago)"))
+	})
+
 	It("says when the bot took the callback without a message, so replies must come through the sessionWebhook", func() {
 		addOps(f, testBot(func(map[string]any) (int, string) { return 200, "" }).URL)
 		say(f, "dev1", "status")

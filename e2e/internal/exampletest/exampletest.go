@@ -33,6 +33,7 @@ type Example struct {
 var All = []Example{
 	{Dir: "node", Tools: []string{"node", "npm"}, Setup: []string{"npm", "ci", "--no-audit", "--no-fund"}, Test: []string{"npm", "test"}},
 	{Dir: "node-approbot", Tools: []string{"node", "npm"}, Setup: []string{"npm", "ci", "--no-audit", "--no-fund"}, Test: []string{"npm", "test"}},
+	{Dir: "node-chatbot-express", Tools: []string{"node", "npm"}, Setup: []string{"npm", "ci", "--no-audit", "--no-fund"}, Test: []string{"npm", "test"}},
 	{Dir: "python", Tools: []string{"python3"}, Test: []string{"python3", "-m", "unittest", "-v"}},
 	{Dir: "shell", Tools: []string{"bash", "curl", "openssl"}, Test: []string{"./test.sh"}},
 }

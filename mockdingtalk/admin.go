@@ -48,6 +48,9 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	handle(r, "/clock", noQuery, get(s.adminGetClock), put(s.adminPutClock))
 	handle(r, "/reset", noQuery, post(noContent(s.Reset)))
 	s.appAdminRoutes(r)
+	// The admin API's one 404: a route rather than the router's
+	// NotFoundHandler, which gorilla/mux serves without the middleware, so
+	// the guard and the admin token still come first (as for handle's 405).
 	r.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no admin endpoint at %s", r.URL.Path)
 	})

@@ -11,8 +11,8 @@ run: ## build bin/mockdingtalk, then start the fake robot + SNS API + inbox on 1
 	@echo "make run: starting bin/mockdingtalk $(ARGS)"
 	bin/mockdingtalk $(ARGS)
 
-build: ## a static binary in bin/mockdingtalk, stamped with its VCS revision (mockdingtalk version)
-	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=true -o bin/mockdingtalk ./cmd/mockdingtalk
+build: ## static binaries in bin/: mockdingtalk, stamped with its VCS revision (mockdingtalk version), and mockdingtalk-conform, which `mockdingtalk conform` runs
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=true -o bin/ ./cmd/mockdingtalk ./cmd/mockdingtalk-conform
 
 image: ## the container image mockdingtalk:<git describe> and :latest, with podman or docker (Containerfile)
 	scripts/image.sh

@@ -29,7 +29,8 @@ trap 'rm -rf "$ctx"' EXIT
 mkdir "$ctx/data"
 # -buildvcs=true: the machine's GOFLAGS may turn VCS stamping off, and
 # `mockdingtalk version` reads the revision from it.
-CGO_ENABLED=0 go build -trimpath -buildvcs=true -ldflags='-s -w' -o "$ctx/mockdingtalk" ./cmd/mockdingtalk
+# mockdingtalk-conform beside it: `mockdingtalk conform` runs it.
+CGO_ENABLED=0 go build -trimpath -buildvcs=true -ldflags='-s -w' -o "$ctx/" ./cmd/mockdingtalk ./cmd/mockdingtalk-conform
 cp "$certs" "$ctx/ca-certificates.crt"
 echo 'mockdingtalk:x:65532:65532:mockdingtalk:/data:/sbin/nologin' >"$ctx/passwd"
 echo 'mockdingtalk:x:65532:' >"$ctx/group"

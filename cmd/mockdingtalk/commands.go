@@ -26,7 +26,7 @@ var commands = []command{
 	{"serve", "[flags]", "run the fake robot, the SNS API and the inbox (the default: `mockdingtalk -listen …` is `mockdingtalk serve -listen …`)", run},
 	{"health", "[-url URL] [-timeout 5s]", "check a running instance's /_mock/health; exit 0 when it answers ok, 1 otherwise", runHealth},
 	{"version", "", "print the module version, VCS revision and Go version it was built with (also: -version)", runVersion},
-	{"conform", "[-target URL] [flags]", "check an SNS DingTalk API implementation against the contract's rules (docs/conformance.md); exit 1 when a must rule breaks, 2 on bad usage", runConform},
+	{"conform", "[-target URL] [flags]", "check an SNS DingTalk API implementation against the contract's rules (docs/conformance.md); exit 1 when a must rule breaks, 2 on bad usage. Runs the program mockdingtalk-conform, next to this one or on PATH", runConform},
 }
 
 // exitCode is an error that sets the process's exit code; err, when not

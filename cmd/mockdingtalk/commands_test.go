@@ -8,6 +8,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -157,4 +159,33 @@ var _ = Describe("health", func() {
 		Entry("an unknown flag", []string{"-port", "1"}, nil, "flag provided but not defined: -port"),
 		Entry("a listen variable that is not host:port", nil, map[string]string{"MOCKDINGTALK_LISTEN": "8090"}, `$MOCKDINGTALK_LISTEN="8090" is not host:port`),
 	)
+})
+
+var _ = Describe("the conform command", func() {
+	// conformProgram writes a stand-in for mockdingtalk-conform on PATH that
+	// prints its arguments and an environment variable, and exits with 3.
+	conformProgram := func() {
+		dir := GinkgoT().TempDir()
+		script := "#!/bin/sh\necho \"args: $*\"\necho \"env: $SNS_TARGET_URL\" >&2\nexit 3\n"
+		Expect(os.WriteFile(filepath.Join(dir, ConformProgram), []byte(script), 0o755)).To(Succeed())
+		GinkgoT().Setenv("PATH", dir)
+	}
+
+	It("runs mockdingtalk-conform with the same arguments, environment and streams, and exits with its code", func() {
+		conformProgram()
+		GinkgoT().Setenv("SNS_TARGET_URL", "http://10.0.0.5:8080")
+		code, out, errOut := invoke([]string{"conform", "-label-filter", "auth && must", "-strict"}, nil)
+		Expect(code).To(Equal(3))
+		Expect(out).To(Equal("args: -label-filter auth && must -strict\n"))
+		Expect(errOut).To(Equal("env: http://10.0.0.5:8080\n"))
+	})
+
+	It("says how to get mockdingtalk-conform when it is nowhere to be found, and exits 2", func() {
+		GinkgoT().Setenv("PATH", GinkgoT().TempDir())
+		code, out, errOut := invoke([]string{"conform", "-list"}, nil)
+		Expect(code).To(Equal(2))
+		Expect(out).To(BeEmpty())
+		Expect(errOut).To(ContainSubstring("mockdingtalk conform: the conformance rules are in the program mockdingtalk-conform, which is neither next to this binary nor on PATH"))
+		Expect(errOut).To(ContainSubstring("go install github.com/dingtalk-mock/mockdingtalk/cmd/mockdingtalk-conform@"))
+	})
 })

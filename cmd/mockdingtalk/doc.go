@@ -26,5 +26,6 @@
 //	mockdingtalk health [-url URL]  exit 0 when the instance at URL is healthy, 1 otherwise
 //	mockdingtalk conform [-target URL] [-strict] [-junit FILE] [-json FILE] …
 //	                                the conformance rules against an SNS DingTalk API
-//	                                (docs/conformance.md); exit 1 when a must rule breaks
+//	                                (docs/conformance.md); exit 1 when a must rule breaks;
+//	                                runs the program mockdingtalk-conform (cmd/mockdingtalk-conform)
 package main

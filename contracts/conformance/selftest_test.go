@@ -605,7 +605,7 @@ var _ = Describe("the conformance harness", Label("selftest"), func() {
 		doc, err := readDoc()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(strings.Contains(doc, conformance.RulesMarkdown())).To(BeTrue(),
-			"docs/conformance.md's rule table is out of date: paste the output of `go run ./cmd/mockdingtalk conform -list-markdown` over it")
+			"docs/conformance.md's rule table is out of date: paste the output of `go run ./cmd/mockdingtalk-conform -list-markdown` over it")
 	})
 
 	It("refuses a remote target the fake robot cannot be reached from", func() {

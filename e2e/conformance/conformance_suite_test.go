@@ -42,6 +42,12 @@ var _ = BeforeSuite(func() {
 	script = filepath.Join(root, "e2e", "conformance", "testdata", "snsfake.py")
 	binary, err = gexec.Build("github.com/dingtalk-mock/mockdingtalk/cmd/mockdingtalk")
 	Expect(err).NotTo(HaveOccurred())
+	// `mockdingtalk conform` runs mockdingtalk-conform, found next to it
+	// or, as here (gexec builds each program in a folder of its own), on
+	// PATH, which the binary's processes inherit.
+	conform, err := gexec.Build("github.com/dingtalk-mock/mockdingtalk/cmd/mockdingtalk-conform")
+	Expect(err).NotTo(HaveOccurred())
+	GinkgoT().Setenv("PATH", filepath.Dir(conform)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	DeferCleanup(gexec.CleanupBuildArtifacts)
 })
 

@@ -1,10 +1,11 @@
-// Specs for `mockdingtalk conform`: the report, its exit codes, the JUnit
+// Specs for `mockdingtalk-conform` (`mockdingtalk conform`): the report, its exit codes, the JUnit
 // and JSON files, and flags that fall back to the Ginkgo suite's
 // environment variables.
 
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -26,11 +28,20 @@ import (
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// invoke runs the command with args and the environment vars, and returns
+// its exit code, stdout and stderr.
+func invoke(args []string, vars map[string]string) (int, string, string) {
+	var stdout, stderr strings.Builder
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	code := conform(context.Background(), args, lookup, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
 var _ = Describe("the conform command", func() {
 	It("checks the in-repo implementation and writes JUnit and JSON reports", func() {
 		dir := GinkgoT().TempDir()
 		junit, js := filepath.Join(dir, "c.xml"), filepath.Join(dir, "c.json")
-		code, out, errOut := invoke([]string{"conform", "-label-filter", "mentions || async", "-junit", junit, "-json", js}, nil)
+		code, out, errOut := invoke([]string{"-label-filter", "mentions || async", "-junit", junit, "-json", js}, nil)
 		Expect(code).To(Equal(0), errOut)
 		Expect(out).To(ContainSubstring("PASS  must    mentions.at-all"))
 		Expect(out).To(ContainSubstring("SKIP  must    async.job-protocol"))
@@ -58,7 +69,7 @@ var _ = Describe("the conform command", func() {
 	})
 
 	It("checks a bot's callback endpoint with the bot rules: the reference bot passes, one that ignores the sign fails", func() {
-		code, out, errOut := invoke([]string{"conform", "-bot", "-label-filter", "must"}, nil)
+		code, out, errOut := invoke([]string{"-bot", "-label-filter", "must"}, nil)
 		Expect(code).To(Equal(0), errOut)
 		Expect(out).To(ContainSubstring("(the reference bot, in-process)"))
 		Expect(out).To(ContainSubstring("PASS  must    bot.refuses-wrong-sign"))
@@ -67,14 +78,14 @@ var _ = Describe("the conform command", func() {
 			_, _ = io.WriteString(w, `{"msgtype":"text","text":{"content":"pong"}}`)
 		}))
 		defer careless.Close()
-		code, out, _ = invoke([]string{"conform", "-label-filter", "must"}, map[string]string{
+		code, out, _ = invoke([]string{"-label-filter", "must"}, map[string]string{
 			conformance.EnvBotURL: careless.URL, conformance.EnvBotSecret: "s3cret"})
 		Expect(code).To(Equal(1), out)
 		Expect(out).To(ContainSubstring("PASS  must    bot.answers-signed-callback"))
 		Expect(out).To(ContainSubstring("FAIL  must    bot.refuses-unsigned"))
 		Expect(out).To(ContainSubstring("→ callback to " + careless.URL))
 
-		code, _, errOut = invoke([]string{"conform", "-bot-url", careless.URL}, nil)
+		code, _, errOut = invoke([]string{"-bot-url", careless.URL}, nil)
 		Expect(code).To(Equal(2))
 		Expect(errOut).To(ContainSubstring(conformance.EnvBotSecret))
 	})
@@ -85,7 +96,7 @@ var _ = Describe("the conform command", func() {
 		srv := httptest.NewServer(api)
 		DeferCleanup(func() { srv.Close(); _ = api.Close() })
 		junit := filepath.Join(GinkgoT().TempDir(), "c.xml")
-		code, out, _ := invoke([]string{"conform", "-target", srv.URL, "-label-filter", "delivery && !slow", "-junit", junit}, nil)
+		code, out, _ := invoke([]string{"-target", srv.URL, "-label-filter", "delivery && !slow", "-junit", junit}, nil)
 		Expect(code).To(Equal(1), out)
 		data, err := os.ReadFile(junit)
 		Expect(err).NotTo(HaveOccurred())
@@ -97,40 +108,40 @@ var _ = Describe("the conform command", func() {
 		Expect(out).To(ContainSubstring("the webhook received 3 requests for one test-connection call"))
 		Expect(out).To(ContainSubstring("⇢ the fake robot received POST /robot/send?access_token=…"))
 
-		code, out, _ = invoke([]string{"conform", "-target", srv.URL, "-label-filter", "delivery && should && !slow"}, nil)
+		code, out, _ = invoke([]string{"-target", srv.URL, "-label-filter", "delivery && should && !slow"}, nil)
 		Expect(code).To(Equal(0), "a should rule alone does not fail the run: %s", out)
-		code, _, _ = invoke([]string{"conform", "-target", srv.URL, "-label-filter", "delivery && should && !slow", "-strict"}, nil)
+		code, _, _ = invoke([]string{"-target", srv.URL, "-label-filter", "delivery && should && !slow", "-strict"}, nil)
 		Expect(code).To(Equal(1), "-strict")
 	})
 
 	It("exits 2 when the target cannot be logged in to", func() {
-		code, out, errOut := invoke([]string{"conform", "-target", "http://127.0.0.1:1"}, nil)
+		code, out, errOut := invoke([]string{"-target", "http://127.0.0.1:1"}, nil)
 		Expect(code).To(Equal(2))
 		Expect(out).To(BeEmpty())
 		Expect(errOut).To(ContainSubstring("log in to http://127.0.0.1:1"))
 	})
 
 	It("reads the suite's environment variables, flags winning", func() {
-		code, _, errOut := invoke([]string{"conform"}, map[string]string{conformance.EnvLabelFilter: "signing &&"})
+		code, _, errOut := invoke(nil, map[string]string{conformance.EnvLabelFilter: "signing &&"})
 		Expect(code).To(Equal(2))
 		Expect(errOut).To(ContainSubstring(`label filter "signing &&"`))
-		code, out, _ := invoke([]string{"conform", "-list", "-label-filter", "auth"}, map[string]string{conformance.EnvLabelFilter: "signing &&"})
+		code, out, _ := invoke([]string{"-list", "-label-filter", "auth"}, map[string]string{conformance.EnvLabelFilter: "signing &&"})
 		Expect(code).To(Equal(0))
 		Expect(out).To(ContainSubstring("auth.logout-ends-session"))
 		Expect(out).NotTo(ContainSubstring("signing."))
 	})
 
 	It("prints the rule table docs/conformance.md carries", func() {
-		code, out, _ := invoke([]string{"conform", "-list-markdown"}, nil)
+		code, out, _ := invoke([]string{"-list-markdown"}, nil)
 		Expect(code).To(Equal(0))
 		Expect(out).To(Equal(conformance.RulesMarkdown()))
 	})
 
 	It("refuses arguments and a remote target without a reachable fake", func() {
-		code, _, errOut := invoke([]string{"conform", "extra"}, nil)
+		code, _, errOut := invoke([]string{"extra"}, nil)
 		Expect(code).To(Equal(2))
 		Expect(errOut).To(ContainSubstring(`unexpected argument "extra"`))
-		code, _, errOut = invoke([]string{"conform", "-target", "http://10.0.0.5:8080"}, nil)
+		code, _, errOut = invoke([]string{"-target", "http://10.0.0.5:8080"}, nil)
 		Expect(code).To(Equal(2))
 		Expect(errOut).To(ContainSubstring("MOCK_LISTEN"))
 	})

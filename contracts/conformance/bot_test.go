@@ -138,7 +138,7 @@ var _ = Describe("the bot rules", Label("selftest", "bot"), func() {
 		doc, err := readDoc()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(strings.Contains(doc, conformance.MarkdownTable(conformance.BotRules()))).To(BeTrue(),
-			"docs/conformance.md's bot rule table is out of date: paste the output of `go run ./cmd/mockdingtalk conform -bot -list-markdown` over it")
+			"docs/conformance.md's bot rule table is out of date: paste the output of `go run ./cmd/mockdingtalk-conform -bot -list-markdown` over it")
 	})
 
 	It("refuse a bot URL without its secret, and a remote bot that cannot reach the fake", func(ctx SpecContext) {

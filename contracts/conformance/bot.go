@@ -82,7 +82,7 @@ func (cfg Config) validateBot() error {
 // an app with cfg.BotSecret whose callback URL is cfg.BotURL (the
 // reference bot, in-process, when empty), a group with the robot and a
 // member, and the callback timeout. Run BotRules against it with Check.
-func NewBot(ctx context.Context, cfg Config) (h *Harness, err error) {
+func NewBot(_ context.Context, cfg Config) (h *Harness, err error) {
 	if err := cfg.validateBot(); err != nil {
 		return nil, err
 	}
@@ -125,7 +125,6 @@ func NewBot(ctx context.Context, cfg Config) (h *Harness, err error) {
 	if _, err := apps.AddGroup(approbot.Group{OpenConversationID: botGroupID, Title: "conformance", RobotCodes: []string{botAppKey}}); err != nil {
 		return nil, fmt.Errorf("conformance: the bot's group: %w", err)
 	}
-	_ = ctx
 	return h, nil
 }
 

@@ -166,7 +166,7 @@ func runRules(ctx context.Context, o conformOptions, rules []conformance.Rule, s
 	}
 	fmt.Fprintf(stdout, "conformance of %s\n%s at %s; %d rules\n\n", target, fakeRole, h.FakeURL(), len(rules))
 	start := time.Now()
-	report := conformance.Report{Target: target, FakeURL: h.FakeURL(), Strict: cfg.Strict}
+	report := conformance.Report{Target: target, FakeURL: h.FakeURL(), Strict: cfg.Strict, Bot: o.bot}
 	for _, r := range rules {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "mockdingtalk conform: interrupted")

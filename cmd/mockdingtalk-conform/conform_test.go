@@ -69,10 +69,14 @@ var _ = Describe("the conform command", func() {
 	})
 
 	It("checks a bot's callback endpoint with the bot rules: the reference bot passes, one that ignores the sign fails", func() {
-		code, out, errOut := invoke([]string{"-bot", "-label-filter", "must"}, nil)
+		junit := filepath.Join(GinkgoT().TempDir(), "bot.xml")
+		code, out, errOut := invoke([]string{"-bot", "-label-filter", "must", "-junit", junit}, nil)
 		Expect(code).To(Equal(0), errOut)
 		Expect(out).To(ContainSubstring("(the reference bot, in-process)"))
 		Expect(out).To(ContainSubstring("PASS  must    bot.refuses-wrong-sign"))
+		data, err := os.ReadFile(junit)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(data)).To(ContainSubstring(`name="DingTalk bot conformance: bot http://127.0.0.1:`))
 
 		careless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = io.WriteString(w, `{"msgtype":"text","text":{"content":"pong"}}`)

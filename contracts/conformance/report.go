@@ -16,9 +16,11 @@ import (
 
 // Report is a finished run.
 type Report struct {
-	Target  string   `json:"target"`
-	FakeURL string   `json:"fakeRobot,omitempty"`
-	Strict  bool     `json:"strict"`
+	Target  string `json:"target"`
+	FakeURL string `json:"fakeRobot,omitempty"`
+	Strict  bool   `json:"strict"`
+	// Bot says the target is a bot's callback endpoint (the bot rules).
+	Bot     bool     `json:"bot,omitempty"`
 	Results []Result `json:"-"`
 }
 
@@ -143,7 +145,11 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 // test case per rule. A warning is a passing case with outcome=warn and
 // the warning in system-err, so CI shows it without failing.
 func (r Report) WriteJUnit(w io.Writer) error {
-	out := junitSuites{Name: "SNS DingTalk API conformance: " + r.Target}
+	what := "SNS DingTalk API conformance: "
+	if r.Bot {
+		what = "DingTalk bot conformance: "
+	}
+	out := junitSuites{Name: what + r.Target}
 	var total time.Duration
 	for _, family := range Families {
 		suite := junitSuite{Name: family}

@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/dingtalk-mock/mockdingtalk/contracts"
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk/approbot"
@@ -177,7 +176,7 @@ func checkAnswered(c botConversation) error {
 }
 
 func checkInTime(c botConversation) error {
-	if cb := c.conv.Callback; cb.Status == 0 && strings.Contains(cb.Error, "within") {
+	if c.conv.Callback.TimedOut {
 		return fmt.Errorf("the bot did not answer within the callback timeout (%s): answer at once and reply later through the sessionWebhook", c.bot.timeout)
 	}
 	return nil

@@ -106,6 +106,8 @@ type Callback struct {
 	Error string `json:"error,omitempty"`
 	// Millis is how long the bot took.
 	Millis int64 `json:"millis"`
+	// TimedOut says the bot gave no answer within the callback timeout.
+	TimedOut bool `json:"timedOut,omitempty"`
 	// Body is the start of the answer's body.
 	Body string `json:"body,omitempty"`
 	// Request is the callback's body as sent (schema RobotCallback).
@@ -449,6 +451,7 @@ func (s *Service) post(ctx context.Context, app App, body []byte, now time.Time,
 	if err != nil {
 		cb.Error = fmt.Sprintf("no answer: %v", err)
 		if errors.Is(err, context.DeadlineExceeded) {
+			cb.TimedOut = true
 			cb.Error = fmt.Sprintf("no answer within %s (the bot must answer the callback in time; reply later through the sessionWebhook)", s.callbackTimeoutOr())
 		}
 		return cb

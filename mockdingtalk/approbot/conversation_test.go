@@ -136,7 +136,9 @@ var _ = Describe("Conversations with a bot", func() {
 		DeferCleanup(func() { close(release) })
 
 		answers <- func(http.ResponseWriter) { <-release }
-		Expect(say("hello").Callback.Error).To(ContainSubstring("no answer within 100ms"))
+		slow := say("hello").Callback
+		Expect(slow.Error).To(ContainSubstring("no answer within 100ms"))
+		Expect(slow.TimedOut).To(BeTrue())
 		answers <- func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) }
 		Expect(say("hello").Callback.Error).To(ContainSubstring("HTTP 500"))
 		answers <- func(w http.ResponseWriter) { _, _ = io.WriteString(w, `{"ok":true}`) }

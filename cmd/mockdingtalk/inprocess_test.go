@@ -8,8 +8,11 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -51,6 +54,21 @@ var _ = Describe("SNS sends to the binary's own robot (-sns-webhook-in-process)"
 		}
 		return status, answer, entry, remote
 	}
+
+	It("is on by default, and off by flag, environment variable or config file", func() {
+		on := func(args []string, vars map[string]string) bool {
+			s, err := loadSettings(args, env(vars), io.Discard)
+			Expect(err).NotTo(HaveOccurred())
+			return s.SNSInProcess
+		}
+		Expect(on(nil, nil)).To(BeTrue())
+		Expect(on([]string{"-sns-webhook-in-process=false"}, nil)).To(BeFalse())
+		Expect(on([]string{"-sns-webhook-in-process"}, map[string]string{"MOCKDINGTALK_SNS_WEBHOOK_IN_PROCESS": "false"})).To(BeTrue())
+		Expect(on(nil, map[string]string{"MOCKDINGTALK_SNS_WEBHOOK_IN_PROCESS": "false"})).To(BeFalse())
+		path := filepath.Join(GinkgoT().TempDir(), "c.yaml")
+		Expect(os.WriteFile(path, []byte("snsWebhookInProcess: false\n"), 0o600)).To(Succeed())
+		Expect(on([]string{"-config", path}, nil)).To(BeFalse())
+	})
 
 	DescribeTable("records and answers as a TCP send does",
 		func(fault, secret string) {

@@ -20,7 +20,7 @@ import (
 // optionKind is how a flag is typed on the command line, from its default:
 // "switch" (a boolean that may stand alone), "int", "duration" or "string".
 func optionKind(o option) string {
-	if o.def == "false" {
+	if o.def == "false" || o.def == "true" {
 		return "switch"
 	}
 	if _, err := strconv.Atoi(o.def); err == nil {

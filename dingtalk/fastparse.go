@@ -31,11 +31,15 @@ type simpleParser struct {
 // parseSimple reads body when it is a plain message; ok is false when the
 // general decoder must read it instead.
 func parseSimple(body []byte) (m *Message, ok bool) {
+	return new(simpleMessage).parse(body)
+}
+
+// parse is parseSimple into sm, which must be zero.
+func (sm *simpleMessage) parse(body []byte) (m *Message, ok bool) {
 	if len(body) == 0 || len(body) > MaxBodyBytes {
 		return nil, false
 	}
 	p := simpleParser{s: string(body)}
-	sm := new(simpleMessage)
 	var seen uint8
 	ok = p.object(func(key string) bool {
 		var bit uint8

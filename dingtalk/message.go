@@ -219,6 +219,25 @@ func ParseMessage(body []byte) (*Message, error) {
 	return parseGeneral(body)
 }
 
+// A MessageReader is ParseMessage for a server that parses a message per
+// request and keeps nothing of it: a plain message is read into the
+// reader's own memory, so the *Message it returns (and its Text, Markdown,
+// Link and At) is valid only until the next Read. The strings in it stay
+// valid. The zero value is ready to use; a MessageReader is not safe for
+// concurrent use.
+type MessageReader struct {
+	sm simpleMessage
+}
+
+// Read parses body as ParseMessage does.
+func (r *MessageReader) Read(body []byte) (*Message, error) {
+	r.sm = simpleMessage{}
+	if m, ok := r.sm.parse(body); ok {
+		return m, nil
+	}
+	return parseGeneral(body)
+}
+
 // parseGeneral is ParseMessage without the fast path of parseSimple.
 func parseGeneral(body []byte) (*Message, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")

@@ -52,8 +52,9 @@ type sendRequest struct {
 	buf       []byte // the body's buffer, kept for the next request
 	tooLarge  bool
 	query     sendQuery
-	robot     *robotEntry // nil until the token check passes
-	msg       *dingtalk.Message
+	robot     *robotEntry       // nil until the token check passes
+	msg       *dingtalk.Message // in reader, valid until release
+	reader    dingtalk.MessageReader
 	trail     journal.Trail
 	rate      *diagnose.RateLimitInfo
 	fault     string
@@ -149,7 +150,7 @@ func (s *Server) readSend(r *http.Request) *sendRequest {
 		}
 	}
 	if !sr.tooLarge {
-		sr.msg, _ = dingtalk.ParseMessage(sr.body)
+		sr.msg, _ = sr.reader.Read(sr.body)
 	}
 	sr.trail.Parsed = sr.msg != nil
 	return sr

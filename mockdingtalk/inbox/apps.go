@@ -8,6 +8,7 @@
 package inbox
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
@@ -395,7 +396,9 @@ func (in *Inbox) chatTimeline(appKey, staffID string) timelineData {
 			picked = append(picked, i) // the bot's sessionWebhook posts
 		case c != "":
 		default:
-			if e := snap.Entry(i); e.Path == approbot.BatchSendPath && containsString(approbot.Recipients(e.Body), staffID) {
+			// Decode only the bodies that name the member at all.
+			if e := snap.Entry(i); e.Path == approbot.BatchSendPath && bytes.Contains(e.Body, []byte(staffID)) &&
+				containsString(approbot.Recipients(e.Body), staffID) {
 				picked = append(picked, i)
 			}
 		}

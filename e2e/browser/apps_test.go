@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -174,6 +175,63 @@ var _ = Describe("Talking to an app's bot in the inbox", Label("browser"), Order
 		typeAs("dev1", "@ops bot anyone there?")
 		Eventually(got).WithTimeout(10 * time.Second).Should(Receive())
 		Eventually(texts("article.said .bubble.mine")).WithTimeout(10 * time.Second).Should(ContainElement("@ops bot anyone there?"))
+	})
+
+	It("sends what a member writes to the bot one to one, and shows its reply", func() {
+		do(chromedp.Navigate(fake.URL()+"/?app=dingbot-ops&staff=dev1"),
+			chromedp.WaitVisible(chromedp.CSS(`#say-form[data-direct="true"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#live[data-state="live"]`)),
+			chromedp.SendKeys(chromedp.CSS("#say-text"), "my deploys"),
+			chromedp.Click(chromedp.CSS("#say-send"), chromedp.NodeVisible))
+		var h heard
+		Eventually(got).WithTimeout(10 * time.Second).Should(Receive(&h))
+		Expect(h.SenderStaffID).To(Equal("dev1"))
+		Expect(h.Text.Content).To(Equal("my deploys"), "no mention in a one-to-one chat")
+		Eventually(texts("article.reply .bubble")).WithTimeout(10 * time.Second).Should(Equal([]string{"on it: my deploys"}))
+		Eventually(texts(`#robots a.one2one[data-staff="dev1"] .r-name`)).WithTimeout(10 * time.Second).Should(Equal([]string{"韩梅梅 ↔ ops bot"}))
+	})
+
+	It("posts as the signed-in user when the fake has an admin token", func() {
+		got2 := make(chan heard, 4)
+		bot := chatBot(appSecret, got2)
+		guarded, err := mockdingtalk.Start(mockdingtalk.Config{AdminToken: "s3cret-admin",
+			Apps: []approbot.App{{AppKey: "dingbot-ops", AppSecret: appSecret, Name: "ops bot", CallbackURL: bot.URL}},
+			Groups: []approbot.Group{{OpenConversationID: "cidOps", Title: "ops", RobotCodes: []string{"dingbot-ops"},
+				Members: []approbot.Member{{StaffID: "dev1", Name: "韩梅梅"}}}},
+		})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(guarded.Close)
+		// A tab that answers the fake's Basic challenge as a person answers
+		// the browser's prompt: any user name, the token as password.
+		var tab context.Context
+		tab, closeTab := chromedp.NewContext(ctx, chromedp.WithListener(func(ev any) {
+			switch ev := ev.(type) {
+			case *fetch.EventAuthRequired:
+				go func() {
+					_, _ = chromedp.Call(tab, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{RequestID: ev.RequestID,
+						AuthChallengeResponse: &fetch.AuthChallengeResponse{
+							Response: fetch.AuthChallengeResponseResponseProvideCredentials, Username: "me", Password: "s3cret-admin"}})
+				}()
+			case *fetch.EventRequestPaused:
+				go func() { _, _ = chromedp.Call(tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID}) }()
+			}
+		}))
+		DeferCleanup(closeTab)
+		tctx, cancel := context.WithTimeout(tab, 30*time.Second)
+		defer cancel()
+		handle := true
+		Expect(chromedp.Do(tctx, chromedp.Navigate("about:blank"))).To(Succeed())
+		_, err = chromedp.Call(tctx, fetch.Enable, fetch.EnableParams{HandleAuthRequests: &handle})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(chromedp.Do(tctx, chromedp.Navigate(guarded.URL()+"/?group=cidOps"),
+			chromedp.WaitVisible(chromedp.CSS("#say-form")),
+			chromedp.WaitVisible(chromedp.CSS(`#live[data-state="live"]`)),
+			chromedp.SendKeys(chromedp.CSS("#say-text"), "status"),
+			chromedp.Click(chromedp.CSS("#say-send"), chromedp.NodeVisible))).To(Succeed())
+		Eventually(got2).WithTimeout(10 * time.Second).Should(Receive())
+		Eventually(func() ([]string, error) {
+			return tryEval[[]string](tab, `[...document.querySelectorAll('article.reply .bubble')].map(e => e.textContent.trim())`)
+		}).WithTimeout(10 * time.Second).Should(Equal([]string{"on it: status"}))
 	})
 
 	It("looks like a DingTalk group chat with a bot (screenshot)", func() {

@@ -213,7 +213,9 @@ var _ = Describe("Talking to an app's bot in the inbox", Label("browser"), Order
 							Response: fetch.AuthChallengeResponseResponseProvideCredentials, Username: "me", Password: "s3cret-admin"}})
 				}()
 			case *fetch.EventRequestPaused:
-				go func() { _, _ = chromedp.Call(tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID}) }()
+				go func() {
+					_, _ = chromedp.Call(tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+				}()
 			}
 		}))
 		DeferCleanup(closeTab)

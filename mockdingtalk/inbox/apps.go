@@ -12,6 +12,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -267,7 +268,9 @@ func callbackStatus(bot string, c *approbot.Conversation) statusView {
 		return statusView{"bad", bot + " answered wrongly (HTTP " + strconv.Itoa(cb.Status) + ", " + took + "): " + cb.Error}
 	case time.Duration(cb.Millis)*time.Millisecond > SlowCallback:
 		return statusView{"slow", bot + " answered slowly: the callback took " + took + " (more than " + SlowCallback.String() + ")"}
-	case len(c.Replies) == 0 || c.Replies[0].Via != "callback":
+	case !slices.ContainsFunc(c.Replies, func(r approbot.Reply) bool { return r.Via == "callback" }):
+		// (A sessionWebhook reply may come before the callback's answer
+		// is recorded.)
 		return statusView{"ok", bot + " took the callback in " + took + " with no message in the answer; replies come through the sessionWebhook"}
 	}
 	return statusView{"ok", bot + " answered the callback in " + took}
@@ -398,7 +401,7 @@ func (in *Inbox) chatTimeline(appKey, staffID string) timelineData {
 		default:
 			// Decode only the bodies that name the member at all.
 			if e := snap.Entry(i); e.Path == approbot.BatchSendPath && bytes.Contains(e.Body, []byte(staffID)) &&
-				containsString(approbot.Recipients(e.Body), staffID) {
+				slices.Contains(approbot.Recipients(e.Body), staffID) {
 				picked = append(picked, i)
 			}
 		}
@@ -408,15 +411,6 @@ func (in *Inbox) chatTimeline(appKey, staffID string) timelineData {
 		convs = in.apps.Conversations(cid)
 	}
 	return in.timeline(snap, picked, convs, last)
-}
-
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // groupItem is a group in the sidebar.

@@ -228,6 +228,20 @@ var _ = Describe("An app robot group in the inbox", func() {
 		Expect(text(st[2])).To(ContainSubstring("accepted a forged callback (stamped two hours ago)"))
 	})
 
+	It("says the bot answered the callback when a sessionWebhook reply came first", func() {
+		addOps(f, testBot(func(cb map[string]any) (int, string) {
+			res, err := http.Post(cb["sessionWebhook"].(string), "application/json", strings.NewReader(`{"msgtype":"text","text":{"content":"first"}}`))
+			Expect(err).NotTo(HaveOccurred())
+			res.Body.Close()
+			return 200, `{"msgtype":"text","text":{"content":"second"}}`
+		}).URL)
+		conv := say(f, "dev1", "status")
+		Expect(conv.Replies).To(HaveLen(2))
+		Expect(conv.Replies[0].Via).To(Equal("sessionWebhook"))
+		st := parseDOM(mustGet(f, "/?group="+groupID)).one(".cb-status")
+		Expect(text(st)).To(HavePrefix("ops bot answered the callback in"))
+	})
+
 	It("says when the bot took the callback without a message, so replies must come through the sessionWebhook", func() {
 		addOps(f, testBot(func(map[string]any) (int, string) { return 200, "" }).URL)
 		say(f, "dev1", "status")

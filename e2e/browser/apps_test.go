@@ -141,7 +141,7 @@ var _ = Describe("Talking to an app's bot in the inbox", Label("browser"), Order
 		Eventually(texts("article.said .bubble.mine")).WithTimeout(10 * time.Second).Should(Equal([]string{"@ops bot deploy api"}))
 		Eventually(texts("article.reply .bubble")).WithTimeout(10 * time.Second).Should(Equal([]string{"on it: deploy api"}))
 		Eventually(texts(`#stream article[data-msgtype="markdown"] h3`)).WithTimeout(10 * time.Second).Should(Equal([]string{"done: deploy api"}))
-		Expect(texts(".cb-status")()).To(HaveExactElements(ContainSubstring("ops bot answered the callback in")))
+		Eventually(texts(".cb-status")).WithTimeout(10 * time.Second).Should(HaveExactElements(ContainSubstring("ops bot answered the callback in")))
 		Expect(eval[string](ctx, `document.getElementById('say-text').value`)).To(BeEmpty(), "the field is cleared for the next message")
 		Expect(eval[string](ctx, `window.samePage`)).To(Equal("yes"), "no reload")
 		Expect(eval[string](ctx, `document.activeElement.id`)).To(Equal("say-text"))

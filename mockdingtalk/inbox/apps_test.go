@@ -382,6 +382,8 @@ var _ = Describe("An app robot group in the inbox", func() {
 		Expect(f.AppSend(appKey, groupID, nil, "sampleText", map[string]string{"content": "hello"})).To(Equal(200))
 		d := parseDOM(mustGet(f, "/"))
 		Expect(texts(d.all("#stream article[data-msgtype=text] .meta .name"))).To(Equal([]string{"ops bot"}))
+		Expect(d.all("#robots .no-robots")).To(BeEmpty(), "a fake with app robots only does not say it has no robots")
+		Expect(texts(d.all("#robots .side-h"))).To(Equal([]string{"App robot groups"}))
 	})
 
 	It("wakes the live stream when a member speaks or the bot answers, not only on journal changes", func() {

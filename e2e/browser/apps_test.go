@@ -129,7 +129,20 @@ var _ = Describe("Talking to an app's bot in the inbox", Label("browser"), Order
 	}
 
 	It("sends what a person types as a member, @-mentioning the bot, and shows the bot's replies live", func() {
+		By("the app's robot posting to the group first, as a deploy pipeline would")
+		token, _, err := fake.AppRobots().Token("dingbot-ops")
+		Expect(err).NotTo(HaveOccurred())
+		req, err := http.NewRequest(http.MethodPost, fake.URL()+approbot.GroupSendPath, strings.NewReader(
+			`{"robotCode":"dingbot-ops","openConversationId":"cidOps","msgKey":"sampleActionCard","msgParam":"{\"title\":\"api v2.3.1 ready\",\"text\":\"### api v2.3.1\\nbuilt and tested on main\",\"singleTitle\":\"View build\",\"singleURL\":\"https://ci.example.com/builds/512\"}"}`))
+		Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(approbot.TokenHeader, token)
+		res, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		res.Body.Close()
+		Expect(res.StatusCode).To(Equal(http.StatusOK))
 		openGroup()
+		Eventually(texts(`#stream article[data-msgtype="actionCard"] .btns .btn`)).WithTimeout(10 * time.Second).Should(Equal([]string{"View build"}))
 		typeAs("dev1", "deploy api")
 
 		var h heard
@@ -147,6 +160,22 @@ var _ = Describe("Talking to an app's bot in the inbox", Label("browser"), Order
 		Expect(eval[string](ctx, `document.activeElement.id`)).To(Equal("say-text"))
 		By("listing the member's message as the group's newest line in the sidebar")
 		Eventually(texts(`#robots a.group[data-group="cidOps"] .r-prev`)).WithTimeout(10 * time.Second).Should(Equal([]string{"ops bot: done"}))
+	})
+
+	It("looks like a DingTalk group chat with a bot (screenshot)", func() {
+		openGroup()
+		do(chromedp.EmulateViewport(1280, 960))
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		png, err := chromedp.Run(tctx, chromedp.CaptureScreenshot())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(png).To(HavePrefix("\x89PNG"))
+		dir := screenshotDir()
+		Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+		file := filepath.Join(dir, "inbox-group.png")
+		Expect(os.WriteFile(file, png, 0o644)).To(Succeed())
+		fmt.Fprintf(GinkgoWriter, "inbox screenshot: %s (%d bytes)\n", file, len(png))
+		AddReportEntry("screenshot", file)
 	})
 
 	It("shows a message with markup in it as text, and runs none of it", func() {
@@ -236,19 +265,4 @@ var _ = Describe("Talking to an app's bot in the inbox", Label("browser"), Order
 		}).WithTimeout(10 * time.Second).Should(Equal([]string{"on it: status"}))
 	})
 
-	It("looks like a DingTalk group chat with a bot (screenshot)", func() {
-		openGroup()
-		do(chromedp.EmulateViewport(1280, 960))
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		png, err := chromedp.Run(tctx, chromedp.CaptureScreenshot())
-		Expect(err).NotTo(HaveOccurred())
-		Expect(png).To(HavePrefix("\x89PNG"))
-		dir := screenshotDir()
-		Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
-		file := filepath.Join(dir, "inbox-group.png")
-		Expect(os.WriteFile(file, png, 0o644)).To(Succeed())
-		fmt.Fprintf(GinkgoWriter, "inbox screenshot: %s (%d bytes)\n", file, len(png))
-		AddReportEntry("screenshot", file)
-	})
 })

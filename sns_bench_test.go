@@ -1,7 +1,8 @@
 // Benchmark of one SNS test-connection round trip against the in-process
 // fake robot: the SNS handler is called directly (no client network), and
 // its outbound webhook call goes over loopback to a fake started in this
-// process, which checks the sign and journals the message. Compare runs
+// process (tcp), or to its handler in-process as the binary does for its
+// own robot (in-process); the fake checks the sign and journals the message. Compare runs
 // with benchstat: go test -run='^$' -bench=SNS -benchmem -count=10 .
 
 package mockdingtalk_test
@@ -12,16 +13,25 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/dingtalk-mock/mockdingtalk/mockdingtalk"
 	"github.com/dingtalk-mock/mockdingtalk/sns"
+	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
 )
 
 const snsBenchToken = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 func BenchmarkSNSTestConnection(b *testing.B) {
+	b.Run("tcp", func(b *testing.B) { benchSNSTestConnection(b, false) })
+	b.Run("in-process", func(b *testing.B) { benchSNSTestConnection(b, true) })
+}
+
+// benchSNSTestConnection sends test-connections to a fake over loopback
+// TCP, or in-process as the binary does for its own robot.
+func benchSNSTestConnection(b *testing.B, inProcess bool) {
 	quiet := slog.New(slog.DiscardHandler)
 	off := 0
 	fake, err := mockdingtalk.Start(mockdingtalk.Config{Logger: quiet, Robots: []mockdingtalk.Robot{{
@@ -31,7 +41,12 @@ func BenchmarkSNSTestConnection(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(fake.Close)
-	api, err := sns.New(sns.Config{Logger: quiet})
+	cfg := sns.Config{Logger: quiet}
+	if inProcess {
+		u, _ := url.Parse(fake.URL())
+		cfg.Outbound.Local = &webhook.Local{Addrs: []string{u.Host}, Paths: []string{mockdingtalk.SendPath}, Handler: fake}
+	}
+	api, err := sns.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

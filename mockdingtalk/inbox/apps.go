@@ -60,6 +60,7 @@ func viewMember(m approbot.Member) memberView {
 
 // botView is an app robot in a group.
 type botView struct {
+	AppKey    string
 	RobotCode string
 	Name      string
 	Color     int
@@ -101,7 +102,7 @@ func (in *Inbox) groupView(cid string) *groupView {
 	for _, rc := range g.RobotCodes {
 		b := botView{RobotCode: rc, Name: rc, Color: colorOf(rc)}
 		if a, ok := apps[rc]; ok {
-			b.Name, b.Color, b.CallbackURL = a.BotName(), colorOf(a.AppKey), a.CallbackURL
+			b.AppKey, b.Name, b.Color, b.CallbackURL = a.AppKey, a.BotName(), colorOf(a.AppKey), a.CallbackURL
 		}
 		v.Bots = append(v.Bots, b)
 		if b.CallbackURL != "" {

@@ -288,6 +288,8 @@ var _ = Describe("An app robot group in the inbox", func() {
 			Expect(attr(d.one("#say-robot"), "data-name")).To(Equal("ops bot"))
 			Expect(d.all("#say-mention[checked]")).To(HaveLen(1))
 			Expect(d.all("label[for=say-text]")).To(HaveLen(1), "the text field has a label")
+			By("linking each member to their one-to-one chat with the bot")
+			Expect(attr(d.all("#group-info a.chip")[1], "href")).To(Equal("./?app=" + appKey + "&staff=dev1"))
 		})
 
 		It("says it, @-mentioning the bot, and goes back to the group", func() {

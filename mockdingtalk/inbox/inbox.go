@@ -45,6 +45,13 @@ const pageSize = 200
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// templates are the page templates, parsed when a page is first rendered
+// (about 1.3 ms, which neither a server's start nor a fake that no browser
+// opens should pay) and shared: they hold no per-inbox state.
+var templates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("inbox").ParseFS(templateFS, "templates/*.html"))
+})
+
 //go:embed static
 var staticFS embed.FS
 
@@ -53,7 +60,6 @@ type Inbox struct {
 	journal *journal.Journal
 	robots  func() []Robot
 	router  *mux.Router
-	tmpl    *template.Template
 	render  *renderer
 	log     *slog.Logger
 	guard   *guard.Policy
@@ -119,8 +125,6 @@ func New(cfg Config) *Inbox {
 	if in.maxStreams < 1 {
 		in.maxStreams = DefaultMaxStreams
 	}
-	in.tmpl = template.Must(template.New("inbox").ParseFS(templateFS, "templates/*.html"))
-
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
@@ -235,7 +239,7 @@ func (e *queryError) Error() string { return "inbox: " + e.msg }
 
 func (in *Inbox) execute(w http.ResponseWriter, r *http.Request, name string, data any, extra func(http.Header)) {
 	var buf bytes.Buffer
-	if err := in.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := templates().ExecuteTemplate(&buf, name, data); err != nil {
 		in.log.Error("rendering failed", "template", name, "err", err)
 		plainError(w, http.StatusInternalServerError, "inbox: rendering failed: "+err.Error())
 		return

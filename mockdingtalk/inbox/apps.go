@@ -200,17 +200,22 @@ func stamps(t time.Time) (clock, stamp, iso string) {
 
 func (in *Inbox) saidView(idx robotIndex, c *approbot.Conversation) *saidView {
 	v := &saidView{MsgID: c.MsgID, Callback: c.Callback, Bot: idx.app(c.AppKey), Forged: c.Forge}
-	v.Member = memberView{StaffID: c.StaffID, Name: c.StaffID, Color: colorOf(c.StaffID)}
-	if g, ok := in.apps.Group(c.OpenConversationID); ok {
-		for _, m := range g.Members {
-			if m.StaffID == c.StaffID {
-				v.Member = viewMember(m)
+	// The member as the group lists them; one to one (or once they left
+	// the group), as any group lists them.
+	m, ok := approbot.Member{StaffID: c.StaffID}, false
+	if g, found := in.apps.Group(c.OpenConversationID); found {
+		for _, gm := range g.Members {
+			if gm.StaffID == c.StaffID {
+				m, ok = gm, true
 			}
 		}
 	}
-	if v.Member.Initial == "" {
-		v.Member = viewMember(approbot.Member{StaffID: c.StaffID})
+	if !ok {
+		if sm, found := in.member(c.StaffID); found {
+			m = sm
+		}
 	}
+	v.Member = viewMember(m)
 	v.Clock, v.Stamp, v.ISO = stamps(c.Time)
 	v.Segments = mentionSegments(c.Text, "@"+v.Bot.Name)
 	v.Status = callbackStatus(v.Bot.Name, c)

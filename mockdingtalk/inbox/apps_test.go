@@ -369,6 +369,7 @@ var _ = Describe("An app robot group in the inbox", func() {
 
 		d := parseDOM(mustGet(f, "/?app="+appKey+"&staff=dev1"))
 		Expect(text(d.one("article.said .bubble.mine"))).To(Equal("hi there"))
+		Expect(text(d.one("article.said .meta .name"))).To(Equal("韩梅梅"))
 		Expect(text(d.one("article.reply .bubble"))).To(Equal("hello 韩梅梅"))
 		form := d.one("#say-form")
 		Expect(attr(form, "data-api")).To(Equal("_mock/apps/" + appKey + "/say"))

@@ -146,14 +146,22 @@ func (in *Inbox) chatView(appKey, staffID string) *chatView {
 
 // member finds a member of any group by staffId.
 func (in *Inbox) member(staffID string) (approbot.Member, bool) {
+	m, ok := in.staff()[staffID]
+	return m, ok
+}
+
+// staff is the organization's staff, the members of all groups, by
+// staffId (as the first group that lists them has them).
+func (in *Inbox) staff() map[string]approbot.Member {
+	staff := map[string]approbot.Member{}
 	for _, g := range in.apps.Groups() {
 		for _, m := range g.Members {
-			if m.StaffID == staffID {
-				return m, true
+			if _, seen := staff[m.StaffID]; !seen {
+				staff[m.StaffID] = m
 			}
 		}
 	}
-	return approbot.Member{}, false
+	return staff
 }
 
 // statusView is one line under a member's message: how the bot answered.
@@ -198,7 +206,7 @@ func stamps(t time.Time) (clock, stamp, iso string) {
 	return t.Format("15:04:05"), t.Format("2006-01-02 15:04:05.000 MST"), t.Format(time.RFC3339Nano)
 }
 
-func (in *Inbox) saidView(idx robotIndex, c *approbot.Conversation) *saidView {
+func (in *Inbox) saidView(idx robotIndex, staff map[string]approbot.Member, c *approbot.Conversation) *saidView {
 	v := &saidView{MsgID: c.MsgID, Callback: c.Callback, Bot: idx.app(c.AppKey), Forged: c.Forge}
 	// The member as the group lists them; one to one (or once they left
 	// the group), as any group lists them.
@@ -210,10 +218,8 @@ func (in *Inbox) saidView(idx robotIndex, c *approbot.Conversation) *saidView {
 			}
 		}
 	}
-	if !ok {
-		if sm, found := in.member(c.StaffID); found {
-			m = sm
-		}
+	if sm, found := staff[c.StaffID]; !ok && found {
+		m = sm
 	}
 	v.Member = viewMember(m)
 	v.Clock, v.Stamp, v.ISO = stamps(c.Time)
@@ -349,9 +355,13 @@ func (in *Inbox) timeline(snap *journal.Snapshot, picked []int, convs []approbot
 	t := timelineData{LastSeq: lastSeq, Oldest: in.oldest()}
 	t.Skipped = max(len(keys)-pageSize, 0)
 	idx := in.index()
+	var staff map[string]approbot.Member
+	if len(convs) > 0 {
+		staff = in.staff()
+	}
 	for _, k := range keys[t.Skipped:] {
 		if k.conv >= 0 {
-			t.Items = append(t.Items, timelineItem{Said: in.saidView(idx, &convs[k.conv])})
+			t.Items = append(t.Items, timelineItem{Said: in.saidView(idx, staff, &convs[k.conv])})
 			continue
 		}
 		e := snap.Entry(k.snap)
@@ -455,7 +465,7 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 	groups := in.apps.Groups()
 	items := make([]groupItem, 0, len(groups))
 	pos := make(map[string]int, len(groups))
-	chats := chatList{in: in, q: q, staff: map[string]approbot.Member{}, pos: map[[2]string]int{}}
+	chats := chatList{in: in, q: q, staff: in.staff(), pos: map[[2]string]int{}}
 	for _, g := range groups {
 		pos[g.OpenConversationID] = len(items)
 		title := g.Title
@@ -464,9 +474,6 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 		}
 		items = append(items, groupItem{ID: g.OpenConversationID, Title: title, Members: len(g.Members),
 			Color: colorOf(g.OpenConversationID), Active: q.group == g.OpenConversationID})
-		for _, m := range g.Members {
-			chats.staff[m.StaffID] = m
-		}
 	}
 	newest := make([]int, len(items)) // 1 + index in snap
 	for i := range snap.Len() {

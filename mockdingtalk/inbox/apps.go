@@ -493,6 +493,7 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 			}
 		}
 	}
+	idx := in.index()
 	for k, i := range newest {
 		if i == 0 {
 			continue
@@ -500,7 +501,7 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 		e := snap.Entry(i - 1)
 		it := &items[k]
 		it.Preview, it.PreviewBad, it.Clock = newestLine(&e)
-		it.Preview = in.index().entryRobot(&e).Name + ": " + it.Preview
+		it.Preview = idx.entryRobot(&e).Name + ": " + it.Preview
 		it.previewSeq = e.Seq
 	}
 	for k, i := range chats.newest {

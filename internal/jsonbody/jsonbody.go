@@ -86,6 +86,25 @@ func Decode(w http.ResponseWriter, r *http.Request, v any, o Options) *Error {
 		}
 		return &Error{Kind: Empty}
 	}
+	// The common case, a well-formed body, in one pass without a Decoder
+	// and its buffer: Unmarshal succeeds exactly when decodeStrict would
+	// (one value, nothing after it but white space, every field of the
+	// right type; FuzzUnmarshalFirst checks it). Anything else is decoded
+	// again, from a zero v, to say what is wrong.
+	if !o.DisallowUnknownFields {
+		if json.Unmarshal(data, v) == nil {
+			return nil
+		}
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			rv.Elem().SetZero()
+		}
+	}
+	return decodeStrict(data, v, o)
+}
+
+// decodeStrict decodes data into v with a json.Decoder and classifies
+// what is wrong with it.
+func decodeStrict(data []byte, v any, o Options) *Error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if o.DisallowUnknownFields {
 		dec.DisallowUnknownFields()

@@ -44,7 +44,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	handle(r, "/messages", anyQuery, get(s.adminListMessages), del(noContent(s.ClearEntries)))
 	handle(r, "/messages/wait", anyQuery, get(s.adminWaitMessages))
 	handle(r, "/faults", noQuery, get(s.adminListFaults), post(s.adminAddFault), del(noContent(s.ClearFaults)))
-	handle(r, "/faults/{id}", noQuery, get(s.adminGetFault), del(s.adminDeleteFault))
+	handle(r, "/faults/{id}", noQuery, get(s.adminGetFault), del(adminRemove("id", s.RemoveFault)))
 	handle(r, "/clock", noQuery, get(s.adminGetClock), put(s.adminPutClock))
 	handle(r, "/reset", noQuery, post(noContent(s.Reset)))
 	s.appAdminRoutes(r)
@@ -146,18 +146,21 @@ func writeError(w http.ResponseWriter, status int, format string, args ...any) {
 	writeJSON(w, status, adminError{Error: fmt.Sprintf(format, args...)})
 }
 
-// writeErr answers a Go API error with the matching status.
+// writeErr answers an error of the Go API (this package's or approbot's,
+// for the app robot routes) with the matching status, without the
+// package prefix.
 func writeErr(w http.ResponseWriter, err error) {
-	msg := strings.TrimPrefix(err.Error(), "mockdingtalk: ")
+	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "mockdingtalk: "), "approbot: ")
 	var ve *ValidationError
+	var appVE *approbot.ValidationError
 	switch {
-	case errors.As(err, &ve):
+	case errors.As(err, &ve), errors.As(err, &appVE):
 		writeError(w, http.StatusBadRequest, "%s", msg)
-	case errors.Is(err, ErrRobotNotFound), errors.Is(err, ErrFaultNotFound):
+	case errors.Is(err, ErrRobotNotFound), errors.Is(err, ErrFaultNotFound), errors.Is(err, approbot.ErrNotFound):
 		writeError(w, http.StatusNotFound, "%s", msg)
-	case errors.Is(err, ErrRobotExists):
+	case errors.Is(err, ErrRobotExists), errors.Is(err, approbot.ErrExists):
 		writeError(w, http.StatusConflict, "%s", msg)
-	case errors.Is(err, ErrFull):
+	case errors.Is(err, ErrFull), errors.Is(err, approbot.ErrFull):
 		writeError(w, http.StatusInsufficientStorage, "%s", msg)
 	default:
 		writeError(w, http.StatusInternalServerError, "%s", msg)
@@ -592,14 +595,6 @@ func (s *Server) adminGetFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, faultOut(f))
-}
-
-func (s *Server) adminDeleteFault(w http.ResponseWriter, r *http.Request) {
-	if err := s.RemoveFault(mux.Vars(r)["id"]); err != nil {
-		writeErr(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // clockJSON is the clock on the wire.

@@ -80,7 +80,7 @@ func (s *Server) adminWaitReply(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		writeJSON(w, http.StatusOK, conv)
 	case errors.Is(err, approbot.ErrNotFound):
-		writeAppErr(w, err)
+		writeErr(w, err)
 	case s.life.Err() != nil:
 		writeError(w, http.StatusServiceUnavailable, "the server is closing")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -124,7 +124,7 @@ func writeConversation(w http.ResponseWriter, conv approbot.Conversation, err er
 	case errors.Is(err, approbot.ErrNotMember), errors.Is(err, approbot.ErrNoCallback):
 		writeError(w, http.StatusBadRequest, "%s", strings.TrimPrefix(err.Error(), "approbot: "))
 	case err != nil:
-		writeAppErr(w, err)
+		writeErr(w, err)
 	default:
 		writeJSON(w, http.StatusOK, conv)
 	}
@@ -136,24 +136,6 @@ func (s *Server) adminListConversations(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string][]approbot.Conversation{"conversations": s.apps.Conversations(q.Get("openConversationId"))})
-}
-
-// writeAppErr answers an approbot error with the matching status.
-func writeAppErr(w http.ResponseWriter, err error) {
-	msg := strings.TrimPrefix(err.Error(), "approbot: ")
-	var ve *approbot.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		writeError(w, http.StatusBadRequest, "%s", msg)
-	case errors.Is(err, approbot.ErrNotFound):
-		writeError(w, http.StatusNotFound, "%s", msg)
-	case errors.Is(err, approbot.ErrExists):
-		writeError(w, http.StatusConflict, "%s", msg)
-	case errors.Is(err, approbot.ErrFull):
-		writeError(w, http.StatusInsufficientStorage, "%s", msg)
-	default:
-		writeError(w, http.StatusInternalServerError, "%s", msg)
-	}
 }
 
 func (s *Server) adminListApps(w http.ResponseWriter, _ *http.Request) {
@@ -170,7 +152,7 @@ func adminAdd[T any](add func(T) (T, error)) http.HandlerFunc {
 		}
 		got, err := add(in)
 		if err != nil {
-			writeAppErr(w, err)
+			writeErr(w, err)
 			return
 		}
 		writeJSON(w, http.StatusCreated, got)
@@ -196,7 +178,7 @@ func adminGet[T any](what, key string, get func(string) (T, bool)) http.HandlerF
 func adminRemove(key string, remove func(string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := remove(mux.Vars(r)[key]); err != nil {
-			writeAppErr(w, err)
+			writeErr(w, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -213,7 +195,7 @@ type appToken struct {
 func (s *Server) adminAppToken(w http.ResponseWriter, r *http.Request) {
 	t, exp, err := s.apps.Token(mux.Vars(r)["appKey"])
 	if err != nil {
-		writeAppErr(w, err)
+		writeErr(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, appToken{AccessToken: t, ExpireIn: int64(approbot.TokenLifetime / time.Second), ExpiresAt: exp})

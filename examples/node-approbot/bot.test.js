@@ -7,18 +7,9 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { AppBot } = require('./bot');
+const { base, admin } = require('./mockadmin');
 
-const base = (process.env.MOCKDINGTALK_URL || 'http://127.0.0.1:8090').replace(/\/+$/, '');
 const url = new URL(base);
-const headers = { 'Content-Type': 'application/json' };
-if (process.env.MOCKDINGTALK_ADMIN_TOKEN) headers.Authorization = 'Bearer ' + process.env.MOCKDINGTALK_ADMIN_TOKEN;
-
-async function admin(method, path, body) {
-  const res = await fetch(base + '/_mock' + path, { method, headers, body: body && JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 const appKey = 'node-sdk-' + process.pid;
 const cid = 'cidNodeSdk' + process.pid;

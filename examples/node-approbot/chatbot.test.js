@@ -6,17 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startChatbot } = require('./chatbot');
-
-const base = (process.env.MOCKDINGTALK_URL || 'http://127.0.0.1:8090').replace(/\/+$/, '');
-const headers = { 'Content-Type': 'application/json' };
-if (process.env.MOCKDINGTALK_ADMIN_TOKEN) headers.Authorization = 'Bearer ' + process.env.MOCKDINGTALK_ADMIN_TOKEN;
-
-async function admin(method, path, body) {
-  const res = await fetch(base + '/_mock' + path, { method, headers, body: body && JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const { admin } = require('./mockadmin');
 
 const appKey = 'chatops-' + process.pid;
 const cid = 'cidChatops' + process.pid;

@@ -113,6 +113,17 @@ type sendInput struct {
 	CoolAppCode        flexString   `json:"coolAppCode"`
 }
 
+// beginSend starts the exchange of a message request: it reads the body
+// (at most maxSendBody bytes) and authorizes it into in; it answers and
+// returns false on failure.
+func (s *Service) beginSend(w http.ResponseWriter, r *http.Request, in *sendInput) (*exchange, App, bool) {
+	body, tooBig := readBody(r, maxSendBody)
+	x := s.begin(r, body)
+	x.tooBig = tooBig
+	app, ok := x.authorize(w, in)
+	return x, app, ok
+}
+
 // authorize runs the token checks and reads the body; it answers and
 // returns false on failure.
 func (x *exchange) authorize(w http.ResponseWriter, in *sendInput) (App, bool) {
@@ -242,11 +253,8 @@ func keyList() string {
 
 // handleGroupSend serves POST /v1.0/robot/groupMessages/send.
 func (s *Service) handleGroupSend(w http.ResponseWriter, r *http.Request) {
-	body, tooBig := readBody(r, maxSendBody)
-	x := s.begin(r, body)
-	x.tooBig = tooBig
 	var in sendInput
-	app, ok := x.authorize(w, &in)
+	x, app, ok := s.beginSend(w, r, &in)
 	if !ok {
 		return
 	}
@@ -280,11 +288,8 @@ func (s *Service) handleGroupSend(w http.ResponseWriter, r *http.Request) {
 
 // handleBatchSend serves POST /v1.0/robot/oToMessages/batchSend.
 func (s *Service) handleBatchSend(w http.ResponseWriter, r *http.Request) {
-	body, tooBig := readBody(r, maxSendBody)
-	x := s.begin(r, body)
-	x.tooBig = tooBig
 	var in sendInput
-	app, ok := x.authorize(w, &in)
+	x, app, ok := s.beginSend(w, r, &in)
 	if !ok {
 		return
 	}

@@ -494,22 +494,15 @@ func (in *Inbox) appSidebar(snap *journal.Snapshot, q query) ([]groupItem, []cha
 		}
 	}
 	idx := in.index()
-	for k, i := range newest {
-		if i == 0 {
-			continue
-		}
-		e := snap.Entry(i - 1)
+	forNewest(snap, newest, func(k int, e *journal.Entry) {
 		it := &items[k]
-		it.Preview, it.PreviewBad, it.Clock = newestLine(&e)
-		it.Preview = idx.entryRobot(&e).Name + ": " + it.Preview
+		it.Preview, it.PreviewBad, it.Clock = newestLine(e)
+		it.Preview = idx.entryRobot(e).Name + ": " + it.Preview
 		it.previewSeq = e.Seq
-	}
-	for k, i := range chats.newest {
-		if i > 0 {
-			e := snap.Entry(i - 1)
-			chats.items[k].Preview, _, chats.items[k].Clock = newestLine(&e)
-		}
-	}
+	})
+	forNewest(snap, chats.newest, func(k int, e *journal.Entry) {
+		chats.items[k].Preview, _, chats.items[k].Clock = newestLine(e)
+	})
 	// A member's newer message is the group's (or the one-to-one chat's)
 	// newest line.
 	for _, c := range in.apps.Conversations("") {

@@ -307,16 +307,23 @@ func (in *Inbox) sidebar(q query) sidebarData {
 			newest[k] = i + 1
 		}
 	}
-	for k, i := range newest {
-		if i == 0 {
-			continue
-		}
-		e := snap.Entry(i - 1)
+	forNewest(snap, newest, func(k int, e *journal.Entry) {
 		it := &items[k]
-		it.Preview, it.PreviewRejected, it.Clock = newestLine(&e)
-	}
+		it.Preview, it.PreviewRejected, it.Clock = newestLine(e)
+	})
 	groups, chats := in.appSidebar(snap, q)
 	return sidebarData{AllActive: q.all(), Total: snap.Len(), Robots: items, Groups: groups, Chats: chats}
+}
+
+// forNewest calls f with each chat list row k that has a newest entry
+// (newest[k] is 1 + its index in snap, 0 for none) and that entry.
+func forNewest(snap *journal.Snapshot, newest []int, f func(k int, e *journal.Entry)) {
+	for k, i := range newest {
+		if i > 0 {
+			e := snap.Entry(i - 1)
+			f(k, &e)
+		}
+	}
 }
 
 // newestLine is what the chat list shows of a chat's newest entry: its

@@ -21,10 +21,13 @@ import (
 func (s *Server) AppRobots() *approbot.Service { return s.apps }
 
 // newAppRobots builds the app robot API for cfg on the server's clock
-// and journal.
+// and journal. approbot checks the apps, groups and rate limit; its
+// ValidationError becomes the fake's.
 func (s *Server) newAppRobots(cfg Config) error {
-	var err error
-	s.apps, err = approbot.New(approbot.Config{Apps: cfg.Apps, Groups: cfg.Groups}, s.clock.Now, s.journal)
+	apps, err := approbot.New(approbot.Config{Apps: cfg.Apps, Groups: cfg.Groups, Now: s.clock.Now, Journal: s.journal})
+	if err == nil && cfg.AppRateLimit != nil {
+		err = apps.SetRateLimit(*cfg.AppRateLimit)
+	}
 	var ve *approbot.ValidationError
 	if errors.As(err, &ve) {
 		return invalid(ve.Field, "%s", ve.Problem)
@@ -32,11 +35,9 @@ func (s *Server) newAppRobots(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	s.apps.SetBaseURL(s.URL)
-	s.apps.SetCallbackTimeout(cfg.CallbackTimeout)
-	if cfg.AppRateLimit != nil {
-		return s.apps.SetRateLimit(*cfg.AppRateLimit)
-	}
+	apps.SetBaseURL(s.URL)
+	apps.SetCallbackTimeout(cfg.CallbackTimeout)
+	s.apps = apps
 	return nil
 }
 

@@ -52,8 +52,8 @@ const (
 	maxFaultBodyBytesTotal = 16 << 20
 )
 
-// MaxCallbackTimeout bounds Config.CallbackTimeout.
-const MaxCallbackTimeout = 10 * time.Minute
+// maxCallbackTimeout bounds Config.CallbackTimeout.
+const maxCallbackTimeout = 10 * time.Minute
 
 // Config is how a Server starts, and what Reset returns it to.
 type Config struct {
@@ -76,13 +76,13 @@ type Config struct {
 	Groups []approbot.Group
 	// CallbackTimeout is how long the fake waits for a bot's answer to a
 	// callback before it records "no answer" (0 means
-	// approbot.DefaultCallbackTimeout, 10 s; at most MaxCallbackTimeout).
+	// approbot.DefaultCallbackTimeout, 10 s; at most 10 minutes).
 	CallbackTimeout time.Duration
 	// AppRateLimit is how many calls per second (fake clock) each app may
 	// make to each robot message API before DingTalk's HTTP 403
 	// Forbidden.AccessDenied.QpsLimitForAppkeyAndApi. Nil means
 	// approbot.DefaultRateLimit (20, DingTalk's documented limit); 0 turns
-	// the limit off.
+	// the limit off; at most 100000.
 	AppRateLimit *int
 	// Logger receives one record per request to the robot API (Debug when
 	// delivered, Info when rejected, with the hint). Nil discards logs.
@@ -313,11 +313,8 @@ func (c Config) validate() error {
 	if c.MaxRobots < 0 || c.MaxFaults < 0 {
 		return invalid("maxRobots", "MaxRobots and MaxFaults must be 0 (the defaults) or more")
 	}
-	if c.CallbackTimeout < 0 || c.CallbackTimeout > MaxCallbackTimeout {
-		return invalid("callbackTimeout", "must be 0 (the default, %s) or up to %s (got %s)", approbot.DefaultCallbackTimeout, MaxCallbackTimeout, c.CallbackTimeout)
-	}
-	if c.AppRateLimit != nil && (*c.AppRateLimit < 0 || *c.AppRateLimit > approbot.MaxRateLimit) {
-		return invalid("appRateLimit", "must be 0 (no limit) or from 1 to %d (got %d)", approbot.MaxRateLimit, *c.AppRateLimit)
+	if c.CallbackTimeout < 0 || c.CallbackTimeout > maxCallbackTimeout {
+		return invalid("callbackTimeout", "must be 0 (the default, %s) or up to %s (got %s)", approbot.DefaultCallbackTimeout, maxCallbackTimeout, c.CallbackTimeout)
 	}
 	if c.JournalCap < 0 {
 		return invalid("journalCap", "must be 0 (the default, %d) or more (got %d)", journal.DefaultCap, c.JournalCap)

@@ -47,6 +47,9 @@ var _ = Describe("Go API", func() {
 		Entry("an unknown era", mockdingtalk.Config{Dialect: dingtalk.Dialect{Era: "ancient"}}, "dialect", "ancient"),
 		Entry("a rate-limit code DingTalk never used", mockdingtalk.Config{Dialect: dingtalk.Dialect{RateLimitCode: 429}}, "dialect", "429"),
 		Entry("a relative public URL", mockdingtalk.Config{PublicURL: "localhost:8090"}, "publicURL", "absolute"),
+		Entry("a callback timeout over 10 minutes", mockdingtalk.Config{CallbackTimeout: time.Hour}, "callbackTimeout", "up to 10m0s (got 1h0m0s)"),
+		Entry("a negative app rate limit", mockdingtalk.Config{AppRateLimit: ptr(-1)}, "appRateLimit", "from 1 to 100000 (got -1)"),
+		Entry("an app rate limit over 100000", mockdingtalk.Config{AppRateLimit: ptr(100001)}, "appRateLimit", "(got 100001)"),
 	)
 
 	It("accepts secrets of any shape, since DingTalk's rules are unknown", func() {

@@ -286,7 +286,7 @@ var _ = Describe("settings", func() {
 		Expect(s.Robots).To(ConsistOf(mockdingtalk.Robot{Name: DefaultRobotName, AccessToken: DefaultAccessToken, Secret: DefaultSecret}))
 	})
 
-	It("reads the app robot settings: callbackTimeout and appRateLimit, with their defaults and bounds", func() {
+	It("reads the app robot settings: callbackTimeout and appRateLimit, with their defaults", func() {
 		s, err := loadSettings(nil, env(nil), io.Discard)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(s.CallbackTimeout).To(Equal(approbot.DefaultCallbackTimeout))
@@ -295,10 +295,6 @@ var _ = Describe("settings", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(s.CallbackTimeout).To(Equal(3 * time.Second))
 		Expect(s.AppRateLimit).To(Equal(5), "environment over file")
-		_, err = loadSettings([]string{"-callback-timeout", "1h"}, env(nil), io.Discard)
-		Expect(err).To(MatchError(ContainSubstring("flag -callback-timeout: at most 10m0s")))
-		_, err = loadSettings([]string{"-app-rate-limit", "-1"}, env(nil), io.Discard)
-		Expect(err).To(MatchError(ContainSubstring("flag -app-rate-limit: must be 0 (no limit)")))
 	})
 
 	It("reads the config path from MOCKDINGTALK_CONFIG", func() {
@@ -357,7 +353,13 @@ var _ = Describe("settings", func() {
 		Entry("bad unknown-token code variable", nil, map[string]string{"MOCKDINGTALK_UNKNOWN_TOKEN_CODE": "404"}, "", "$MOCKDINGTALK_UNKNOWN_TOKEN_CODE", "300001 or 300005"),
 		Entry("bad journal cap variable", nil, map[string]string{"MOCKDINGTALK_JOURNAL_CAP": "lots"}, "", "$MOCKDINGTALK_JOURNAL_CAP", "not a whole number"),
 		Entry("bad log level", []string{"-log-level", "loud"}, nil, "", "flag -log-level", "not a log level"),
-		Entry("bad public URL", []string{"-public-url", "mock.internal"}, nil, "", "publicURL"),
+		Entry("bad public URL (checked by mockdingtalk.New)", []string{"-public-url", "mock.internal"}, nil, "", `flag -public-url: "mock.internal" is not an absolute`),
+		Entry("callback timeout over its bound (checked by mockdingtalk.New)", []string{"-callback-timeout", "1h"}, nil, "",
+			"flag -callback-timeout: must be 0 (the default, 10s) or up to 10m0s (got 1h0m0s)"),
+		Entry("negative app rate limit variable", nil, map[string]string{"MOCKDINGTALK_APP_RATE_LIMIT": "-1"}, "",
+			"$MOCKDINGTALK_APP_RATE_LIMIT: must be 0 (no limit) or from 1 to 100000 (got -1)"),
+		Entry("app rate limit in the file, with its line", nil, nil, "\nappRateLimit: 200000\n",
+			"mockdingtalk.yaml:2 (appRateLimit): must be 0 (no limit)"),
 		Entry("stray argument", []string{"serve"}, nil, "", `unexpected argument "serve"`),
 		Entry("unknown flag", []string{"-colour"}, nil, "", "flag provided but not defined"),
 	)

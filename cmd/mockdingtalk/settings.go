@@ -95,6 +95,9 @@ type settings struct {
 	DefaultRobot bool
 
 	file *configFile // the config file read, for line numbers; nil if none
+	// sources says where each setting not left at its default came from
+	// ("flag -app-rate-limit"), by config key, for New's errors.
+	sources map[string]string
 }
 
 // option is one setting that has a flag, an environment variable and
@@ -196,23 +199,11 @@ var options = []option{
 		func(s *settings, v string) error { return setBool(&s.SNS.Outbound.DenyPrivate, v) }},
 	{"callback-timeout", "callbackTimeout", "how long the fake waits for a bot's answer to a callback (app robots' conversations) before it records no answer", approbot.DefaultCallbackTimeout.String(),
 		func(s *settings, v string) error {
-			if err := setDuration(&s.CallbackTimeout, v); err != nil {
-				return err
-			}
-			if s.CallbackTimeout > mockdingtalk.MaxCallbackTimeout {
-				return fmt.Errorf("at most %s (got %s)", mockdingtalk.MaxCallbackTimeout, s.CallbackTimeout)
-			}
-			return nil
+			return setDuration(&s.CallbackTimeout, v) // mockdingtalk.New checks the bound
 		}},
 	{"app-rate-limit", "appRateLimit", "calls per second each app may make to each robot message API before DingTalk's 403 QpsLimitForAppkeyAndApi (0: no limit)", strconv.Itoa(approbot.DefaultRateLimit),
 		func(s *settings, v string) error {
-			if err := setInt(&s.AppRateLimit, v); err != nil {
-				return err
-			}
-			if s.AppRateLimit < 0 || s.AppRateLimit > approbot.MaxRateLimit {
-				return fmt.Errorf("must be 0 (no limit) or from 1 to %d (got %d)", approbot.MaxRateLimit, s.AppRateLimit)
-			}
-			return nil
+			return setInt(&s.AppRateLimit, v) // mockdingtalk.New checks the range
 		}},
 	{"sns-webhook-in-process", "snsWebhookInProcess", "deliver the SNS API's sends to this binary's own robot (a webhook URL naming its listener's IP and port, and /robot/send) in-process instead of over loopback TCP; the robot records the same request, from port 0", "true",
 		func(s *settings, v string) error { return setBool(&s.SNSInProcess, v) }},
@@ -360,10 +351,13 @@ func loadSettings(args []string, lookupEnv func(string) (string, bool), output i
 			}
 		}
 	}
+	s.sources = map[string]string{}
 	for _, o := range options {
 		c, ok := chosen[o.flag]
 		if !ok {
 			c = sourced{o.def, "default"}
+		} else if o.key != "" {
+			s.sources[o.key] = c.source
 		}
 		if err := o.apply(s, c.value); err != nil {
 			return nil, fmt.Errorf("%s: %w", c.source, err)
@@ -610,12 +604,19 @@ func (cf *configFile) line(field string) int {
 	return line
 }
 
-// explain adds the config file line to a mockdingtalk.ValidationError about
-// a setting that came from the file.
+// explain says where the setting a mockdingtalk.ValidationError is about
+// came from: its flag, variable or file line, as loadSettings' own errors
+// do, or the config file line of a robot, app or group.
 func (s *settings) explain(err error) error {
-	cf := s.file
 	var ve *mockdingtalk.ValidationError
-	if cf == nil || cf.root == nil || !errors.As(err, &ve) || ve.Field == "" {
+	if !errors.As(err, &ve) || ve.Field == "" {
+		return err
+	}
+	if src, ok := s.sources[ve.Field]; ok {
+		return fmt.Errorf("%s: %s", src, ve.Problem)
+	}
+	cf := s.file
+	if cf == nil || cf.root == nil {
 		return err
 	}
 	if s.DefaultRobot && strings.HasPrefix(ve.Field, "robots") {

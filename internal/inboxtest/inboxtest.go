@@ -52,7 +52,7 @@ type Fixture struct {
 // generated pictures under /test-assets/ so that pages look real offline.
 func New() *Fixture {
 	f := &Fixture{Journal: journal.New(journal.Config{Cap: 1000}), clock: time.Date(2026, 5, 12, 9, 30, 0, 0, time.UTC), changed: make(chan struct{})}
-	apps, err := approbot.New(approbot.Config{}, f.now, f.Journal)
+	apps, err := approbot.New(approbot.Config{Now: f.now, Journal: f.Journal})
 	Expect(err).NotTo(HaveOccurred())
 	f.Apps = apps
 	f.Inbox = inbox.New(inbox.Config{Journal: f.Journal, Robots: f.robots, RobotsChanged: f.robotsChanged, Apps: apps})

@@ -85,10 +85,16 @@ type Group struct {
 	RobotCodes []string `json:"robotCodes" yaml:"robotCodes"`
 }
 
-// Config is what a Service starts with and returns to on Reset.
+// Config is what a Service starts with: the apps and groups it returns to
+// on Reset, the clock it reads and the journal it records in.
 type Config struct {
 	Apps   []App   `json:"apps" yaml:"apps"`
 	Groups []Group `json:"groups" yaml:"groups"`
+	// Now is the clock of tokens, rate limits and conversations (the
+	// fake's clock in mockdingtalk); nil: time.Now.
+	Now func() time.Time `json:"-" yaml:"-"`
+	// Journal records every request; nil: none is recorded.
+	Journal *journal.Journal `json:"-" yaml:"-"`
 }
 
 // Errors of the registry. The admin API answers ErrNotFound with 404,
@@ -143,10 +149,13 @@ type tokenInfo struct {
 	expires time.Time
 }
 
-// New returns a Service for cfg that reads time from now and records
-// requests in j.
-func New(cfg Config, now func() time.Time, j *journal.Journal) (*Service, error) {
-	s := &Service{now: now, journal: j, convs: newConversations(),
+// New returns a Service for cfg.
+func New(cfg Config) (*Service, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Service{now: now, journal: cfg.Journal, convs: newConversations(),
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	s.limits.perSec, s.limits.calls = DefaultRateLimit, map[limitKey]window{}
 	s.resetLocked(Config{})

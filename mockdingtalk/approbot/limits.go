@@ -14,8 +14,8 @@ import (
 // organization: each app may call each API at most 20 times per second.
 const DefaultRateLimit = 20
 
-// MaxRateLimit is the highest finite limit SetRateLimit takes.
-const MaxRateLimit = 100000
+// maxRateLimit is the highest finite limit SetRateLimit takes.
+const maxRateLimit = 100000
 
 // ErrThrottled answers a call over the app's per-API limit. The code and
 // the HTTP status are DingTalk's; the message is ours (no public paste
@@ -71,10 +71,10 @@ func (l *limiter) clear() {
 // SetRateLimit sets how many calls per second of the fake's clock each app
 // may make to each message API (groupMessages/send, oToMessages/batchSend);
 // 0 turns the limit off. The default is DefaultRateLimit. Values outside
-// 0…MaxRateLimit are an error.
+// 0…100000 (maxRateLimit) are an error.
 func (s *Service) SetRateLimit(perSecond int) error {
-	if perSecond < 0 || perSecond > MaxRateLimit {
-		return invalid("appRateLimit", "must be 0 (no limit) or from 1 to %d (got %d)", MaxRateLimit, perSecond)
+	if perSecond < 0 || perSecond > maxRateLimit {
+		return invalid("appRateLimit", "must be 0 (no limit) or from 1 to %d (got %d)", maxRateLimit, perSecond)
 	}
 	s.limits.mu.Lock()
 	defer s.limits.mu.Unlock()

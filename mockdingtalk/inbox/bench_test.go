@@ -35,9 +35,11 @@ func fullAppJournal(b *testing.B, n int) *inbox.Inbox {
 		members[i] = approbot.Member{StaffID: "staff" + strconv.Itoa(i), Name: "Member " + strconv.Itoa(i)}
 	}
 	apps, err := approbot.New(approbot.Config{
-		Apps:   []approbot.App{{AppKey: "ops", AppSecret: "s", Name: "ops bot", CallbackURL: bot.URL}},
-		Groups: []approbot.Group{{OpenConversationID: "cidOps", Title: "ops", RobotCodes: []string{"ops"}, Members: members}},
-	}, now, j)
+		Apps:    []approbot.App{{AppKey: "ops", AppSecret: "s", Name: "ops bot", CallbackURL: bot.URL}},
+		Groups:  []approbot.Group{{OpenConversationID: "cidOps", Title: "ops", RobotCodes: []string{"ops"}, Members: members}},
+		Now:     now,
+		Journal: j,
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -454,11 +454,6 @@ func (s *Server) adminListMessages(w http.ResponseWriter, r *http.Request) {
 const maxWaits = 256
 
 func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
-	release, ok := s.holdWait(w)
-	if !ok {
-		return
-	}
-	defer release()
 	q := r.URL.Query()
 	if !checkQuery(w, q, "accessToken", "appKey", "openConversationId", "since", "delivered", "count", "timeout") {
 		return
@@ -468,12 +463,11 @@ func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	count, timeout, ok := waitParams(w, q)
+	ctx, count, done, ok := s.startWait(w, r, q)
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
-	defer cancel()
+	defer done()
 	got, err := s.waitSnapshot(ctx, f, count)
 	switch {
 	case err == nil:
@@ -484,6 +478,23 @@ func (s *Server) adminWaitMessages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the server is closing")
 	}
 	// Otherwise the client went away; there is no one to answer.
+}
+
+// startWait begins a long poll whose query is checked: it reads count
+// and timeout (waitParams), takes a wait slot (holdWait) and returns a
+// context that ends at the timeout. It answers and returns false on
+// failure; otherwise call done when the wait ends.
+func (s *Server) startWait(w http.ResponseWriter, r *http.Request, q url.Values) (ctx context.Context, count int, done func(), ok bool) {
+	count, timeout, ok := waitParams(w, q)
+	if !ok {
+		return nil, 0, nil, false
+	}
+	release, ok := s.holdWait(w)
+	if !ok {
+		return nil, 0, nil, false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	return ctx, count, func() { cancel(); release() }, true
 }
 
 // holdWait takes one of the maxWaits long-poll slots, or answers 503 with

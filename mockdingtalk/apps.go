@@ -59,20 +59,16 @@ func (s *Server) appAdminRoutes(r *mux.Router) {
 // adminWaitReply long-polls until a conversation has count replies: 200
 // with it, or 408 with the conversation so far.
 func (s *Server) adminWaitReply(w http.ResponseWriter, r *http.Request) {
-	release, ok := s.holdWait(w)
-	if !ok {
-		return
-	}
-	defer release()
 	q := r.URL.Query()
 	if !checkQuery(w, q, "count", "timeout") {
 		return
 	}
-	count, timeout, ok := waitParams(w, q)
+	ctx, count, done, ok := s.startWait(w, r, q)
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer done()
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(s.life, cancel)
 	defer stop()

@@ -7,6 +7,8 @@ package dingtalk
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,6 +89,32 @@ func FuzzSignURL(f *testing.F) {
 		}
 		if q.Get("sign") != SignString(secret, q.Get("timestamp")) {
 			t.Fatalf("sign in %q does not verify", signed)
+		}
+	})
+}
+
+// FuzzSignQuery checks SignQuery, which signs without building the query
+// from pieces, against the obvious construction it replaced: split on '&',
+// drop timestamp and sign, join, add the two with url.QueryEscape.
+func FuzzSignQuery(f *testing.F) {
+	f.Add("access_token=abc", "SECx", int64(1600000000000))
+	f.Add("timestamp=1&sign=a&sign=b&access_token=c&&x", "SECx", int64(1))
+	f.Add("", "s", int64(-1))
+	f.Add("%74imestamp=1&si%gn=2", "s", int64(0))
+	f.Fuzz(func(t *testing.T, rawQuery, secret string, nowMs int64) {
+		now := time.UnixMilli(nowMs)
+		var kept []string
+		for _, part := range strings.Split(rawQuery, "&") {
+			name, _, _ := strings.Cut(part, "=")
+			if key, err := url.QueryUnescape(name); part == "" || err == nil && (key == "timestamp" || key == "sign") {
+				continue
+			}
+			kept = append(kept, part)
+		}
+		ts := Millis(now)
+		kept = append(kept, "timestamp="+strconv.FormatInt(ts, 10), "sign="+url.QueryEscape(Sign(secret, ts)))
+		if got, want := SignQuery(rawQuery, secret, now), strings.Join(kept, "&"); got != want {
+			t.Fatalf("SignQuery(%q) = %q, want %q", rawQuery, got, want)
 		}
 	})
 }

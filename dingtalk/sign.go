@@ -1,6 +1,6 @@
 // Signing ("加签") as DingTalk documents it: HMAC-SHA256 keyed by the whole
 // SEC… secret over timestamp + "\n" + secret, standard base64, URL-encoded
-// once into the query. Sign and SignURL are used by senders; Verify by the fake.
+// once into the query. Sign, SignURL and SignQuery are used by senders; Verify by the fake.
 
 package dingtalk
 
@@ -106,9 +106,20 @@ func SignURL(webhook, secret string, now time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("dingtalk: parse webhook url: %w", err)
 	}
-	ts := Millis(now)
-	var kept []string
-	for _, part := range strings.Split(u.RawQuery, "&") {
+	u.RawQuery = SignQuery(u.RawQuery, secret, now)
+	u.ForceQuery = false
+	return u.String(), nil
+}
+
+// SignQuery returns rawQuery with fresh timestamp and sign parameters for
+// the given secret and time, as SignURL puts them in a webhook URL's query:
+// the other parameters keep their order, any timestamp or sign parameter
+// is dropped, and the sign is URL-encoded once. It allocates only the
+// result, for senders that already hold the parsed URL.
+func SignQuery(rawQuery, secret string, now time.Time) string {
+	var stack [256]byte
+	q := stack[:0]
+	for part := range strings.SplitSeq(rawQuery, "&") {
 		if part == "" {
 			continue
 		}
@@ -116,14 +127,25 @@ func SignURL(webhook, secret string, now time.Time) (string, error) {
 		if key, err := url.QueryUnescape(name); err == nil && (key == "timestamp" || key == "sign") {
 			continue
 		}
-		kept = append(kept, part)
+		q = append(append(q, part...), '&')
 	}
-	kept = append(kept,
-		"timestamp="+strconv.FormatInt(ts, 10),
-		"sign="+url.QueryEscape(Sign(secret, ts)))
-	u.RawQuery = strings.Join(kept, "&")
-	u.ForceQuery = false
-	return u.String(), nil
+	q = append(q, "timestamp="...)
+	tsStart := len(q)
+	q = strconv.AppendInt(q, Millis(now), 10)
+	var sign [signLen]byte
+	sum := appendSign(sign[:0], secret, string(q[tsStart:]))
+	q = append(q, "&sign="...)
+	for _, c := range sum {
+		// Standard base64 needs escaping only for '+', '/' and '=', which
+		// url.QueryEscape writes as %2B, %2F and %3D.
+		switch c {
+		case '+', '/', '=':
+			q = append(q, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+		default:
+			q = append(q, c)
+		}
+	}
+	return string(q)
 }
 
 // Errors returned by Verify. They map to errcode 310000 with the

@@ -100,9 +100,8 @@ type Sender struct {
 	// addresses on the allow list. Both keep connections alive between
 	// sends, so a test-connection costs no TCP handshake.
 	clients [2]*http.Client
-	// local, when Config.Local is set, are the in-process counterparts of
-	// clients.
-	local [2]*http.Client
+	// local, when Config.Local is set, delivers in-process.
+	local *localSender
 }
 
 // New checks cfg and returns a Sender. It fails on a negative number or an
@@ -126,8 +125,9 @@ func New(cfg Config) (*Sender, error) {
 		return nil, err
 	}
 	s.clients[0], s.clients[1] = s.client(false), s.client(true)
-	if cfg.Local != nil {
-		s.local[0], s.local[1] = s.localClient(false), s.localClient(true)
+	if cfg.Local != nil && cfg.Local.Handler != nil {
+		s.local = &localSender{handler: cfg.Local.Handler, control: [2]func(string, string, syscall.RawConn) error{
+			s.guard.control(false), s.guard.control(true)}, log: s.log}
 	}
 	return s, nil
 }
@@ -198,7 +198,7 @@ const (
 	KindNotJSON     Kind = "not-json"    // a 2xx answer that is not a JSON object
 	KindTooLarge    Kind = "too-large"   // answer over MaxResponseBytes
 	KindCanceled    Kind = "canceled"    // the caller's context ended
-	KindSign        Kind = "sign"        // signing failed
+	KindSign        Kind = "sign"        // signing failed (kept for callers that match it: a URL that parsed always signs)
 )
 
 // escapeQuery percent-encodes the bytes of a raw query that RFC 3986 does
@@ -207,15 +207,25 @@ const (
 func escapeQuery(q string) string {
 	const hex = "0123456789ABCDEF"
 	isHex := func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
-	var b strings.Builder
-	for i := 0; i < len(q); i++ {
+	keep := func(i int) bool {
 		c := q[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0:
+		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0 ||
+			c == '%' && i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2])
+	}
+	i := 0
+	for i < len(q) && keep(i) {
+		i++
+	}
+	if i == len(q) {
+		return q // the usual case: nothing to encode, nothing allocated
+	}
+	var b strings.Builder
+	b.WriteString(q[:i])
+	for ; i < len(q); i++ {
+		c := q[i]
+		if keep(i) {
 			b.WriteByte(c)
-		case c == '%' && i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2]):
-			b.WriteByte(c)
-		default:
+		} else {
 			b.WriteByte('%')
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&15])
@@ -236,58 +246,47 @@ func (s *Sender) Send(ctx context.Context, webhookURL, secret string, msg *dingt
 
 // SendRaw is Send for a body that is already encoded.
 func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []byte) (*Result, error) {
-	redacted := redact.URL(webhookURL)
+	// The URL is parsed once; each attempt signs a copy of it. Its redacted
+	// form is only made for an error or a log line.
 	u, err := url.Parse(webhookURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s is not an absolute http or https URL", redacted)}
+		return nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s is not an absolute http or https URL", redact.URL(webhookURL))}
 	}
 	// A query with characters a request line cannot carry (a raw space,
 	// quotes, non-ASCII) is percent-encoded, as ZStack's RestTemplate
 	// encodes its URI template, instead of going out malformed.
-	if q := escapeQuery(u.RawQuery); q != u.RawQuery {
-		u.RawQuery = q
-		webhookURL = u.String()
-	}
+	u.RawQuery = escapeQuery(u.RawQuery)
 	host := u.Hostname()
 	nameAllowed, blocked := s.guard.checkName(host)
 	if blocked != nil {
 		return nil, blocked
 	}
-
-	client := s.clients[0]
-	if nameAllowed {
-		client = s.clients[1]
-	}
-	if s.cfg.Local.matches(u) {
-		client = s.local[0]
-		if nameAllowed {
-			client = s.local[1]
-		}
-	}
+	dest := destination{url: webhookURL, host: host, nameAllowed: nameAllowed, local: s.local != nil && s.cfg.Local.matches(u)}
 
 	var res *Result
 	var sendErr *Error
 	backoff := s.cfg.RetryBackoff
 	for attempt := 1; ; attempt++ {
-		signed, err := dingtalk.SignURL(webhookURL, secret, s.cfg.Now())
-		if err != nil {
-			return nil, &Error{Kind: KindSign, Detail: "cannot sign the webhook url " + redacted, Attempts: attempt}
+		signed := *u
+		if secret != "" {
+			signed.RawQuery = dingtalk.SignQuery(u.RawQuery, secret, s.cfg.Now())
+			signed.ForceQuery = false
 		}
-		res, sendErr = s.attempt(ctx, signed, redacted, host, client, body)
+		res, sendErr = s.attempt(ctx, &signed, dest, body)
 		retry := sendErr != nil && retryable(sendErr) && attempt <= s.cfg.Retries && ctx.Err() == nil
 		if sendErr != nil {
 			sendErr.Attempts = attempt
-			s.log.Warn("webhook attempt failed", "url", redacted, "attempt", attempt, "kind", string(sendErr.Kind), "detail", sendErr.Detail, "willRetry", retry)
+			s.log.Warn("webhook attempt failed", "url", redact.URL(webhookURL), "attempt", attempt, "kind", string(sendErr.Kind), "detail", sendErr.Detail, "willRetry", retry)
 		} else {
 			res.Attempts = attempt
 			// An answer is the caller's to report (the SNS API logs one
 			// line per call); here it is detail, at Debug.
 			if s.log.Enabled(ctx, slog.LevelDebug) {
-				s.log.LogAttrs(ctx, slog.LevelDebug, "webhook answered", slog.String("url", redacted), slog.Int("attempt", attempt),
+				s.log.LogAttrs(ctx, slog.LevelDebug, "webhook answered", slog.String("url", redact.URL(webhookURL)), slog.Int("attempt", attempt),
 					slog.Int("status", res.Status), slog.Bool("connected", res.Connected))
 			}
 			if code := res.ErrCode(); code != 0 {
-				s.log.Warn("webhook answered with a non-zero errcode", "url", redacted, "errcode", code, "errmsg", res.Resp["errmsg"])
+				s.log.Warn("webhook answered with a non-zero errcode", "url", redact.URL(webhookURL), "errcode", code, "errmsg", res.Resp["errmsg"])
 			}
 		}
 		if !retry {
@@ -307,6 +306,14 @@ func (s *Sender) SendRaw(ctx context.Context, webhookURL, secret string, body []
 		return nil, sendErr
 	}
 	return res, nil
+}
+
+// destination is where a send goes, worked out once for all its attempts.
+type destination struct {
+	url         string // the webhook URL as given, for redacted messages
+	host        string // its host name
+	nameAllowed bool   // the allow list names the host (see hostGuard.checkName)
+	local       bool   // delivered in-process (Config.Local)
 }
 
 func retryable(e *Error) bool {
@@ -345,67 +352,102 @@ func (s *Sender) client(nameAllowed bool) *http.Client {
 	}
 }
 
-// localClient is client's in-process counterpart (Config.Local).
-func (s *Sender) localClient(nameAllowed bool) *http.Client {
-	return &http.Client{
-		Transport: &localTransport{handler: s.cfg.Local.Handler, control: s.guard.control(nameAllowed), log: s.log},
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
+// userAgent is the User-Agent header of every send.
+const userAgent = "mockdingtalk-sns/1"
 
-func (s *Sender) attempt(ctx context.Context, signed, redacted, host string, client *http.Client, body []byte) (*Result, *Error) {
+// attempt makes one request to u (signed) and reads its answer.
+func (s *Sender) attempt(ctx context.Context, u *url.URL, dest destination, body []byte) (*Result, *Error) {
 	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, signed, bytes.NewReader(body))
+	var status int
+	var data []byte
+	var err error
+	if dest.local {
+		status, data, err = s.local.post(actx, u, dest.nameAllowed, body, s.cfg.MaxResponseBytes)
+	} else {
+		status, data, err = s.post(actx, u, dest.nameAllowed, body)
+	}
+	switch e := err.(type) {
+	case nil:
+	case *Error:
+		return nil, e
+	case *bodyError:
+		ce := s.classify(ctx, actx, e.err, dest)
+		ce.Detail = fmt.Sprintf("webhook answered HTTP %s but the body could not be read: %s", e.status, ce.Detail)
+		return nil, ce
+	default:
+		return nil, s.classify(ctx, actx, err, dest)
+	}
+	return s.result(status, data)
+}
+
+// bodyError is an answer whose status came but whose body could not be
+// read; status is the status line's text ("200 OK").
+type bodyError struct {
+	status string
+	err    error
+}
+
+func (e *bodyError) Error() string { return e.err.Error() }
+
+// post makes the request over the network and reads at most
+// MaxResponseBytes+1 bytes of the answer. Its errors are the client's, a
+// *bodyError, or an *Error for a request that cannot be made.
+func (s *Sender) post(ctx context.Context, u *url.URL, nameAllowed bool, body []byte) (status int, data []byte, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s cannot be requested", redacted)}
+		return 0, nil, &Error{Kind: KindInvalidURL, Detail: fmt.Sprintf("webhook url %s cannot be requested", redact.URL(u.String()))}
 	}
 	req.Header.Set("Content-Type", ContentType)
-	req.Header.Set("User-Agent", "mockdingtalk-sns/1")
-
+	req.Header.Set("User-Agent", userAgent)
+	client := s.clients[0]
+	if nameAllowed {
+		client = s.clients[1]
+	}
 	rsp, err := client.Do(req)
 	if err != nil {
-		return nil, s.classify(ctx, actx, err, host, redacted)
+		return 0, nil, err
 	}
 	defer rsp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(rsp.Body, s.cfg.MaxResponseBytes+1))
+	data, err = io.ReadAll(io.LimitReader(rsp.Body, s.cfg.MaxResponseBytes+1))
 	if err != nil {
-		e := s.classify(ctx, actx, err, host, redacted)
-		e.Detail = fmt.Sprintf("webhook answered HTTP %s but the body could not be read: %s", rsp.Status, e.Detail)
-		return nil, e
+		return 0, nil, &bodyError{rsp.Status, err}
 	}
+	return rsp.StatusCode, data, nil
+}
+
+// result turns an answer into a Result (2xx, 3xx) or an *Error.
+func (s *Sender) result(status int, data []byte) (*Result, *Error) {
 	if int64(len(data)) > s.cfg.MaxResponseBytes {
-		return nil, &Error{Kind: KindTooLarge, Detail: fmt.Sprintf("webhook answered HTTP %s with a body larger than %d bytes; reading stopped there", statusText(rsp), s.cfg.MaxResponseBytes), Status: rsp.StatusCode}
+		return nil, &Error{Kind: KindTooLarge, Detail: fmt.Sprintf("webhook answered HTTP %s with a body larger than %d bytes; reading stopped there", statusText(status), s.cfg.MaxResponseBytes), Status: status}
 	}
 	switch {
-	case rsp.StatusCode >= 200 && rsp.StatusCode < 300:
+	case status >= 200 && status < 300:
 		obj, perr := decodeObject(data)
 		if perr != nil {
-			return nil, &Error{Kind: KindNotJSON, Detail: fmt.Sprintf("webhook answered HTTP %s with a body that is not JSON: %s", statusText(rsp), snippet(data))}
+			return nil, &Error{Kind: KindNotJSON, Detail: fmt.Sprintf("webhook answered HTTP %s with a body that is not JSON: %s", statusText(status), snippet(data))}
 		}
-		return &Result{Status: rsp.StatusCode, Connected: true, Resp: obj}, nil
-	case rsp.StatusCode >= 300 && rsp.StatusCode < 400:
+		return &Result{Status: status, Connected: true, Resp: obj}, nil
+	case status >= 300 && status < 400:
 		obj, perr := decodeObject(data)
 		if perr != nil {
 			obj = map[string]any{}
 		}
-		return &Result{Status: rsp.StatusCode, Connected: false, Resp: obj}, nil
+		return &Result{Status: status, Connected: false, Resp: obj}, nil
 	default:
-		d := fmt.Sprintf("webhook answered HTTP %s", statusText(rsp))
+		d := fmt.Sprintf("webhook answered HTTP %s", statusText(status))
 		if len(bytes.TrimSpace(data)) > 0 {
 			d += ": " + snippet(data)
 		}
-		return nil, &Error{Kind: KindHTTPStatus, Detail: d, Status: rsp.StatusCode}
+		return nil, &Error{Kind: KindHTTPStatus, Detail: d, Status: status}
 	}
 }
 
-func statusText(rsp *http.Response) string {
-	if t := http.StatusText(rsp.StatusCode); t != "" {
-		return fmt.Sprintf("%d %s", rsp.StatusCode, t)
+func statusText(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return fmt.Sprintf("%d %s", status, t)
 	}
-	return fmt.Sprint(rsp.StatusCode)
+	return fmt.Sprint(status)
 }
 
 // decodeObject decodes a JSON object keeping numbers as json.Number. An
@@ -445,7 +487,8 @@ func snippet(data []byte) string {
 
 // classify turns a transport error into a plain-language *Error without
 // the URL (url.Error would print the signed URL).
-func (s *Sender) classify(parent, actx context.Context, err error, host, redacted string) *Error {
+func (s *Sender) classify(parent, actx context.Context, err error, dest destination) *Error {
+	host, redacted := dest.host, redact.URL(dest.url)
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err

@@ -39,6 +39,9 @@ type Server struct {
 	sessions *sessions
 	jobs     *jobs
 	router   *mux.Router
+	// testConn is the test-connection route's handler, which ServeHTTP
+	// calls without the router (see testConnectionPath).
+	testConn http.HandlerFunc
 
 	// writeMu serialises read-check-write sequences on the store (duplicate
 	// checks, updates), so concurrent requests cannot interleave them.
@@ -119,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 		cancel:   cancel,
 	}
 	s.router = s.routes()
+	s.testConn = s.authed(s.handleTestConnection, true)
 	names := make([]string, len(accounts))
 	for i, a := range accounts {
 		names[i] = a.Name
@@ -145,6 +149,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, internalErr("unexpected error while handling %s %s: %v", r.Method, r.URL.Path, v))
 		}
 	}()
+	if r.URL.Path == Prefix+testConnectionPath && r.Method == http.MethodPost {
+		// The API's hot path skips the router, where it would land all the
+		// same (the path is clean and exact, the method the route's):
+		// matching it there costs gorilla/mux's path regexps over the
+		// routes before it and two copies of the request to store the route
+		// in its context, about 2.5 µs and 8 allocations per call.
+		s.testConn(w, r)
+		return
+	}
 	s.router.ServeHTTP(w, r)
 }
 
@@ -201,8 +214,8 @@ func (s *Server) routes() *mux.Router {
 
 	v1.HandleFunc("/api-jobs/{id}", s.handleJob).Methods(http.MethodGet)
 
-	const dt = "/sns/application-endpoints/ding-talk"
-	v1.HandleFunc(dt+"/test-connection", s.authed(s.handleTestConnection, true)).Methods(http.MethodPost)
+	const dt = dingTalkPath
+	v1.HandleFunc(testConnectionPath, s.authed(s.handleTestConnection, true)).Methods(http.MethodPost)
 	v1.HandleFunc(dt+"/at-persons", s.authed(s.handleAddAtPerson, false)).Methods(http.MethodPost)
 	v1.HandleFunc(dt+"/at-persons", s.authed(s.handleQueryAtPersons, false)).Methods(http.MethodGet)
 	v1.HandleFunc(dt+"/at-persons/{uuid}", s.authed(s.handleQueryAtPersons, false)).Methods(http.MethodGet)
@@ -230,6 +243,12 @@ func (s *Server) routes() *mux.Router {
 	})
 	return r
 }
+
+// The paths of the DingTalk endpoint APIs, under Prefix.
+const (
+	dingTalkPath       = "/sns/application-endpoints/ding-talk"
+	testConnectionPath = dingTalkPath + "/test-connection"
+)
 
 // prefixed registers routes under Prefix.
 type prefixed struct{ r *mux.Router }

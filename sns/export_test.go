@@ -14,3 +14,6 @@ func LiveSessions(s *Server) int {
 	defer s.sessions.mu.Unlock()
 	return len(s.sessions.m)
 }
+
+// EncodeJSON is what the API writes for v.
+func EncodeJSON(v any) ([]byte, error) { return encodeJSON(v) }

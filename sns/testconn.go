@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/flatjson"
 	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 	"github.com/dingtalk-mock/mockdingtalk/sns/store"
 	"github.com/dingtalk-mock/mockdingtalk/sns/webhook"
@@ -39,6 +41,25 @@ type TestConnectionResult struct {
 	Success     bool           `json:"success"`
 	Connected   bool           `json:"connected"`
 	WebhookResp map[string]any `json:"webhookResp"`
+}
+
+// appendJSON writes r as encoding/json does (see jsonAppender): the
+// webhook's answer, usually a flat object such as
+// {"errcode":0,"errmsg":"ok"}, by flatjson, anything else by encoding/json.
+func (r *TestConnectionResult) appendJSON(dst []byte) ([]byte, error) {
+	dst = strconv.AppendBool(append(dst, `{"success":`...), r.Success)
+	dst = strconv.AppendBool(append(dst, `,"connected":`...), r.Connected)
+	dst = append(dst, `,"webhookResp":`...)
+	if out, ok := flatjson.AppendObject(dst, r.WebhookResp); ok {
+		dst = out
+	} else {
+		resp, err := encodeJSON(r.WebhookResp)
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, resp...)
+	}
+	return append(dst, '}'), nil
 }
 
 // mainlandPrefix is the "+86-" country prefix of ZStack's phone format.

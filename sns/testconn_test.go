@@ -5,6 +5,8 @@
 package sns_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -231,4 +233,31 @@ var _ = Describe("BuildTestMessage and MentionNumber", func() {
 		Expect(m.Markdown.Text).To(Equal("t"))
 		Expect(m.At.AtMobiles).To(BeEmpty())
 	})
+})
+
+var _ = Describe("the test-connection answer's JSON", func() {
+	// viaEncodingJSON is what the API wrote for a result before it wrote
+	// it by hand: encoding/json without HTML escaping.
+	viaEncodingJSON := func(v any) string {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		Expect(enc.Encode(v)).To(Succeed())
+		return strings.TrimSuffix(buf.String(), "\n")
+	}
+	DescribeTable("is byte for byte encoding/json's",
+		func(connected bool, resp map[string]any) {
+			res := &sns.TestConnectionResult{Success: true, Connected: connected, WebhookResp: resp}
+			got, err := sns.EncodeJSON(res)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(got)).To(Equal(viaEncodingJSON(res)))
+		},
+		Entry("DingTalk's usual answer", true, map[string]any{"errcode": json.Number("0"), "errmsg": "ok"}),
+		Entry("keys out of order, null and booleans", false, map[string]any{"z": nil, "a": true, "m": false, "b": json.Number("-1.5e3")}),
+		Entry("an empty answer", true, map[string]any{}),
+		Entry("no answer", false, nil),
+		Entry("characters encoding/json escapes, and HTML it leaves", true, map[string]any{"errmsg": "a\"b\\c\nd\u2028<&>\xff", "k\t": "v"}),
+		Entry("nested values", true, map[string]any{"errcode": json.Number("0"), "data": map[string]any{"x": []any{json.Number("1"), "y"}}}),
+		Entry("non-ASCII text", true, map[string]any{"errmsg": "关键词不匹配"}),
+	)
 })

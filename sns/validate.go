@@ -6,7 +6,7 @@
 package sns
 
 import (
-	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -158,10 +158,17 @@ func validateURL(raw string) *apiError {
 	if host == "" {
 		return argErr("invalid url[%s]", raw)
 	}
-	if ipLike.MatchString(host) && net.ParseIP(host) == nil {
+	if ipLike.MatchString(host) && !isIP(host) {
 		return argErr("[%s] is not a legal ip", host)
 	}
 	return nil
+}
+
+// isIP reports whether net.ParseIP accepts host: an address without a
+// zone, which is how net.ParseIP itself uses netip, minus its allocation.
+func isIP(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == ""
 }
 
 func checkDingTalkPhone(n string) *apiError {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
+	"github.com/dingtalk-mock/mockdingtalk/internal/flatjson"
 	"github.com/dingtalk-mock/mockdingtalk/internal/redact"
 )
 
@@ -451,10 +452,14 @@ func statusText(status int) string {
 }
 
 // decodeObject decodes a JSON object keeping numbers as json.Number. An
-// empty body is an empty object.
+// empty body is an empty object. A flat object (DingTalk's answers) is
+// read without reflection; anything else by encoding/json.
 func decodeObject(data []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return map[string]any{}, nil
+	}
+	if obj, ok := flatjson.DecodeObject(data); ok {
+		return obj, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -36,6 +36,83 @@ type TestConnectionParams struct {
 	Secret               *string  `json:"secret"`
 }
 
+// testConnectionRequest is the test-connection body, with a decoder of
+// its usual form.
+type testConnectionRequest paramsRequest[TestConnectionParams]
+
+// decodeFast decodes the usual test-connection body, {"params":{…}} whose
+// members are testMsg, endpointUuid, url and secret as plain strings (see
+// flatjson.Scanner) and atAll as a boolean, each at most once, into q as
+// json.Unmarshal would, in two allocations: the body as one string the
+// fields are cut from, and the params with their values. Anything else
+// (phone numbers, tags, null, escapes, other keys, which encoding/json
+// would match without regard to case) is left to encoding/json.
+// FuzzTestConnectionBody compares the two.
+func (q *testConnectionRequest) decodeFast(data []byte) bool {
+	sc := flatjson.NewScanner(data)
+	if !sc.Open() {
+		return false
+	}
+	if key, ok := sc.Key(); !ok || string(key) != "params" || !sc.Open() {
+		return false
+	}
+	var (
+		text string // data as a string, made at the first string value
+		// fields holds the params and the values they point to: one
+		// allocation, as it outlives the call.
+		fields struct {
+			params                             TestConnectionParams
+			testMsg, endpointUUID, url, secret string
+			atAll                              bool
+		}
+	)
+	p := &fields.params
+	str := func(dst **string, v *string) bool {
+		start, end, ok := sc.StringSpan()
+		if !ok || *dst != nil {
+			return false // not plain, or a second time
+		}
+		if text == "" {
+			text = string(data)
+		}
+		*v, *dst = text[start:end], v
+		return true
+	}
+	for more := !sc.Close(); more; {
+		key, ok := sc.Key()
+		if !ok {
+			return false
+		}
+		switch string(key) {
+		case "testMsg":
+			ok = str(&p.TestMsg, &fields.testMsg)
+		case "endpointUuid":
+			ok = str(&p.EndpointUUID, &fields.endpointUUID)
+		case "url":
+			ok = str(&p.URL, &fields.url)
+		case "secret":
+			ok = str(&p.Secret, &fields.secret)
+		case "atAll":
+			fields.atAll, ok = sc.Bool()
+			ok = ok && p.AtAll == nil
+			p.AtAll = &fields.atAll
+		default:
+			return false
+		}
+		if !ok {
+			return false
+		}
+		if more, ok = sc.Next(); !ok {
+			return false
+		}
+	}
+	if more, ok := sc.Next(); more || !ok || !sc.End() {
+		return false // more members after params, or something after the body
+	}
+	*q = testConnectionRequest{Params: p}
+	return true
+}
+
 // TestConnectionResult is a successful test-connection answer.
 type TestConnectionResult struct {
 	Success     bool           `json:"success"`
@@ -112,7 +189,7 @@ func BuildTestMessage(testMsg string, atAll bool, phones []string) *dingtalk.Mes
 }
 
 func (s *Server) handleTestConnection(w http.ResponseWriter, r *http.Request) {
-	p := decodeParams[TestConnectionParams](w, r)
+	p := decodeWrapped(w, r, "params", func(q *testConnectionRequest) *TestConnectionParams { return q.Params })
 	if p == nil {
 		return
 	}

@@ -22,94 +22,160 @@ import (
 // a control character or invalid UTF-8, malformed JSON. The common keys and
 // values of DingTalk's answers are not allocated.
 func DecodeObject(data []byte) (obj map[string]any, ok bool) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	sc := NewScanner(data)
+	if !sc.Open() {
 		return nil, false
 	}
 	obj = make(map[string]any, 2)
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return obj, skipSpace(data, i+1) == len(data)
-	}
-	for {
-		key, next, ok := plainString(data, i)
+	for more := !sc.Close(); more; {
+		key, ok := sc.Key()
 		if !ok {
 			return nil, false
 		}
-		i = skipSpace(data, next)
-		if i >= len(data) || data[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(data, i+1)
-		var v any
-		if v, i, ok = value(data, i); !ok {
+		v, ok := sc.Scalar()
+		if !ok {
 			return nil, false
 		}
 		obj[intern(key)] = v
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return nil, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return obj, skipSpace(data, i+1) == len(data)
-		default:
+		if more, ok = sc.Next(); !ok {
 			return nil, false
 		}
 	}
+	return obj, sc.End()
 }
 
-// value reads one scalar value at data[i:].
-func value(data []byte, i int) (v any, next int, ok bool) {
-	if i >= len(data) {
-		return nil, i, false
-	}
-	switch c := data[i]; {
-	case c == '"':
-		s, next, ok := plainString(data, i)
-		if !ok {
-			return nil, i, false
-		}
-		return internValue(s), next, true
-	case c == '-' || '0' <= c && c <= '9':
-		end := i + numberLen(data[i:])
-		if end == i {
-			return nil, i, false
-		}
-		return internNumber(data[i:end]), end, true
-	case hasWord(data, i, "true"):
-		return true, i + 4, true
-	case hasWord(data, i, "false"):
-		return false, i + 5, true
-	case hasWord(data, i, "null"):
-		return nil, i + 4, true
-	}
-	return nil, i, false
+// Scanner reads the plain parts of a JSON text token by token, for
+// decoders of one fixed shape written by hand. Each method reads one thing
+// and reports false, having consumed nothing but white space, when the
+// text holds anything else there, including anything outside the plain
+// cases (see DecodeObject); the caller then decodes the whole text with
+// encoding/json.
+type Scanner struct {
+	data []byte
+	i    int
 }
 
-func hasWord(data []byte, i int, w string) bool {
-	return len(data)-i >= len(w) && string(data[i:i+len(w)]) == w
+// NewScanner returns a Scanner at the start of data.
+func NewScanner(data []byte) Scanner { return Scanner{data: data} }
+
+// at skips white space and reports whether the next byte is c.
+func (s *Scanner) at(c byte) bool {
+	s.i = skipSpace(s.data, s.i)
+	return s.i < len(s.data) && s.data[s.i] == c
 }
 
-// plainString reads a string at data[i:] that has no escape, no control
-// character and only valid UTF-8, so that its JSON text is its value; it
-// returns the value's bytes (aliasing data) and the index after it.
-func plainString(data []byte, i int) (s []byte, next int, ok bool) {
-	if i >= len(data) || data[i] != '"' {
-		return nil, i, false
+// Open reads the '{' that starts an object.
+func (s *Scanner) Open() bool { return s.take('{') }
+
+// Close reads the '}' of an empty object, right after Open.
+func (s *Scanner) Close() bool { return s.take('}') }
+
+func (s *Scanner) take(c byte) bool {
+	if !s.at(c) {
+		return false
 	}
-	for j := i + 1; j < len(data); j++ {
-		switch c := data[j]; {
+	s.i++
+	return true
+}
+
+// Key reads a member's key, a plain string, and the ':' after it.
+func (s *Scanner) Key() (key []byte, ok bool) {
+	save := s.i
+	if key, ok = s.String(); !ok || !s.take(':') {
+		s.i = save
+		return nil, false
+	}
+	return key, true
+}
+
+// Next reads what follows a member: ',' (more is true) or the object's
+// '}' (more is false).
+func (s *Scanner) Next() (more, ok bool) {
+	switch {
+	case s.take(','):
+		return true, true
+	case s.take('}'):
+		return false, true
+	}
+	return false, false
+}
+
+// End reports whether nothing but white space is left.
+func (s *Scanner) End() bool { return skipSpace(s.data, s.i) == len(s.data) }
+
+// String reads a plain string: no escape, no control character, valid
+// UTF-8, so that its JSON text is its value. The bytes alias the data.
+func (s *Scanner) String() ([]byte, bool) {
+	start, end, ok := s.StringSpan()
+	return s.data[start:end], ok
+}
+
+// StringSpan is String for a caller that slices the value out of its own
+// copy of the data: the value is data[start:end].
+func (s *Scanner) StringSpan() (start, end int, ok bool) {
+	if !s.at('"') {
+		return 0, 0, false
+	}
+	for j := s.i + 1; j < len(s.data); j++ {
+		switch c := s.data[j]; {
 		case c == '"':
-			s = data[i+1 : j]
-			return s, j + 1, utf8.Valid(s)
+			if !utf8.Valid(s.data[s.i+1 : j]) {
+				return 0, 0, false
+			}
+			start, s.i = s.i+1, j+1
+			return start, j, true
 		case c == '\\' || c < 0x20:
-			return nil, i, false
+			return 0, 0, false
 		}
 	}
-	return nil, i, false
+	return 0, 0, false
+}
+
+// Bool reads true or false.
+func (s *Scanner) Bool() (v, ok bool) {
+	switch {
+	case s.word("true"):
+		return true, true
+	case s.word("false"):
+		return false, true
+	}
+	return false, false
+}
+
+func (s *Scanner) word(w string) bool {
+	s.i = skipSpace(s.data, s.i)
+	if len(s.data)-s.i >= len(w) && string(s.data[s.i:s.i+len(w)]) == w {
+		s.i += len(w)
+		return true
+	}
+	return false
+}
+
+// Scalar reads a plain string, a number (as json.Number), a boolean or
+// null, as encoding/json decodes it into an interface with UseNumber.
+func (s *Scanner) Scalar() (v any, ok bool) {
+	if s.at('"') {
+		b, ok := s.String()
+		if !ok {
+			return nil, false
+		}
+		return internValue(b), true
+	}
+	if s.i < len(s.data) && (s.data[s.i] == '-' || '0' <= s.data[s.i] && s.data[s.i] <= '9') {
+		n := numberLen(s.data[s.i:])
+		if n == 0 {
+			return nil, false
+		}
+		s.i += n
+		return internNumber(s.data[s.i-n : s.i]), true
+	}
+	if b, ok := s.Bool(); ok {
+		return b, true
+	}
+	if s.word("null") {
+		return nil, true
+	}
+	return nil, false
 }
 
 // numberLen is the length of the JSON number at the start of b (RFC 8259's

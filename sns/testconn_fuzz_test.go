@@ -1,0 +1,43 @@
+// Differential fuzz target for the test-connection body's fast decoder:
+// whenever it decodes a body, json.Unmarshal must give the same value.
+// Run with: go test -run='^$' -fuzz=FuzzTestConnectionBody ./sns/
+
+package sns
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func FuzzTestConnectionBody(f *testing.F) {
+	usual := `{"params":{"url":"http://127.0.0.1:8090/robot/send?access_token=x","secret":"SECx","testMsg":"hi"}}`
+	for _, s := range []string{
+		usual, `{"params":{}}`, ` { "params" : { "atAll" : true , "endpointUuid" : "ab" } } `,
+		`{"params":{"testMsg":"a","testMsg":"b"}}`, `{"params":{"URL":"x"}}`, `{"params":{"testMsg":null}}`,
+		`{"params":{"testMsg":"\n"}}`, `{"params":{"testMsg":"é"}}`, "{\"params\":{\"testMsg\":\"\xff\"}}",
+		`{"params":{"atPersonPhoneNumbers":["+86-13800000000"]}}`, `{"params":{},"systemTags":[]}`,
+		`{"params":{"url":1}}`, `{"params":{}} x`, `{"params":{"atAll":false,"atAll":true}}`, `{"params":{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast testConnectionRequest
+		if !fast.decodeFast(data) {
+			if string(data) == usual {
+				t.Fatalf("the usual body must take the fast path")
+			}
+			if !reflect.DeepEqual(fast, testConnectionRequest{}) {
+				t.Fatalf("%q: a refusal changed the request to %+v", data, fast)
+			}
+			return
+		}
+		var want testConnectionRequest
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("%q: decoded by the fast path, refused by json.Unmarshal: %v", data, err)
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Fatalf("%q: fast path %+v, json.Unmarshal %+v", data, fast, want)
+		}
+	})
+}

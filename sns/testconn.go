@@ -161,11 +161,14 @@ func MentionNumber(phone string) string {
 // highlights it. ZStack's own code writes Feishu-style <at user_id="…">
 // tags instead, which mention nobody on DingTalk.
 func BuildTestMessage(testMsg string, atAll bool, phones []string) *dingtalk.Message {
-	msg := &dingtalk.Message{
-		MsgType:  dingtalk.MsgMarkdown,
-		Markdown: &dingtalk.Markdown{Title: TestMessageTitle, Text: testMsg},
-		At:       &dingtalk.At{},
-	}
+	// The message and its parts in one allocation.
+	parts := &struct {
+		msg dingtalk.Message
+		md  dingtalk.Markdown
+		at  dingtalk.At
+	}{md: dingtalk.Markdown{Title: TestMessageTitle, Text: testMsg}}
+	msg := &parts.msg
+	msg.MsgType, msg.Markdown, msg.At = dingtalk.MsgMarkdown, &parts.md, &parts.at
 	if atAll {
 		msg.At.IsAtAll = true
 		return msg

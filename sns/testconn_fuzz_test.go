@@ -7,6 +7,7 @@ package sns
 import (
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"testing"
 )
 
@@ -38,6 +39,18 @@ func FuzzTestConnectionBody(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, want) {
 			t.Fatalf("%q: fast path %+v, json.Unmarshal %+v", data, fast, want)
+		}
+	})
+}
+
+func FuzzIPLike(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "example.com", "a.1", ".1", "1", "a.", "a\n.1", "\n", "a.b.12x", "x.\n1", "a..1"} {
+		f.Add(s)
+	}
+	ipFormat := regexp.MustCompile(`^.*?\.[0-9]+$`) // ZStack's, as the API used it
+	f.Fuzz(func(t *testing.T, host string) {
+		if got, want := ipLike(host), ipFormat.MatchString(host); got != want {
+			t.Fatalf("ipLike(%q) = %v, the regexp says %v", host, got, want)
 		}
 	})
 }

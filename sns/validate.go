@@ -38,8 +38,6 @@ var (
 	resourceUUID = regexp.MustCompile(`^[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}$`)
 	// dingTalkPhone is SNSApiInterceptor's dingdingPhoneNumberFormat.
 	dingTalkPhone = regexp.MustCompile(`^\+\d{2,3}-\d{11}$`)
-	// ipLike is SNSApiInterceptor's ipFormat: a host ending in ".digits".
-	ipLike = regexp.MustCompile(`^.*?\.[0-9]+$`)
 )
 
 // javaTrim trims as Java's String.trim does (every char <= ' '); ZStack
@@ -158,10 +156,22 @@ func validateURL(raw string) *apiError {
 	if host == "" {
 		return argErr("invalid url[%s]", raw)
 	}
-	if ipLike.MatchString(host) && !isIP(host) {
+	if ipLike(host) && !isIP(host) {
 		return argErr("[%s] is not a legal ip", host)
 	}
 	return nil
+}
+
+// ipLike is SNSApiInterceptor's ipFormat, `^.*?\.[0-9]+$`, as Go's
+// regexp reads it: a host ending in "." and digits, with no newline before
+// them. Written out, as the regexp took about 1 µs of each test-connection;
+// FuzzIPLike compares the two.
+func ipLike(host string) bool {
+	i := len(host)
+	for i > 0 && '0' <= host[i-1] && host[i-1] <= '9' {
+		i--
+	}
+	return i < len(host) && i > 0 && host[i-1] == '.' && !strings.Contains(host[:i-1], "\n")
 }
 
 // isIP reports whether net.ParseIP accepts host: an address without a

@@ -44,9 +44,13 @@ func FuzzSignMatchesCryptoHMAC(f *testing.F) {
 			verifier.Verify("1600000000000", referenceSign(secret, "1600000000000"), now) != nil {
 			t.Fatalf("Verify or a Verifier refused crypto/hmac's sign for secret %q", secret)
 		}
-		for range 2 { // the second time with a pooled signer
-			if got, ref := verifier.Verify(timestamp, want, now), Verify(secret, timestamp, want, now); got != ref {
-				t.Fatalf("Verifier(%q).Verify(%q) = %v, Verify gives %v", secret, timestamp, got, ref)
+		for _, sign := range []string{want, want, "x" + want[1:], ""} { // a pooled signer from the second on
+			ref := Verify(secret, timestamp, sign, now)
+			if got := verifier.Verify(timestamp, sign, now); got != ref {
+				t.Fatalf("Verifier(%q).Verify(%q, %q) = %v, Verify gives %v", secret, timestamp, sign, got, ref)
+			}
+			if got := verifier.VerifyBytes(timestamp, []byte(sign), now); got != ref {
+				t.Fatalf("Verifier(%q).VerifyBytes(%q, %q) = %v, Verify gives %v", secret, timestamp, sign, got, ref)
 			}
 		}
 	})

@@ -12,27 +12,36 @@ import (
 // sendQuery is what the send API reads from the query: the first value
 // of each parameter, as url.ParseQuery decodes it.
 type sendQuery struct {
-	token, timestamp, sign string
-	hasToken               bool // access_token appears, even empty
-	hasTimestamp, hasSign  bool
+	token, timestamp string
+	// sign is decoded into signBuf when it fits: a sign is always
+	// %-escaped (base64's '+', '/', '='), and decoding it into a string
+	// cost an allocation on every signed send. It is valid until the
+	// sendQuery is parsed again.
+	sign                  []byte
+	signBuf               [64]byte // a DingTalk sign is 44 bytes
+	hasToken              bool     // access_token appears, even empty
+	hasTimestamp, hasSign bool
 }
 
-// maxScannedParams is how many parameters parseSendQuery scans itself;
-// a longer query goes through url.ParseQuery, which also applies its
-// limit on the number of parameters.
+// maxScannedParams is how many parameters parse scans itself; a longer
+// query goes through url.ParseQuery, which also applies its limit on the
+// number of parameters.
 const maxScannedParams = 1000
 
-// parseSendQuery reads raw as url.ParseQuery does: pairs split on '&', a
-// pair holding ';' or a broken %-escape skipped, keys and values
-// unescaped, the first value of a key kept.
-func parseSendQuery(raw string) sendQuery {
-	var q sendQuery
+// parse reads raw as url.ParseQuery does: pairs split on '&', a pair
+// holding ';' or a broken %-escape skipped, keys and values unescaped, the
+// first value of a key kept. It replaces what q held.
+func (q *sendQuery) parse(raw string) {
+	*q = sendQuery{}
 	if strings.Count(raw, "&") >= maxScannedParams {
 		values, _ := url.ParseQuery(raw)
 		q.token, q.hasToken = first(values, "access_token")
 		q.timestamp, q.hasTimestamp = first(values, "timestamp")
-		q.sign, q.hasSign = first(values, "sign")
-		return q
+		var sign string
+		if sign, q.hasSign = first(values, "sign"); q.hasSign {
+			q.sign = append(q.signBuf[:0], sign...)
+		}
+		return
 	}
 	for raw != "" {
 		var pair string
@@ -45,26 +54,17 @@ func parseSendQuery(raw string) sendQuery {
 		if !ok {
 			continue
 		}
-		var dst *string
-		var seen *bool
-		switch key {
-		case "access_token":
-			dst, seen = &q.token, &q.hasToken
-		case "timestamp":
-			dst, seen = &q.timestamp, &q.hasTimestamp
-		case "sign":
-			dst, seen = &q.sign, &q.hasSign
-		default:
-			continue
-		}
-		if *seen {
-			continue
-		}
-		if value, ok = unescape(value); ok {
-			*dst, *seen = value, true
+		switch {
+		case key == "access_token" && !q.hasToken:
+			q.token, q.hasToken = unescape(value)
+		case key == "timestamp" && !q.hasTimestamp:
+			q.timestamp, q.hasTimestamp = unescape(value)
+		case key == "sign" && !q.hasSign:
+			if sign, ok := appendUnescaped(q.signBuf[:0], value); ok {
+				q.sign, q.hasSign = sign, true
+			}
 		}
 	}
-	return q
 }
 
 // unescape is url.QueryUnescape in one pass: '+' is a space, "%XX" a
@@ -75,22 +75,30 @@ func unescape(s string) (string, bool) {
 		return s, true
 	}
 	var arr [128]byte
-	b := arr[:0]
+	b, ok := appendUnescaped(arr[:0], s)
+	if !ok {
+		return "", false
+	}
+	return string(b), true
+}
+
+// appendUnescaped appends s decoded as unescape decodes it to dst.
+func appendUnescaped(dst []byte, s string) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '+':
-			b = append(b, ' ')
+			dst = append(dst, ' ')
 		case '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return "", false
+				return dst, false
 			}
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 		default:
-			b = append(b, c)
+			dst = append(dst, c)
 		}
 	}
-	return string(b), true
+	return dst, true
 }
 
 // needsUnescape reports a '%' or '+' in s. Two byte searches: strings.ContainsAny

@@ -1,4 +1,4 @@
-// Differential fuzz target (inside the package): parseSendQuery reads
+// Differential fuzz target (inside the package): sendQuery.parse reads
 // access_token, timestamp and sign exactly as url.ParseQuery does, for any
 // raw query — escapes broken or not, ';' separators, repeated and empty
 // keys, keys spelled with escapes.
@@ -21,13 +21,15 @@ func FuzzSendQueryMatchesParseQuery(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		got := parseSendQuery(raw)
+		var got sendQuery
+		got.parse("access_token=old&timestamp=1&sign=old") // parse replaces what the query held
+		got.parse(raw)
 		values, _ := url.ParseQuery(raw)
 		for _, p := range []struct {
 			key     string
 			v       string
 			present bool
-		}{{"access_token", got.token, got.hasToken}, {"timestamp", got.timestamp, got.hasTimestamp}, {"sign", got.sign, got.hasSign}} {
+		}{{"access_token", got.token, got.hasToken}, {"timestamp", got.timestamp, got.hasTimestamp}, {"sign", string(got.sign), got.hasSign}} {
 			want, ok := first(values, p.key)
 			if p.v != want || p.present != ok {
 				t.Fatalf("%q: %s = %q (present %v), url.ParseQuery %q (present %v)", raw, p.key, p.v, p.present, want, ok)

@@ -90,10 +90,11 @@ func (st *robotState) seenSign(sign string) (time.Time, bool) {
 }
 
 // noteSign remembers the first time sign was received.
-func (st *robotState) noteSign(sign string, at time.Time) {
+func (st *robotState) noteSign(sign []byte, at time.Time) {
+	h := st.signs.hashBytes(sign)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.signs.add(sign, at)
+	st.signs.addHash(h, at)
 }
 
 // budget is how many keys all robots' recent maps may hold together.
@@ -133,9 +134,16 @@ func (r *recent[V]) get(k string) (V, bool) {
 	return v, ok
 }
 
+// hashBytes is the hash add and get keep for the key string(k)
+// (maphash.Bytes and maphash.String agree), for a key held in bytes.
+// The seed never changes, so it needs no lock.
+func (r *recent[V]) hashBytes(k []byte) uint64 { return maphash.Bytes(r.seed, k) }
+
 // add stores k → v unless k is already present.
-func (r *recent[V]) add(k string, v V) {
-	h := maphash.String(r.seed, k)
+func (r *recent[V]) add(k string, v V) { r.addHash(maphash.String(r.seed, k), v) }
+
+// addHash is add for a key already hashed (hashBytes).
+func (r *recent[V]) addHash(h uint64, v V) {
 	if _, ok := r.m[h]; ok {
 		return
 	}

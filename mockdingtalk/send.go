@@ -140,7 +140,7 @@ func (s *Server) readSend(r *http.Request) *sendRequest {
 	sr.ip, sr.remote = s.sender(r)
 	// Decoded as url.ParseQuery does, so a raw '+' in sign becomes a space,
 	// as on the real service; pairs it cannot decode are skipped.
-	sr.query = parseSendQuery(r.URL.RawQuery)
+	sr.query.parse(r.URL.RawQuery)
 	if r.Body != nil {
 		sr.body, _ = sr.readBody(r)
 		if len(sr.body) > dingtalk.MaxBodyBytes {
@@ -327,7 +327,7 @@ func checkSign(sr *sendRequest) *dingtalk.Rejection {
 		return nil
 	}
 	ts, sign := sr.query.timestamp, sr.query.sign
-	switch err := verifier.Verify(ts, sign, sr.now); {
+	switch err := verifier.VerifyBytes(ts, sign, sr.now); {
 	case err == nil:
 		if len(sr.r.URL.RawQuery) > journal.MaxQueryBytes {
 			// The journal keeps only the start of the query: keep the detail.
@@ -341,14 +341,14 @@ func checkSign(sr *sendRequest) *dingtalk.Rejection {
 		return dingtalk.Reject(dingtalk.ReasonTimestampExpired)
 	default:
 		switch {
-		case ts == "" && sign == "":
+		case ts == "" && len(sign) == 0:
 			sr.fail(stepSign, "no timestamp and sign parameters, but the robot has a secret")
 		case ts == "":
 			sr.fail(stepSign, "no timestamp parameter")
-		case sign == "":
+		case len(sign) == 0:
 			sr.fail(stepSign, "no sign parameter")
 		default:
-			sr.fail(stepSign, "sign %q does not match the secret for timestamp %s", sign, ts)
+			sr.fail(stepSign, "sign %q does not match the secret for timestamp %s", string(sign), ts)
 		}
 		return dingtalk.Reject(dingtalk.ReasonSignMismatch)
 	}
@@ -468,7 +468,7 @@ func (s *Server) record(sr *sendRequest, reason dingtalk.Reason, resp journal.Re
 		Fault:       sr.fault,
 		Trail:       sr.trail,
 	}).Seq
-	if sign := sr.query.sign; sign != "" {
+	if sign := sr.query.sign; len(sign) > 0 {
 		rb := sr.robot
 		if rb == nil {
 			rb = s.robotEntry(sr.query.token)

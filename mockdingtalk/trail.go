@@ -101,7 +101,9 @@ func passDetail(e *journal.Entry, step uint8, alt bool) string {
 		if !alt {
 			return "signing is not enabled for this robot"
 		}
-		return signedDetail(parseSendQuery(e.RawQuery).timestamp)
+		var q sendQuery
+		q.parse(e.RawQuery)
+		return signedDetail(q.timestamp)
 	case stepMessage:
 		if e.Message == nil {
 			return ""

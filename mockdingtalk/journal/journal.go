@@ -300,6 +300,7 @@ type Journal struct {
 	changed   chan struct{}
 	watched   bool // someone holds changed: close it at the next change
 	expand    func(*Entry)
+	chunks    chunks // where the records' buffers come from
 }
 
 // New returns an empty journal bounded as cfg says.
@@ -326,7 +327,7 @@ func (j *Journal) MaxBytes() int64 { return j.maxBytes }
 // caller may reuse e's Body, Header and Response.Body. It returns e with
 // its Seq.
 func (j *Journal) Append(e Entry) Entry {
-	rec := compact(&e)
+	rec := compact(&e, &j.chunks)
 	j.mu.Lock()
 	j.lastSeq++
 	rec.seq = j.lastSeq

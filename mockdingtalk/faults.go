@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
@@ -182,6 +183,15 @@ type faultSet struct {
 	nextID int // never reset, so a stale id never names a newer fault
 	list   []*activeFault
 	bytes  int // of every active fault's Body, ErrMsg and ContentType
+	// active is len(list), published for pick: every send asks for a
+	// fault, and without any it need not take the lock.
+	active atomic.Int32
+}
+
+// setList replaces the list (with mu held) and publishes its length.
+func (fs *faultSet) setList(list []*activeFault) {
+	fs.list = list
+	fs.active.Store(int32(len(list)))
 }
 
 // size is what a fault counts against maxFaultBodyBytesTotal.
@@ -210,7 +220,7 @@ func (fs *faultSet) add(f Fault, max int) (Fault, error) {
 	if f.Times == 0 {
 		f.Remaining = -1
 	}
-	fs.list = append(fs.list, &activeFault{f: f, rng: rand.New(rand.NewPCG(f.Seed, f.Seed))})
+	fs.setList(append(fs.list, &activeFault{f: f, rng: rand.New(rand.NewPCG(f.Seed, f.Seed))}))
 	return f, nil
 }
 
@@ -241,7 +251,7 @@ func (fs *faultSet) remove(id string) bool {
 	for i, a := range fs.list {
 		if a.f.ID == id {
 			fs.bytes -= a.f.size()
-			fs.list = append(fs.list[:i], fs.list[i+1:]...)
+			fs.setList(append(fs.list[:i], fs.list[i+1:]...))
 			return true
 		}
 	}
@@ -251,7 +261,8 @@ func (fs *faultSet) remove(id string) bool {
 func (fs *faultSet) clear() {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.list, fs.bytes = nil, 0
+	fs.setList(nil)
+	fs.bytes = 0
 }
 
 // pick returns the fault that fires for a send with this token, if any,
@@ -259,6 +270,9 @@ func (fs *faultSet) clear() {
 // from its own source, so the sequence depends only on its seed and the
 // requests it saw.
 func (fs *faultSet) pick(token string) (Fault, bool) {
+	if fs.active.Load() == 0 {
+		return Fault{}, false
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, a := range fs.list {
@@ -272,7 +286,7 @@ func (fs *faultSet) pick(token string) (Fault, bool) {
 			a.f.Remaining--
 			if a.f.Remaining <= 0 {
 				fs.bytes -= a.f.size()
-				fs.list = append(fs.list[:i], fs.list[i+1:]...)
+				fs.setList(append(fs.list[:i], fs.list[i+1:]...))
 			}
 		}
 		return a.f, true

@@ -46,8 +46,9 @@ type sendRequest struct {
 	r         *http.Request
 	ctype     string // the Content-Type header
 	now       time.Time
-	ip        netip.Addr // sender address; invalid if unparseable
-	remote    string     // as recorded in the journal
+	remote    string     // the sender's address, as recorded in the journal
+	ip        netip.Addr // see senderIP
+	ipParsed  bool
 	body      []byte
 	buf       []byte // the body's buffer, kept for the next request
 	tooLarge  bool
@@ -137,7 +138,7 @@ func (s *Server) readSend(r *http.Request) *sendRequest {
 	sr := sendRequests.Get().(*sendRequest)
 	sr.r, sr.now = r, s.clock.Now()
 	sr.ctype = r.Header.Get("Content-Type")
-	sr.ip, sr.remote = s.sender(r)
+	sr.remote = s.sender(r)
 	// Decoded as url.ParseQuery does, so a raw '+' in sign becomes a space,
 	// as on the real service; pairs it cannot decode are skipped.
 	sr.query.parse(r.URL.RawQuery)
@@ -156,26 +157,39 @@ func (s *Server) readSend(r *http.Request) *sendRequest {
 	return sr
 }
 
-// sender returns the sender's IP (IPv4-mapped IPv6 unmapped to IPv4) and
-// the address to record for it.
-func (s *Server) sender(r *http.Request) (netip.Addr, string) {
+// sender returns the address to record for the sender: the first
+// X-Forwarded-For address when trusted and valid, else the connection's.
+func (s *Server) sender(r *http.Request) string {
 	if s.cfg.TrustForwardedFor {
 		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 			first, _, _ := strings.Cut(xff, ",")
 			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-				return a.Unmap(), a.Unmap().String()
+				return a.Unmap().String()
 			}
 		}
 	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap(), r.RemoteAddr
+	return r.RemoteAddr
+}
+
+// senderIP returns the sender's IP (IPv4-mapped IPv6 unmapped to IPv4),
+// invalid if its address is not one. Only an allowlist check and a hint
+// need it, so it is parsed on first use rather than on every send.
+func (sr *sendRequest) senderIP() netip.Addr {
+	if sr.ipParsed {
+		return sr.ip
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	host := sr.remote
+	if ap, err := netip.ParseAddrPort(host); err == nil {
+		sr.ip = ap.Addr().Unmap()
+	} else {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		a, _ := netip.ParseAddr(host)
+		sr.ip = a.Unmap()
 	}
-	a, _ := netip.ParseAddr(host)
-	return a.Unmap(), r.RemoteAddr
+	sr.ipParsed = true
+	return sr.ip
 }
 
 func (sr *sendRequest) checkPath() *dingtalk.Rejection {
@@ -295,7 +309,7 @@ func checkIPAllowlist(sr *sendRequest) *dingtalk.Rejection {
 		sr.step(stepIPAllowlist, formPass)
 		return nil
 	}
-	ip := sr.ip
+	ip := sr.senderIP()
 	if ip.Is4() {
 		for _, p := range allow {
 			if p.Contains(ip) {
@@ -523,8 +537,8 @@ func (s *Server) hint(sr *sendRequest, rej *dingtalk.Rejection) (hint string) {
 		Rejection:       rej,
 		RateLimit:       sr.rate,
 	}
-	if sr.ip.IsValid() {
-		req.RemoteIP = sr.ip.String()
+	if ip := sr.senderIP(); ip.IsValid() {
+		req.RemoteIP = ip.String()
 	}
 	if rb := sr.robot; rb != nil {
 		req.Robot = &diagnose.Robot{

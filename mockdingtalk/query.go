@@ -82,23 +82,35 @@ func unescape(s string) (string, bool) {
 	return string(b), true
 }
 
-// appendUnescaped appends s decoded as unescape decodes it to dst.
+// appendUnescaped appends s decoded as unescape decodes it to dst. The
+// text between two escapes is copied in one piece (a sign is 44 bytes
+// with three or four escapes).
 func appendUnescaped(dst []byte, s string) ([]byte, bool) {
+	for {
+		i := nextEscape(s)
+		if i < 0 {
+			return append(dst, s...), true
+		}
+		dst = append(dst, s[:i]...)
+		if s[i] == '+' {
+			dst, s = append(dst, ' '), s[i+1:]
+			continue
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return dst, false
+		}
+		dst, s = append(dst, unhex(s[i+1])<<4|unhex(s[i+2])), s[i+3:]
+	}
+}
+
+// nextEscape is the index of the first '%' or '+' in s, or -1.
+func nextEscape(s string) int {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
-			dst = append(dst, ' ')
-		case '%':
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return dst, false
-			}
-			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			dst = append(dst, c)
+		if s[i] == '%' || s[i] == '+' {
+			return i
 		}
 	}
-	return dst, true
+	return -1
 }
 
 // needsUnescape reports a '%' or '+' in s. Two byte searches: strings.ContainsAny

@@ -98,6 +98,9 @@ func mentionWarnings(out []string, where, text string, at *dingtalk.At) []string
 		name string
 		ids  []string
 	}{{"at.atMobiles", mobiles}, {"at.atUserIds", ids}} {
+		if len(list.ids) == 0 {
+			continue // most messages: no map to make
+		}
 		seen := make(map[string]bool, len(list.ids))
 		for _, id := range list.ids {
 			if len(out) > maxWarnings {

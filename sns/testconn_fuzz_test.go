@@ -54,3 +54,21 @@ func FuzzIPLike(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTestMessage compares the test message's hand-written JSON with
+// json.Marshal's, which the webhook received before.
+func FuzzTestMessage(f *testing.F) {
+	f.Add("hello", false, "+86-13800000000", "+852-61234567")
+	f.Add("<b>&\u2028\xff\n\"", true, "", "")
+	f.Add("", false, " ", "x<y")
+	f.Fuzz(func(t *testing.T, testMsg string, atAll bool, phone1, phone2 string) {
+		msg := BuildTestMessage(testMsg, atAll, []string{phone1, phone2})
+		want, err := json.Marshal(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendTestMessage(nil, msg); string(got) != string(want) {
+			t.Fatalf("appendTestMessage wrote %s, json.Marshal %s", got, want)
+		}
+	})
+}

@@ -1,17 +1,19 @@
-// Package flatjson reads and writes flat JSON objects — string keys with
-// string, number, boolean or null values, such as DingTalk's
-// {"errcode":0,"errmsg":"ok"} — without reflection, for the SNS
-// test-connection's hot path, which decodes the webhook's answer and writes
-// it back inside its own. Each function handles only the plain cases and
-// says so (ok false) for anything else, so the caller falls back to
-// encoding/json; within those cases the results are exactly
-// encoding/json's (a json.Decoder with UseNumber, an Encoder with
-// SetEscapeHTML(false)), which the fuzz targets check.
+// Package flatjson reads and writes JSON without reflection for the SNS
+// test-connection's hot path: flat objects — string keys with string,
+// number, boolean or null values, such as DingTalk's
+// {"errcode":0,"errmsg":"ok"} — read whole or token by token (Scanner),
+// and strings and flat objects written. The readers handle only the plain
+// cases and say so (ok false) for anything else, so the caller falls back
+// to encoding/json; within those cases the results, and everything the
+// writers write, are exactly encoding/json's (a json.Decoder with
+// UseNumber; json.Marshal, or an Encoder with SetEscapeHTML(false)), which
+// the fuzz targets check.
 package flatjson
 
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -262,8 +264,8 @@ func skipSpace(data []byte, i int) int {
 // AppendObject appends m as encoding/json writes it without HTML escaping:
 // keys sorted, no white space, null for a nil map. ok is false (and dst
 // is returned unchanged) when a value is not a string, json.Number,
-// boolean or nil, or a key or string needs escaping, or a number is not
-// valid JSON; the caller then encodes m with encoding/json.
+// boolean or nil, or a number is not valid JSON; the caller then encodes m
+// with encoding/json.
 func AppendObject(dst []byte, m map[string]any) (out []byte, ok bool) {
 	if m == nil {
 		return append(dst, "null"...), true
@@ -279,27 +281,17 @@ func AppendObject(dst []byte, m map[string]any) (out []byte, ok bool) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		if !plain(k) {
-			return dst, false
-		}
-		out = append(append(append(out, '"'), k...), '"', ':')
+		out = append(AppendString(out, k, false), ':')
 		switch v := m[k].(type) {
 		case string:
-			if !plain(v) {
-				return dst, false
-			}
-			out = append(append(append(out, '"'), v...), '"')
+			out = AppendString(out, v, false)
 		case json.Number:
 			if v == "" || numberLen(string(v)) != len(v) {
 				return dst, false
 			}
 			out = append(out, v...)
 		case bool:
-			if v {
-				out = append(out, "true"...)
-			} else {
-				out = append(out, "false"...)
-			}
+			out = strconv.AppendBool(out, v)
 		case nil:
 			out = append(out, "null"...)
 		default:
@@ -309,24 +301,54 @@ func AppendObject(dst []byte, m map[string]any) (out []byte, ok bool) {
 	return append(out, '}'), true
 }
 
-// plain reports whether s is written as itself inside JSON quotes by
-// encoding/json without HTML escaping: no '"', '\\', control character,
-// invalid UTF-8, U+2028 or U+2029.
-func plain(s string) bool {
+// AppendString appends s as a JSON string exactly as encoding/json writes
+// it: '"' and '\\' escaped, control characters as \n, \r, \t, \b, \f or
+// \u00XX, invalid UTF-8 as \ufffd, U+2028 and U+2029 as \u2028 and
+// \u2029, and with escapeHTML (json.Marshal's default) '<', '>' and '&' as
+// \u003c, \u003e and \u0026.
+func AppendString(dst []byte, s string, escapeHTML bool) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == '"' || c == '\\' {
-				return false
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || c != '<' && c != '>' && c != '&') {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			}
 			i++
+			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			return false
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(append(dst, s[start:i]...), `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
 		}
 		i += size
+		start = i
 	}
-	return true
+	return append(append(dst, s[start:]...), '"')
 }

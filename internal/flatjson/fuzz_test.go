@@ -83,3 +83,27 @@ func FuzzAppendObject(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"ok", "a\"b\\c", "\b\f\n\r\t\x00\x1f\x7f", "<a&b>", "\u2028\u2029", "\xff\xfe", "é关键词", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		html, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString(nil, s, true); string(got) != string(html) {
+			t.Fatalf("%q: AppendString wrote %s, json.Marshal %s", s, got, html)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := AppendString(nil, s, false), bytes.TrimRight(buf.Bytes(), "\n"); string(got) != string(want) {
+			t.Fatalf("%q: AppendString without HTML escaping wrote %s, encoding/json %s", s, got, want)
+		}
+	})
+}

@@ -172,5 +172,32 @@ var _ = Describe("In-process delivery", func() {
 		Entry("a dropped connection", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			panic(http.ErrAbortHandler)
 		})),
+		Entry("a handler that holds the request until it ends (the timeout)", http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		})),
+		Entry("a handler that waits on a context derived from the request's", http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			<-ctx.Done()
+		})),
 	)
+
+	It("ends the handler's request and reports a cancel when the caller gives up, as over TCP", func() {
+		started := make(chan struct{}, 1)
+		answer = func(_ http.ResponseWriter, r *http.Request) {
+			started <- struct{}{}
+			<-r.Context().Done()
+		}
+		var errs [2]error
+		for i, s := range []*webhook.Sender{tcp, inProc} {
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				<-started
+				cancel()
+			}()
+			_, errs[i] = s.SendRaw(ctx, srv.URL+sendPath+"?access_token=x", secret, []byte(`{}`))
+		}
+		Expect(errs[0]).To(MatchError(ContainSubstring("canceled")))
+		Expect(errs[1]).To(Equal(errs[0]))
+	})
 })

@@ -358,14 +358,21 @@ const userAgent = "mockdingtalk-sns/1"
 
 // attempt makes one request to u (signed) and reads its answer.
 func (s *Sender) attempt(ctx context.Context, u *url.URL, dest destination, body []byte) (*Result, *Error) {
-	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	var status int
-	var data []byte
-	var err error
+	var (
+		actx   context.Context // ends at the attempt's timeout
+		status int
+		data   []byte
+		err    error
+	)
 	if dest.local {
+		lt := newLazyTimeout(ctx, s.cfg.Timeout)
+		defer lt.cancel()
+		actx = lt
 		status, data, err = s.local.post(actx, u, dest.nameAllowed, body, s.cfg.MaxResponseBytes)
 	} else {
+		tctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
+		actx = tctx
 		status, data, err = s.post(actx, u, dest.nameAllowed, body)
 	}
 	switch e := err.(type) {

@@ -95,11 +95,12 @@ type localSender struct {
 }
 
 // post serves a POST of body to u (already signed) in-process and returns
-// the answer's status and body (at most limit+1 bytes). The handler runs on the caller's
-// goroutine; when ctx ends, the handler sees its request's context end (as
-// when a client closes its connection) and post returns ctx's error. The
-// fake's send handler returns then even when a delay or hang fault holds
-// it. Errors are those a TCP exchange would give for the same outcome.
+// the answer's status and body (a gzip body decompressed to at most
+// limit+1 bytes). The handler runs on the caller's goroutine; when ctx
+// ends, the handler sees its request's context end (as when a client
+// closes its connection) and post returns ctx's error. The fake's send
+// handler returns then even when a delay or hang fault holds it. Errors
+// are those a TCP exchange would give for the same outcome.
 func (l *localSender) post(ctx context.Context, u *url.URL, nameAllowed bool, body []byte, limit int64) (status int, data []byte, err error) {
 	addr := u.Host
 	if u.Port() == "" {

@@ -113,11 +113,13 @@ func Decode(w http.ResponseWriter, r *http.Request, v any, o Options) *Error {
 }
 
 // readAll is io.ReadAll with a first buffer that fits the declared
-// Content-Length, when there is one within limit, so that reading a body
-// takes one allocation instead of a 512-byte start and its growth.
+// Content-Length, when there is one within limit and presizeMax, so that
+// reading a usual body takes one allocation instead of a 512-byte start
+// and its growth. Larger bodies grow as they arrive: a client that
+// declares a megabyte and sends nothing must not get a megabyte each.
 func readAll(r io.Reader, contentLength, limit int64) ([]byte, error) {
 	size := 512
-	if contentLength > 0 && contentLength < limit {
+	if contentLength > 0 && contentLength < min(limit, presizeMax) {
 		size = int(contentLength) + 1 // room to read the EOF without growing
 	}
 	b := make([]byte, 0, size)
@@ -135,6 +137,10 @@ func readAll(r io.Reader, contentLength, limit int64) ([]byte, error) {
 		}
 	}
 }
+
+// presizeMax is the largest declared body readAll allocates before it
+// arrives.
+const presizeMax = 16 << 10
 
 // decodeStrict decodes data into v with a json.Decoder and classifies
 // what is wrong with it.

@@ -37,6 +37,39 @@ var _ = Describe("Decode", func() {
 		Expect(v).To(Equal(target{Name: "a", Count: 2, Tags: []string{"x"}}))
 	})
 
+	DescribeTable("reads the body that comes, whatever Content-Length declared",
+		func(declared int64) {
+			body := `{"name":"a","count":2}`
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+			r.ContentLength = declared
+			var v target
+			Expect(jsonbody.Decode(httptest.NewRecorder(), r, &v, jsonbody.Options{Limit: 1 << 20})).To(BeNil())
+			Expect(v).To(Equal(target{Name: "a", Count: 2}))
+		},
+		Entry("exact", int64(22)),
+		Entry("less", int64(3)),
+		Entry("more, within the size read ahead", int64(4000)),
+		Entry("far more (not allocated ahead)", int64(900_000)),
+		Entry("unknown", int64(-1)),
+	)
+
+	It("uses Options.Fast when it decodes the body, and encoding/json when it declines", func() {
+		var seen []string
+		o := jsonbody.Options{Limit: 64, Fast: func(data []byte) bool {
+			seen = append(seen, string(data))
+			return string(data) == "{}"
+		}}
+		_, e := decode("{}", o)
+		Expect(e).To(BeNil())
+		v, e := decode(`{"name":"b"}`, o)
+		Expect(e).To(BeNil())
+		Expect(v.Name).To(Equal("b"))
+		Expect(seen).To(Equal([]string{"{}", `{"name":"b"}`}))
+		_, e = decode("  ", o)
+		Expect(e.Kind).To(Equal(jsonbody.Empty))
+		Expect(seen).To(HaveLen(2), "an empty body never reaches Fast")
+	})
+
 	DescribeTable("names the rule a body breaks",
 		func(body string, o jsonbody.Options, kind jsonbody.Kind) {
 			_, e := decode(body, o)

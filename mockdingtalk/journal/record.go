@@ -58,7 +58,6 @@ type record struct {
 	status  int
 	errCode int
 	errMsg  string
-	resp    []byte            // Response.Body, as given (usually a shared constant)
 	checks  []Check           // as given, when the writer did not use a Trail
 	warns   []string          // Warnings, as given
 	msg     *dingtalk.Message // as given, when the writer did not use a Trail

@@ -70,6 +70,21 @@ var RateLimitCodes = []int{CodeTooFastLegacy, CodeRateLimited, CodeTooManyPerMin
 // MaxBodyBytes is the largest request body the webhook accepts.
 const MaxBodyBytes = 20000
 
+// IsUTF8JSONContentType reports the Content-Type values clients send most
+// often, recognised without parsing: application/json alone or with a
+// UTF-8 charset, as ZStack's and most Java clients write it. Any other
+// value needs mime.ParseMediaType to judge; this only saves that work (its
+// allocations) on every request that carries one of these.
+func IsUTF8JSONContentType(ct string) bool {
+	switch ct {
+	case "application/json",
+		"application/json;charset=utf-8", "application/json; charset=utf-8",
+		"application/json;charset=UTF-8", "application/json; charset=UTF-8":
+		return true
+	}
+	return false
+}
+
 // Reason names why the webhook answered as it did. It is what the fake
 // records in its journal and what a Dialect turns into errcode and errmsg.
 type Reason string

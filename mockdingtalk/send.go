@@ -274,7 +274,7 @@ func checkContentType(sr *sendRequest) *dingtalk.Rejection {
 // isJSONContentType reports a media type of application/json, with or
 // without parameters (even invalid ones), as mime.ParseMediaType reads it.
 func isJSONContentType(ct string) bool {
-	if ct == jsonContentType {
+	if dingtalk.IsUTF8JSONContentType(ct) {
 		return true
 	}
 	mt, _, err := mime.ParseMediaType(ct)

@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dingtalk-mock/mockdingtalk/dingtalk"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -50,8 +51,8 @@ func hintCompressed(req Request) string {
 // declaredCharset returns the charset parameter of a Content-Type when it
 // names something other than UTF-8, else "".
 func declaredCharset(contentType string) string {
-	if strings.IndexByte(contentType, ';') < 0 {
-		return "" // no parameters: the common case, without parsing
+	if strings.IndexByte(contentType, ';') < 0 || dingtalk.IsUTF8JSONContentType(contentType) {
+		return "" // no parameters or a UTF-8 charset: the common cases, without parsing
 	}
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil {

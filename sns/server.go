@@ -40,7 +40,7 @@ type Server struct {
 	jobs     *jobs
 	router   *mux.Router
 	// testConn is the test-connection route's handler, which ServeHTTP
-	// calls without the router (see testConnectionPath).
+	// also calls without the router (see testConnectionPath).
 	testConn http.HandlerFunc
 
 	// writeMu serialises read-check-write sequences on the store (duplicate
@@ -121,8 +121,8 @@ func New(cfg Config) (*Server, error) {
 		ctx:      ctx,
 		cancel:   cancel,
 	}
-	s.router = s.routes()
 	s.testConn = s.authed(s.handleTestConnection, true)
+	s.router = s.routes()
 	names := make([]string, len(accounts))
 	for i, a := range accounts {
 		names[i] = a.Name
@@ -215,7 +215,7 @@ func (s *Server) routes() *mux.Router {
 	v1.HandleFunc("/api-jobs/{id}", s.handleJob).Methods(http.MethodGet)
 
 	const dt = dingTalkPath
-	v1.HandleFunc(testConnectionPath, s.authed(s.handleTestConnection, true)).Methods(http.MethodPost)
+	v1.HandleFunc(testConnectionPath, s.testConn).Methods(http.MethodPost)
 	v1.HandleFunc(dt+"/at-persons", s.authed(s.handleAddAtPerson, false)).Methods(http.MethodPost)
 	v1.HandleFunc(dt+"/at-persons", s.authed(s.handleQueryAtPersons, false)).Methods(http.MethodGet)
 	v1.HandleFunc(dt+"/at-persons/{uuid}", s.authed(s.handleQueryAtPersons, false)).Methods(http.MethodGet)
